@@ -1,0 +1,7 @@
+//! Real components for the test suite, started on 127.0.0.1 on free ports and stopped by PID.
+//!
+//! - [`cluster`]: kube-apiserver and etcd built from the Go module proxy, with the homelab's CRDs.
+//! - [`oidc`]: the npm `oidc-provider`, configured the way Authentik serves an application.
+
+pub mod cluster;
+pub mod oidc;

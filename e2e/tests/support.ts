@@ -1,0 +1,27 @@
+// Helpers shared by the browser tests.
+import { expect, type Page } from '@playwright/test';
+import * as path from 'node:path';
+
+export const artifacts = path.resolve(__dirname, '../../target/e2e-artifacts');
+
+/** Signs in through the demo's dev sign-in page, which is a plain form (works without WASM). */
+export async function signIn(page: Page, who: 'admin' | 'family', next = '/') {
+  await page.goto(`/auth/login?next=${encodeURIComponent(next)}`);
+  const label = who === 'admin' ? 'Sign in as an admin' : 'Sign in as a family member';
+  await page.getByRole('button', { name: label }).click();
+  await expect(page).toHaveURL(new RegExp(`${next.replace(/[/]/g, '\\/')}$`));
+}
+
+/** Collects console errors and uncaught exceptions (CSP violations land here too). */
+export function collectErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
+export async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}

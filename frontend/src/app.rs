@@ -1,0 +1,78 @@
+//! The HTML shell and the router. Every route renders complete HTML on the server; the shell loads
+//! the WASM only to hydrate islands.
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::nav::Nav;
+use crate::model::RequestContext;
+use crate::pages;
+
+/// The document around every page.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    {
+        let ctx = request_context();
+        if !ctx.nonce.is_empty() {
+            provide_context(leptos::nonce::Nonce::from_value(ctx.nonce));
+        }
+    }
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="light dark"/>
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml"/>
+                <HashedStylesheet options=options.clone() id="leptos"/>
+                <HydrationScripts options islands=true/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+/// The request context the server attached, or an empty one (e.g. while rendering route lists).
+pub fn request_context() -> RequestContext {
+    #[cfg(feature = "ssr")]
+    {
+        if let Some(parts) = use_context::<http::request::Parts>() {
+            if let Some(ctx) = parts.extensions.get::<RequestContext>() {
+                return ctx.clone();
+            }
+        }
+    }
+    RequestContext::default()
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let ctx = request_context();
+    view! {
+        <Title text="Homelab"/>
+        <Router>
+            <Nav ctx=ctx/>
+            <main id="main">
+                <Routes fallback=pages::not_found::NotFound>
+                    <Route path=path!("/") view=pages::status::StatusPage/>
+                    <Route path=path!("/topology") view=pages::topology::TopologyPage/>
+                    <Route path=path!("/services") view=pages::services::ServicesPage/>
+                    <Route path=path!("/backups") view=pages::backups::BackupsPage/>
+                    <Route path=path!("/storage") view=pages::storage::StoragePage/>
+                    <Route path=path!("/gitops") view=pages::gitops::GitOpsPage/>
+                    <Route path=path!("/aars") view=pages::aars::AarsPage/>
+                    <Route path=path!("/audit") view=pages::audit::AuditPage/>
+                </Routes>
+            </main>
+        </Router>
+    }
+}

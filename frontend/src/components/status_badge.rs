@@ -1,0 +1,28 @@
+//! A status shown in words and colour together, never by colour alone.
+
+use leptos::prelude::*;
+
+/// How good something is; picks the colour class next to the words.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tone {
+    Good,
+    Warn,
+    Bad,
+    Neutral,
+}
+
+impl Tone {
+    fn class(self) -> &'static str {
+        match self {
+            Tone::Good => "badge good",
+            Tone::Warn => "badge warn",
+            Tone::Bad => "badge bad",
+            Tone::Neutral => "badge neutral",
+        }
+    }
+}
+
+#[component]
+pub fn StatusBadge(tone: Tone, #[prop(into)] text: String) -> impl IntoView {
+    view! { <span class=tone.class()>{text}</span> }
+}

@@ -1,0 +1,12 @@
+//! One module per page. Pages render on the server only: they read the cluster and database
+//! sources from context directly, and embed islands where something must react in the browser.
+
+pub mod aars;
+pub mod audit;
+pub mod backups;
+pub mod gitops;
+pub mod not_found;
+pub mod services;
+pub mod status;
+pub mod storage;
+pub mod topology;

@@ -1,0 +1,16 @@
+//! What pages read from the server. The server implements these traits over its watch caches and
+//! SQLite, and provides them as context; pages render on the server only, so they call them
+//! directly and no page view sends a request to the Kubernetes API.
+
+use std::sync::Arc;
+
+use crate::model::{Freshness, NodeSummary};
+
+/// Read access to the cluster caches, already turned into view types.
+pub trait ClusterSource: Send + Sync + 'static {
+    fn nodes(&self) -> Vec<NodeSummary>;
+    fn freshness(&self) -> Freshness;
+}
+
+/// The shared handle pages take from context.
+pub type Cluster = Arc<dyn ClusterSource>;

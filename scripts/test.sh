@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# The whole test suite, from a fresh machine: installs what the tests need (build tools, Debian's
+# chromium, the e2e node packages, the Go-built kube-apiserver and etcd), then runs the format
+# check, clippy (server and WASM), unit and integration tests, and the browser tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/tools.sh
+
+step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
+timed() { local t0=$SECONDS; "$@"; log "$* took $((SECONDS - t0)) s"; }
+
+step "tools"
+timed ensure_build_tools
+timed ensure_chromium
+rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
+rustup component list --installed | grep -q '^clippy' || rustup component add clippy
+(cd e2e && { [ -d node_modules/@playwright/test ] && [ node_modules/.package-lock.json -nt package-lock.json ] || timed npm ci --no-audit --no-fund; })
+if [ -x scripts/kube.sh ]; then timed scripts/kube.sh; fi
+
+step "format"
+cargo fmt --all --check
+
+step "clippy (server, tests, and the WASM build)"
+cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy -p frontend --features hydrate --target wasm32-unknown-unknown -- -D warnings
+
+step "unit and integration tests"
+cargo test --workspace
+
+step "release build (server and WASM) for the browser tests"
+timed cargo leptos build --release
+
+step "browser tests"
+E2E_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export E2E_PORT
+(cd e2e && npx playwright test)

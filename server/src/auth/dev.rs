@@ -1,0 +1,97 @@
+//! The demo mode's dev sign-in: pick a role, no password. It exists only in demo mode on a
+//! loopback address (`Config::dev_sign_in`); otherwise these routes answer 404.
+
+use axum::extract::{Query, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Form;
+use frontend::model::Role;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use super::{sign_in, SessionUser};
+use crate::http::error::AppError;
+use crate::http::page::{escape, simple_page};
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+#[derive(Deserialize)]
+pub struct DevSignIn {
+    role: String,
+    next: Option<String>,
+}
+
+/// Where to go after sign-in: a local path only, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// GET /auth/login: the sign-in page.
+pub async fn login_page(State(state): State<AppState>, Query(q): Query<NextQuery>) -> Response {
+    if !state.config.dev_sign_in() {
+        return AppError::SignInUnavailable.into_response();
+    }
+    let next = escape(&safe_next(q.next.as_deref()));
+    let body = format!(
+        r#"<section class="signin card">
+  <h1>Sign in to the demo</h1>
+  <p>This is the embedded demo homelab. Pick who you want to be; there is no password.</p>
+  <form method="post" action="/auth/dev">
+    <input type="hidden" name="next" value="{next}">
+    <button class="primary" type="submit" name="role" value="admin">Sign in as an admin</button>
+    <button class="primary" type="submit" name="role" value="viewer">Sign in as a family member</button>
+  </form>
+</section>"#
+    );
+    Html(simple_page("Sign in", true, &body)).into_response()
+}
+
+/// POST /auth/dev: signs in with the chosen role.
+pub async fn dev_sign_in(
+    State(state): State<AppState>,
+    session: Session,
+    Form(form): Form<DevSignIn>,
+) -> Result<Response, AppError> {
+    if !state.config.dev_sign_in() {
+        return Err(AppError::SignInUnavailable);
+    }
+    let (role, name) = match form.role.as_str() {
+        "admin" => (Role::Admin, "demo-admin"),
+        "viewer" => (Role::Viewer, "demo-family"),
+        other => return Err(AppError::BadRequest(format!("unknown role `{other}`: pick admin or viewer"))),
+    };
+    let user = SessionUser {
+        sub: format!("dev:{name}"),
+        display_name: name.into(),
+        role: Some(role),
+        signed_in_at: jiff::Timestamp::now().as_second(),
+    };
+    sign_in(&session, user).await?;
+    Ok(Redirect::to(&safe_next(form.next.as_deref())).into_response())
+}
+
+/// POST /auth/logout: ends the server session.
+pub async fn logout(session: Session) -> Result<Response, AppError> {
+    session.flush().await?;
+    Ok(Redirect::to("/auth/login").into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/topology")), "/topology");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+}

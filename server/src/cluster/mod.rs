@@ -1,0 +1,10 @@
+//! The cluster as the server knows it: in-memory watch caches, filled either by `kube::runtime`
+//! watchers against a real API server or, in demo mode, from the embedded demo homelab. Pages are
+//! served from these caches only; views turn cache snapshots into the shared view types.
+
+pub mod cache;
+pub mod demo;
+pub mod live;
+pub mod views;
+
+pub use cache::ClusterCache;

@@ -1,0 +1,376 @@
+//! Configuration: a TOML file, then `HOMELAB_*` environment variables on top (nested keys joined by
+//! a double underscore: `HOMELAB_SERVER__LISTEN`). Every key is documented in
+//! `homelab.example.toml`. A bad value is reported with its key and the reason, and the process
+//! exits with code 2 before anything starts.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::providers::{Env, Format, Serialized, Toml};
+use figment::Figment;
+use serde::{Deserialize, Serialize};
+
+/// Everything the server reads at start-up.
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Config {
+    /// Serve the embedded demo homelab instead of a real cluster, with a dev sign-in on loopback.
+    pub demo: bool,
+    pub server: ServerConfig,
+    pub cluster: ClusterConfig,
+    /// Sign-in through an OpenID Connect provider (Authentik). Required outside demo mode.
+    pub oidc: Option<OidcConfig>,
+    pub session: SessionConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ServerConfig {
+    /// Address to listen on.
+    pub listen: SocketAddr,
+    /// The URL people use to reach the server; `https://` turns on HSTS and `__Host-` cookies.
+    pub public_url: String,
+    /// Where the SQLite database lives; created on first start.
+    pub data_dir: PathBuf,
+    /// The site built by cargo-leptos (`pkg/` with the hashed JS, WASM and CSS).
+    pub site_root: PathBuf,
+    /// Longest a request may take before it is answered 408.
+    pub request_timeout_secs: u64,
+    /// Largest request body accepted, in bytes.
+    pub body_limit_bytes: usize,
+    /// Log as JSON lines (for Loki) instead of human-readable text.
+    pub json_logs: bool,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ClusterConfig {
+    /// Path of a kubeconfig file; empty means in-cluster config, then `~/.kube/config`.
+    pub kubeconfig: Option<PathBuf>,
+    /// Context of the kubeconfig to use; empty means its current context.
+    pub context: Option<String>,
+}
+
+#[derive(Clone, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct OidcConfig {
+    /// Issuer URL, compared exactly; Authentik's ends with a slash.
+    pub issuer_url: String,
+    pub client_id: String,
+    /// Never logged: `Config`'s Debug shows it redacted.
+    pub client_secret: String,
+    /// Groups whose members are admins.
+    pub admin_groups: Vec<String>,
+    /// Groups whose members may see the Status and Services pages.
+    pub viewer_groups: Vec<String>,
+    /// Clock difference tolerated when checking token times, in seconds.
+    pub clock_skew_secs: u64,
+}
+
+impl Default for OidcConfig {
+    fn default() -> Self {
+        Self {
+            issuer_url: String::new(),
+            client_id: String::new(),
+            client_secret: String::new(),
+            admin_groups: vec!["homelab-admins".into()],
+            viewer_groups: vec!["family".into()],
+            clock_skew_secs: 60,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct SessionConfig {
+    /// A session unused for this long ends.
+    pub idle_timeout_minutes: u64,
+    /// No session lives longer than this, used or not.
+    pub absolute_timeout_hours: u64,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            demo: false,
+            server: ServerConfig::default(),
+            cluster: ClusterConfig::default(),
+            oidc: None,
+            session: SessionConfig::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 3000)),
+            public_url: "http://127.0.0.1:3000".into(),
+            data_dir: PathBuf::from("data"),
+            site_root: PathBuf::from("target/site"),
+            request_timeout_secs: 30,
+            body_limit_bytes: 1024 * 1024,
+            json_logs: false,
+        }
+    }
+}
+
+impl Default for SessionConfig {
+    fn default() -> Self {
+        Self { idle_timeout_minutes: 8 * 60, absolute_timeout_hours: 7 * 24 }
+    }
+}
+
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("demo", &self.demo)
+            .field("server", &self.server)
+            .field("cluster", &self.cluster)
+            .field("oidc", &self.oidc)
+            .field("session", &self.session)
+            .finish()
+    }
+}
+
+impl fmt::Debug for OidcConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OidcConfig")
+            .field("issuer_url", &self.issuer_url)
+            .field("client_id", &self.client_id)
+            .field("client_secret", &"[redacted]")
+            .field("admin_groups", &self.admin_groups)
+            .field("viewer_groups", &self.viewer_groups)
+            .field("clock_skew_secs", &self.clock_skew_secs)
+            .finish()
+    }
+}
+
+/// Why the configuration was refused. Each names the key at fault.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read the config file {path}: {reason}")]
+    File { path: PathBuf, reason: String },
+    #[error("{0}")]
+    Parse(String),
+    #[error("config key `{key}`: {reason}")]
+    Invalid { key: &'static str, reason: String },
+}
+
+impl Config {
+    /// Reads the file (when given), then `HOMELAB_*` environment variables, and validates.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if let Some(path) = file {
+            if !path.is_file() {
+                return Err(ConfigError::File {
+                    path: path.to_owned(),
+                    reason: "no such file".into(),
+                });
+            }
+            figment = figment.merge(Toml::file_exact(path));
+        }
+        let env = Env::prefixed("HOMELAB_").split("__").ignore(&["config"]);
+        let config: Config = figment.merge(env).extract().map_err(|e| ConfigError::Parse(describe(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, reason: &str| Err(ConfigError::Invalid { key, reason: reason.into() });
+        if !(self.server.public_url.starts_with("http://")
+            || self.server.public_url.starts_with("https://"))
+        {
+            return invalid("server.public_url", "must start with http:// or https://");
+        }
+        if self.server.request_timeout_secs == 0 {
+            return invalid("server.request_timeout_secs", "must be at least 1");
+        }
+        if self.server.body_limit_bytes < 1024 {
+            return invalid("server.body_limit_bytes", "must be at least 1024");
+        }
+        if self.session.idle_timeout_minutes == 0 {
+            return invalid("session.idle_timeout_minutes", "must be at least 1");
+        }
+        if self.session.absolute_timeout_hours == 0 {
+            return invalid("session.absolute_timeout_hours", "must be at least 1");
+        }
+        match &self.oidc {
+            None if !self.demo => {
+                return invalid(
+                    "oidc",
+                    "missing: outside demo mode the server needs an [oidc] section \
+                     (issuer_url, client_id, client_secret) to sign people in",
+                )
+            }
+            None if !self.server.listen.ip().is_loopback() => {
+                return invalid(
+                    "server.listen",
+                    "demo mode without [oidc] must listen on a loopback address: its dev \
+                     sign-in lets anyone pick a role",
+                )
+            }
+            None => {}
+            Some(oidc) => {
+                if !(oidc.issuer_url.starts_with("https://") || oidc.issuer_url.starts_with("http://"))
+                {
+                    return invalid("oidc.issuer_url", "must be an http:// or https:// URL");
+                }
+                if oidc.client_id.is_empty() {
+                    return invalid("oidc.client_id", "must not be empty");
+                }
+                if oidc.client_secret.is_empty() {
+                    return invalid("oidc.client_secret", "must not be empty");
+                }
+                if oidc.admin_groups.is_empty() {
+                    return invalid("oidc.admin_groups", "must name at least one group");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The dev sign-in (pick a role, no password) exists only in demo mode on loopback.
+    pub fn dev_sign_in(&self) -> bool {
+        self.demo && self.server.listen.ip().is_loopback()
+    }
+
+    /// Served over https: secure-only cookies with the `__Host-` prefix, and HSTS.
+    pub fn https(&self) -> bool {
+        self.server.public_url.starts_with("https://")
+    }
+}
+
+/// Figment's error, worded for a person: which key, what was wrong, and where it came from.
+fn describe(error: figment::Error) -> String {
+    error
+        .into_iter()
+        .map(|e| {
+            let key = e.path.join(".");
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| match &m.source {
+                    Some(src) => format!(" (from {src})"),
+                    None => format!(" (from {})", m.name),
+                })
+                .unwrap_or_default();
+            let kind = e.kind.to_string();
+            if key.is_empty() {
+                format!("config: {kind}{source}")
+            } else {
+                format!("config key `{key}`: {kind}{source}")
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use figment::Jail;
+
+    const OIDC: &str = "[oidc]\nissuer_url = \"https://auth.example/application/o/homelab/\"\n\
+                        client_id = \"homelab\"\nclient_secret = \"s3cret\"\n";
+
+    /// Runs `f` with a private environment and working directory, and returns its error text.
+    fn refused(setup: impl FnOnce(&mut Jail) -> figment::error::Result<Option<PathBuf>>) -> String {
+        let mut message = String::new();
+        Jail::expect_with(|jail| {
+            let file = setup(jail)?;
+            message = Config::load(file.as_deref()).expect_err("config should be refused").to_string();
+            Ok(())
+        });
+        message
+    }
+
+    #[test]
+    fn demo_mode_needs_no_oidc_section() {
+        Jail::expect_with(|jail| {
+            jail.set_env("HOMELAB_DEMO", "true");
+            let config = Config::load(None).expect("demo config");
+            assert!(config.demo);
+            assert!(config.dev_sign_in());
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn outside_demo_mode_a_missing_oidc_section_is_refused() {
+        let err = refused(|_| Ok(None));
+        assert!(err.contains("`oidc`"), "{err}");
+        assert!(err.contains("outside demo mode"), "{err}");
+    }
+
+    #[test]
+    fn a_value_of_the_wrong_type_names_its_key() {
+        let err = refused(|jail| {
+            jail.set_env("HOMELAB_DEMO", "true");
+            jail.create_file("h.toml", "[server]\nrequest_timeout_secs = \"soon\"\n")?;
+            Ok(Some("h.toml".into()))
+        });
+        assert!(err.contains("server.request_timeout_secs"), "{err}");
+        assert!(err.contains("string"), "{err}");
+    }
+
+    #[test]
+    fn a_bad_environment_value_names_its_key() {
+        let err = refused(|jail| {
+            jail.set_env("HOMELAB_DEMO", "true");
+            jail.set_env("HOMELAB_SERVER__LISTEN", "nowhere");
+            Ok(None)
+        });
+        assert!(err.contains("server.listen"), "{err}");
+    }
+
+    #[test]
+    fn an_unknown_key_is_refused_rather_than_ignored() {
+        let err = refused(|jail| {
+            jail.create_file("h.toml", "demo = true\n[server]\nlisten_adress = \"127.0.0.1:1\"\n")?;
+            Ok(Some("h.toml".into()))
+        });
+        assert!(err.contains("listen_adress"), "{err}");
+    }
+
+    #[test]
+    fn out_of_range_values_are_refused_with_the_reason() {
+        let err = refused(|jail| {
+            jail.create_file("h.toml", "demo = true\n[server]\nrequest_timeout_secs = 0\n")?;
+            Ok(Some("h.toml".into()))
+        });
+        assert_eq!(err, "config key `server.request_timeout_secs`: must be at least 1");
+    }
+
+    #[test]
+    fn demo_mode_on_a_public_address_without_oidc_is_refused() {
+        let err = refused(|jail| {
+            jail.create_file("h.toml", "demo = true\n[server]\nlisten = \"0.0.0.0:3000\"\n")?;
+            Ok(Some("h.toml".into()))
+        });
+        assert!(err.contains("server.listen"), "{err}");
+    }
+
+    #[test]
+    fn a_missing_config_file_is_named() {
+        let err = refused(|_| Ok(Some("/nonexistent/homelab.toml".into())));
+        assert!(err.contains("/nonexistent/homelab.toml"), "{err}");
+    }
+
+    #[test]
+    fn environment_overrides_the_file_and_the_secret_is_redacted() {
+        Jail::expect_with(|jail| {
+            jail.create_file("h.toml", OIDC)?;
+            jail.set_env("HOMELAB_OIDC__CLIENT_ID", "other");
+            let config = Config::load(Some(Path::new("h.toml"))).expect("valid config");
+            let oidc = config.oidc.as_ref().expect("oidc section");
+            assert_eq!(oidc.client_id, "other");
+            assert_eq!(oidc.admin_groups, vec!["homelab-admins"]);
+            let debug = format!("{config:?}");
+            assert!(!debug.contains("s3cret"), "{debug}");
+            assert!(!config.dev_sign_in());
+            Ok(())
+        });
+    }
+}

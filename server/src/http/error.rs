@@ -1,0 +1,80 @@
+//! The one HTTP error type. Each variant maps to a status explicitly. For 4xx the client is told
+//! what was wrong; for 5xx it is told nothing internal, and the cause is logged once, here.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::Json;
+use serde_json::json;
+
+use super::page::{escape, simple_page};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("sign-in required")]
+    SignInRequired,
+    #[error("your account is signed in but is in none of the groups that may use this site")]
+    NoAccess,
+    #[error("this needs the admin role")]
+    Forbidden,
+    #[error("sign-in is not available: outside demo mode it goes through the OIDC provider")]
+    SignInUnavailable,
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("session store error")]
+    Session(#[from] tower_sessions::session::Error),
+    #[error("database error")]
+    Db(#[from] crate::db::DbError),
+}
+
+impl AppError {
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::SignInRequired => StatusCode::UNAUTHORIZED,
+            AppError::NoAccess | AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::SignInUnavailable => StatusCode::NOT_FOUND,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Session(_) | AppError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// What the client may read: the message for 4xx, a generic line for 5xx.
+    fn public_message(&self) -> String {
+        if self.status().is_server_error() {
+            tracing::error!(error = ?self, "request failed");
+            "internal error; the server log has the details".into()
+        } else {
+            self.to_string()
+        }
+    }
+
+    /// The same error as a page: sign-in redirects, the rest an HTML page with the status.
+    pub fn into_page_response(self, path: &str) -> Response {
+        if let AppError::SignInRequired = self {
+            let next = super::page::url_encode(path);
+            return Redirect::to(&format!("/auth/login?next={next}")).into_response();
+        }
+        let status = self.status();
+        let (title, extra) = match self {
+            AppError::NoAccess => (
+                "No access",
+                "<p>Ask an admin to add you to a group for this site, then sign in again.</p>\
+                 <form method=\"post\" action=\"/auth/logout\"><button class=\"primary\" type=\"submit\">Sign out</button></form>",
+            ),
+            AppError::Forbidden => ("Admins only", "<p><a href=\"/\">Back to Status</a></p>"),
+            _ => ("Something went wrong", "<p><a href=\"/\">Back to Status</a></p>"),
+        };
+        let body = format!(
+            "<section class=\"card\" data-test=\"error-page\"><h1>{title}</h1><p>{}</p>{extra}</section>",
+            escape(&self.public_message())
+        );
+        (status, Html(simple_page(title, false, &body))).into_response()
+    }
+}
+
+/// API form: `{"error": "..."}` with the status.
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        (status, Json(json!({ "error": self.public_message() }))).into_response()
+    }
+}

@@ -1,0 +1,19 @@
+//! `/healthz`: the process answers. `/readyz`: the database answers and the caches have synced.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use serde_json::{json, Value};
+
+use crate::state::AppState;
+
+pub async fn healthz() -> &'static str {
+    "ok"
+}
+
+pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+    let database = crate::db::ping(&state.db).await;
+    let cluster = state.cluster.is_synced();
+    let status = if database && cluster { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
+    (status, Json(json!({ "database": database, "cluster_cache_synced": cluster })))
+}

@@ -1,0 +1,107 @@
+//! HTTP: the router, its middleware (tracing, compression, timeouts, body limit, security
+//! headers, sessions, authorization) and `serve` on a bound listener.
+
+pub mod error;
+pub mod health;
+pub mod page;
+pub mod security;
+
+use std::time::Duration;
+
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::routing::{get, post};
+use axum::{middleware, Router};
+use leptos::prelude::provide_context;
+use leptos_axum::{generate_route_list, LeptosRoutes};
+use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower_http::compression::CompressionLayer;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::auth;
+use crate::state::AppState;
+use frontend::app::{shell, App};
+use frontend::source::Cluster;
+
+/// Name of the session cookie; `__Host-` when served over https. Chosen apart from the
+/// identity provider's own cookie names, since cookies are not separated by port.
+pub fn session_cookie_name(https: bool) -> &'static str {
+    if https {
+        "__Host-homelab_session"
+    } else {
+        "homelab_session"
+    }
+}
+
+/// Every route of the server, with its middleware.
+pub fn router(state: AppState, sessions: SqliteStore) -> Router {
+    let config = state.config.clone();
+    let leptos_options = state.leptos.clone();
+    let cluster: Cluster = state.cluster.clone();
+    let routes = generate_route_list(App);
+
+    let session_layer = SessionManagerLayer::new(sessions)
+        .with_name(session_cookie_name(config.https()))
+        .with_secure(config.https())
+        .with_http_only(true)
+        .with_same_site(SameSite::Lax)
+        .with_path("/")
+        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(
+            config.session.idle_timeout_minutes as i64,
+        )));
+
+    let pkg_dir = leptos_options.site_root.as_ref().to_owned() + "/" + leptos_options.site_pkg_dir.as_ref();
+    // Hashed file names change with their content, so browsers may keep them for a year.
+    let pkg = ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=31536000, immutable"),
+        ))
+        .service(ServeDir::new(pkg_dir));
+    let site_root = leptos_options.site_root.as_ref().to_owned();
+
+    Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/auth/login", get(auth::dev::login_page))
+        .route("/auth/dev", post(auth::dev::dev_sign_in))
+        .route("/auth/logout", post(auth::dev::logout))
+        .nest_service("/pkg", pkg)
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || provide_context(cluster.clone()),
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
+        .fallback_service(ServeDir::new(site_root).not_found_service(get(page::not_found)))
+        .layer(middleware::from_fn_with_state(state.clone(), auth::authorize))
+        .layer(session_layer)
+        .layer(middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(RequestBodyLimitLayer::new(config.server.body_limit_bytes))
+        .layer(TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(config.server.request_timeout_secs),
+        ))
+        .layer(CompressionLayer::new().br(true).gzip(true))
+        .layer(TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// Serves on an already bound listener until `shutdown` completes, then drains open requests.
+pub async fn serve(
+    listener: TcpListener,
+    app: Router,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+}

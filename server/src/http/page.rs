@@ -1,0 +1,60 @@
+//! Small server-rendered pages outside the Leptos app (sign-in, errors), and HTML escaping.
+
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse};
+
+/// Escapes text for HTML element content and attribute values.
+pub fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Percent-encodes a path for use as a query value.
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A complete document with the site's stylesheet around `body` (already escaped HTML).
+pub fn simple_page(title: &str, demo: bool, body: &str) -> String {
+    let marker = if demo { r#"<span class="demo-marker" data-test="demo-marker">demo</span>"# } else { "" };
+    format!(
+        r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{} · Homelab</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/app.css"></head><body><header class="topbar"><a class="brand" href="/">Homelab</a>{marker}</header><main id="main">{body}</main></body></html>"#,
+        escape(title)
+    )
+}
+
+/// Any path that is neither a route nor a file.
+pub async fn not_found() -> impl IntoResponse {
+    let body = r#"<section class="card"><h1>Not found</h1><p>There is no page at this address. <a href="/">Back to Status</a></p></section>"#;
+    (StatusCode::NOT_FOUND, Html(simple_page("Not found", false, body)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn markup_in_text_is_escaped() {
+        assert_eq!(escape(r#"<script>"x"&'y'"#), "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;");
+    }
+
+    #[test]
+    fn query_values_are_percent_encoded() {
+        assert_eq!(url_encode("/a b?c=d&e"), "/a%20b%3Fc%3Dd%26e");
+    }
+}

@@ -1,0 +1,19 @@
+//! The homelab control plane server: everything that touches the world (Kubernetes, SQLite, the
+//! identity provider, HTTP). The pages themselves live in the `frontend` crate and reach this
+//! crate's data through the traits of `frontend::source`, provided as context.
+//!
+//! # Layout
+//! - [`config`]: the TOML file and `HOMELAB_*` overrides, validated at start.
+//! - [`cluster`]: watch caches (live or demo) and the pure views over them.
+//! - [`auth`]: sessions, sign-in, and the one access policy.
+//! - [`db`]: the SQLite pool and migrations.
+//! - [`http`]: router, middleware, errors, health endpoints.
+//! - [`startup`]: wiring it all together for `homelab serve`.
+
+pub mod auth;
+pub mod cluster;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod startup;
+pub mod state;

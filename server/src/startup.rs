@@ -1,0 +1,81 @@
+//! Wiring for `homelab serve`: open the database, fill the caches, build the router, serve until
+//! SIGTERM. `anyhow` is used here and only here.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+use tower_sessions::ExpiredDeletion;
+use tower_sessions_sqlx_store::SqliteStore;
+
+use crate::cluster::{demo, live, ClusterCache};
+use crate::config::Config;
+use crate::state::AppState;
+use crate::{db, http};
+
+/// The cargo-leptos output the server serves: hashed files under `<site_root>/pkg`.
+pub fn leptos_options(config: &Config) -> LeptosOptions {
+    LeptosOptions::builder()
+        .output_name("homelab")
+        .site_root(config.server.site_root.display().to_string())
+        .site_pkg_dir("pkg")
+        .site_addr(config.server.listen)
+        .hash_files(true)
+        .build()
+}
+
+/// Everything but the listener: state and router, ready to serve.
+pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
+    let pool = db::open(&config.server.data_dir).await.context("opening the database")?;
+    let cluster = ClusterCache::new();
+    if config.demo {
+        demo::load(&cluster).context("loading the demo homelab")?;
+    } else {
+        live::start(&config.cluster, cluster.clone()).await.context("connecting to the cluster")?;
+    }
+    let sessions = SqliteStore::new(pool.clone());
+    let cleanup = sessions.clone();
+    tokio::spawn(async move {
+        if let Err(e) = cleanup.continuously_delete_expired(Duration::from_secs(600)).await {
+            tracing::error!(error = %e, "expired-session cleanup stopped");
+        }
+    });
+    let state = AppState {
+        leptos: leptos_options(&config),
+        config: Arc::new(config),
+        db: pool,
+        cluster,
+    };
+    let router = http::router(state.clone(), sessions);
+    Ok((state, router))
+}
+
+/// `homelab serve`: binds the configured address and serves until SIGTERM or Ctrl-C.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let listen = config.server.listen;
+    let started = std::time::Instant::now();
+    let (_state, router) = build(config).await?;
+    let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    tracing::info!(address = %listen, elapsed_ms = started.elapsed().as_millis() as u64, "serving");
+    http::serve(listener, router, shutdown_signal()).await.context("serving HTTP")?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    tokio::select! { _ = ctrl_c => {}, _ = term => {} }
+    tracing::info!("shutting down: finishing open requests");
+}

@@ -1,0 +1,22 @@
+//! The state every handler can reach. Handlers extract only the part they need.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sqlx::SqlitePool;
+
+use crate::cluster::ClusterCache;
+use crate::config::Config;
+
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    /// The validated configuration; its Debug redacts secrets.
+    pub config: Arc<Config>,
+    /// The one SQLite pool of the process.
+    pub db: SqlitePool,
+    /// The watch caches pages are rendered from.
+    pub cluster: Arc<ClusterCache>,
+    /// Where cargo-leptos put the site, and the names of its hashed files.
+    pub leptos: LeptosOptions,
+}
