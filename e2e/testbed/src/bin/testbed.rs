@@ -1,0 +1,109 @@
+//! Runs the test control plane for the browser tests (Playwright) and other programs.
+//!
+//! ```text
+//! testbed [--demo] OUT.json
+//! ```
+//!
+//! Starts etcd, kube-apiserver and the controller manager with the CRDs ([`testbed::cluster`]),
+//! with `--demo` also applies `server/demo/homelab.yaml`, then writes OUT.json (atomically, so a
+//! poller never reads half of it):
+//!
+//! ```json
+//! {"kubeconfig": "...", "server": "https://127.0.0.1:...", "token": "...", "ca_file": "...",
+//!  "kube_version": "v1.32.5", "log_dir": "...", "pid": 1234}
+//! ```
+//!
+//! It keeps running until SIGTERM or SIGINT, or until its standard input closes (when it is a
+//! pipe or a terminal: a standard input of /dev/null is not watched, or it would stop at once),
+//! then stops every server and removes OUT.json. If it is killed outright, the cluster's watchdog
+//! still stops the servers.
+
+use std::io::Read;
+use std::path::PathBuf;
+
+use anyhow::{bail, Context};
+use testbed::cluster::TestCluster;
+use tokio::signal::unix::{signal, SignalKind};
+
+const USAGE: &str = "usage: testbed [--demo] OUT.json";
+
+struct Args {
+    demo: bool,
+    out: PathBuf,
+}
+
+fn parse_args() -> anyhow::Result<Args> {
+    let mut demo = false;
+    let mut out = None;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--demo" => demo = true,
+            "-h" | "--help" => {
+                println!("{USAGE}");
+                std::process::exit(0);
+            }
+            flag if flag.starts_with('-') => bail!("unknown option {flag}\n{USAGE}"),
+            path if out.is_none() => out = Some(PathBuf::from(path)),
+            _ => bail!("{USAGE}"),
+        }
+    }
+    Ok(Args {
+        demo,
+        out: out.context(USAGE)?,
+    })
+}
+
+/// Whether standard input is something that can close (not /dev/null).
+fn stdin_is_watchable() -> bool {
+    std::fs::read_link("/proc/self/fd/0")
+        .is_ok_and(|target| target != std::path::Path::new("/dev/null"))
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = parse_args()?;
+    let cluster = TestCluster::start().await?;
+    if args.demo {
+        let objects = cluster.load_demo().await?;
+        eprintln!("testbed: demo fixture applied ({} objects)", objects.len());
+    }
+    let info = serde_json::json!({
+        "kubeconfig": cluster.kubeconfig_path(),
+        "server": cluster.server_url(),
+        "token": cluster.admin_token(),
+        "ca_file": cluster.ca_path(),
+        "kube_version": cluster.kube_version(),
+        "log_dir": cluster.dir(),
+        "pid": std::process::id(),
+    });
+    let partial = args.out.with_extension("json.partial");
+    std::fs::write(&partial, serde_json::to_vec_pretty(&info)?)
+        .with_context(|| format!("writing {}", partial.display()))?;
+    std::fs::rename(&partial, &args.out)?;
+    eprintln!("testbed: ready, details in {}", args.out.display());
+
+    let (closed_tx, closed_rx) = tokio::sync::oneshot::channel::<()>();
+    let mut _never_closed = None;
+    if stdin_is_watchable() {
+        // A plain thread: a blocked read must not hold up the runtime's shutdown.
+        std::thread::spawn(move || {
+            let mut sink = [0u8; 1024];
+            let mut stdin = std::io::stdin();
+            while matches!(stdin.read(&mut sink), Ok(n) if n > 0) {}
+            let _ = closed_tx.send(());
+        });
+    } else {
+        _never_closed = Some(closed_tx); // kept, so closed_rx never completes
+    }
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let reason = tokio::select! {
+        _ = terminate.recv() => "SIGTERM",
+        _ = interrupt.recv() => "SIGINT",
+        _ = closed_rx => "standard input closed",
+    };
+    eprintln!("testbed: {reason}, stopping");
+    drop(cluster);
+    let _ = std::fs::remove_file(&args.out);
+    std::process::exit(0);
+}

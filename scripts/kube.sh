@@ -1,0 +1,152 @@
+#!/usr/bin/env bash
+# Builds the real Kubernetes control plane that the test harness (e2e/testbed) runs, and gathers
+# the CustomResourceDefinitions of the systems the homelab runs, all from the Go module proxy.
+#
+#   kube-apiserver, kube-controller-manager  from e2e/kube/apiserver (k8s.io/kubernetes, pinned there)
+#   etcd                                     from e2e/kube/etcd      (go.etcd.io/etcd/server/v3)
+#   CRDs                                     Velero, Gateway API, Flux, Longhorn at pinned versions
+#
+# Everything lands outside the repository, in ${HOMELAB_KUBE_DIR:-$HOMELAB_CACHE/kube}:
+#   v1.32.5/kube-apiserver, v1.32.5/kube-controller-manager, etcd-v3.5.21/etcd, crds/*.yaml
+# and is built only when missing, so a second run takes seconds. Measured on 2 cores with a cold Go
+# build cache: kube-apiserver and kube-controller-manager about 8-10 minutes, etcd 1 minute, the
+# CRDs half a minute; with a warm Go cache (another checkout, a changed HOMELAB_CACHE) seconds.
+# Needs only Go (and network access to the Go module proxy). Prints the directory to use as
+# HOMELAB_KUBE_DIR; the tests find it there by default.
+#
+#   scripts/kube.sh              everything
+#   scripts/kube.sh crds         only one part: etcd, crds or kube
+set -euo pipefail
+
+command -v go >/dev/null || { echo "[kube] Go is needed: apt-get install golang-go, or see go.dev" >&2; exit 1; }
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HOMELAB_CACHE="${HOMELAB_CACHE:-$HOME/.cache/homelab}"
+KUBE_DIR="${HOMELAB_KUBE_DIR:-$HOMELAB_CACHE/kube}"
+
+# The CRDs, as "module version path-inside-module". Kept at the versions the homelab runs.
+CRD_SOURCES=(
+  "github.com/vmware-tanzu/velero v1.16.2 config/crd/v1/bases"
+  "sigs.k8s.io/gateway-api v1.1.0 config/crd/standard"
+  "github.com/longhorn/longhorn-manager v1.6.2 k8s/crds.yaml"
+)
+# Flux's controller modules (which carry config/crd/bases) are not on the module proxy at these
+# versions, but their api modules are: those files are generated from the api types by
+# controller-gen, so the same generation is run here, with the controller-gen version and flags of
+# the controllers' Makefiles (controller-gen is pinned in e2e/kube/crdgen).
+FLUX_API_SOURCES=(
+  "github.com/fluxcd/kustomize-controller/api v1.5.1"
+  "github.com/fluxcd/helm-controller/api v1.2.0"
+)
+
+# -mod=mod: go.sum is committed, but let go fill in what a newer go wants; -buildvcs=false: the
+# binaries are tools, not releases, and stamping needs a git that may not be there.
+GO_FLAGS="${GOFLAGS:-} -mod=mod -buildvcs=false"
+
+log() { printf '\033[1m[kube]\033[0m %s\n' "$*" >&2; }
+
+# The version a module is required at in a go.mod, e.g. `required_version go.mod k8s.io/kubernetes`.
+required_version() {
+  awk -v m="$2" '$1 == "require" { $1 = ""; $0 = $0 } $1 == m && $2 ~ /^v/ { print $2; exit }' "$1"
+}
+
+KUBE_VERSION=$(required_version "$ROOT/e2e/kube/apiserver/go.mod" k8s.io/kubernetes)
+ETCD_VERSION=$(required_version "$ROOT/e2e/kube/etcd/go.mod" go.etcd.io/etcd/server/v3)
+[ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] || { log "cannot read the pinned versions"; exit 1; }
+KUBE_BIN="$KUBE_DIR/$KUBE_VERSION"
+ETCD_BIN="$KUBE_DIR/etcd-$ETCD_VERSION"
+CRD_DIR="$KUBE_DIR/crds"
+# Work in progress is named *.tmp.<pid>*; whatever an interrupted or failed run leaves goes.
+trap 'rm -rf "$KUBE_DIR"/*.tmp."$$"*' EXIT
+
+# go build from a module directory into a fresh directory, then moved into place whole, so that an
+# interrupted build never leaves a half-written binary that looks finished.
+build_into() {
+  local module_dir=$1 dest=$2 ldflags=$3; shift 3
+  local start tmp
+  start=$(date +%s)
+  tmp="$dest.tmp.$$"
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  (cd "$module_dir" && GOFLAGS="$GO_FLAGS" go build -trimpath -ldflags "-s -w $ldflags" -o "$tmp/" "$@")
+  # go names go.etcd.io/etcd/server/v3 after the element before the major version: "server".
+  if [ -f "$tmp/server" ]; then mv "$tmp/server" "$tmp/etcd"; fi
+  rm -rf "$dest"
+  mv "$tmp" "$dest"
+  log "built $(ls "$dest" | tr '\n' ' ')in $(( $(date +%s) - start ))s"
+}
+
+ensure_kube() {
+  if [ -x "$KUBE_BIN/kube-apiserver" ] && [ -x "$KUBE_BIN/kube-controller-manager" ]; then return; fi
+  log "building kube-apiserver and kube-controller-manager $KUBE_VERSION (8-10 minutes on 2 cores, once)"
+  local minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
+  local x="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION"
+  x="$x -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
+  x="$x -X k8s.io/component-base/version.gitTreeState=clean"
+  x="$x -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION"
+  build_into "$ROOT/e2e/kube/apiserver" "$KUBE_BIN" "$x" \
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
+}
+
+ensure_etcd() {
+  if [ -x "$ETCD_BIN/etcd" ]; then return; fi
+  log "building etcd $ETCD_VERSION"
+  build_into "$ROOT/e2e/kube/etcd" "$ETCD_BIN" "" go.etcd.io/etcd/server/v3
+}
+
+# Directory of a module in the module cache, downloading it if needed. Run outside any module.
+module_dir() {
+  (cd / && GOFLAGS= go mod download -json "$1@$2") | awk -F'"' '$2 == "Dir" { print $4 }'
+}
+
+ensure_crds() {
+  local stamp="${CRD_SOURCES[*]} ${FLUX_API_SOURCES[*]} $(required_version \
+    "$ROOT/e2e/kube/crdgen/go.mod" sigs.k8s.io/controller-tools) crdprep-2"
+  if [ -f "$CRD_DIR/.stamp" ] && [ "$(cat "$CRD_DIR/.stamp")" = "$stamp" ]; then return; fi
+  log "gathering CRDs into $CRD_DIR"
+  local tmp raw gen src mod ver path dir out
+  tmp="$CRD_DIR.tmp.$$"  # the result
+  raw="$tmp.raw"         # CRD files as found or generated
+  gen="$tmp.gen"         # controller-gen and the writable module copies it runs in
+  rm -rf "$tmp" "$raw" "$gen"
+  mkdir -p "$tmp" "$raw" "$gen"
+  for src in "${CRD_SOURCES[@]}"; do
+    read -r mod ver path <<<"$src"
+    dir=$(module_dir "$mod" "$ver")
+    [ -n "$dir" ] || { log "cannot download $mod@$ver"; exit 1; }
+    mkdir -p "$raw/${mod##*/}"
+    if [ -d "$dir/$path" ]; then
+      cp "$dir/$path"/*.yaml "$raw/${mod##*/}/"
+    else
+      cp "$dir/$path" "$raw/${mod##*/}/"
+    fi
+  done
+  (cd "$ROOT/e2e/kube/crdgen" && GOFLAGS="$GO_FLAGS" go build -o "$gen/controller-gen" \
+    sigs.k8s.io/controller-tools/cmd/controller-gen)
+  for src in "${FLUX_API_SOURCES[@]}"; do
+    read -r mod ver <<<"$src"
+    dir=$(module_dir "$mod" "$ver")
+    [ -n "$dir" ] || { log "cannot download $mod@$ver"; exit 1; }
+    out=$(basename "$(dirname "$mod")")
+    mkdir -p "$raw/$out"
+    # controller-gen loads the packages with go: it needs a writable module copy.
+    cp -r "$dir" "$gen/$out"
+    chmod -R u+w "$gen/$out"
+    (cd "$gen/$out" && GOFLAGS="$GO_FLAGS" GODEBUG=gotypesalias=0 "$gen/controller-gen" crd:crdVersions=v1 paths=./... \
+      output:crd:artifacts:config="$raw/$out")
+  done
+  # One file per CRD; CRDs whose versions convert through a webhook (Longhorn) keep only their
+  # storage version, since no webhook runs beside a test apiserver.
+  (cd "$ROOT/e2e/kube/apiserver" && GOFLAGS="$GO_FLAGS" go run ./crdprep -storage-only longhorn.io "$tmp" "$raw")
+  rm -rf "$raw" "$gen"
+  echo "$stamp" >"$tmp/.stamp"
+  rm -rf "$CRD_DIR"
+  mv "$tmp" "$CRD_DIR"
+  log "$(ls "$CRD_DIR" | wc -l) CRDs in $CRD_DIR"
+}
+
+# With arguments (any of etcd, crds, kube), only those parts; otherwise all.
+for part in "${@:-etcd crds kube}"; do
+  for p in $part; do "ensure_$p"; done
+done
+log "ready: HOMELAB_KUBE_DIR=$KUBE_DIR"
+echo "$KUBE_DIR"
