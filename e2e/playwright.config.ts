@@ -33,6 +33,7 @@ export default defineConfig({
       ],
     },
     trace: 'off',
+    testIdAttribute: 'data-test',
   },
   webServer: {
     command: `${path.join(repo, 'target/release/homelab')} serve --demo`,

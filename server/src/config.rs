@@ -118,7 +118,10 @@ impl Default for ServerConfig {
 
 impl Default for SessionConfig {
     fn default() -> Self {
-        Self { idle_timeout_minutes: 8 * 60, absolute_timeout_hours: 7 * 24 }
+        Self {
+            idle_timeout_minutes: 8 * 60,
+            absolute_timeout_hours: 7 * 24,
+        }
     }
 }
 
@@ -171,14 +174,27 @@ impl Config {
             }
             figment = figment.merge(Toml::file_exact(path));
         }
-        let env = Env::prefixed("HOMELAB_").split("__").ignore(&["config"]);
-        let config: Config = figment.merge(env).extract().map_err(|e| ConfigError::Parse(describe(e)))?;
+        // Only `HOMELAB_DEMO` and sectioned keys (`HOMELAB_SERVER__LISTEN`) are settings; other
+        // HOMELAB_* variables (HOMELAB_CONFIG, HOMELAB_LOG, the scripts' HOMELAB_CACHE) are not.
+        let env = Env::prefixed("HOMELAB_").split("__").filter(|key| {
+            let key = key.as_str();
+            key.eq_ignore_ascii_case("demo") || key.contains('.') || key.contains("__")
+        });
+        let config: Config = figment
+            .merge(env)
+            .extract()
+            .map_err(|e| ConfigError::Parse(describe(e)))?;
         config.validate()?;
         Ok(config)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key, reason: &str| Err(ConfigError::Invalid { key, reason: reason.into() });
+        let invalid = |key, reason: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                reason: reason.into(),
+            })
+        };
         if !(self.server.public_url.starts_with("http://")
             || self.server.public_url.starts_with("https://"))
         {
@@ -213,7 +229,8 @@ impl Config {
             }
             None => {}
             Some(oidc) => {
-                if !(oidc.issuer_url.starts_with("https://") || oidc.issuer_url.starts_with("http://"))
+                if !(oidc.issuer_url.starts_with("https://")
+                    || oidc.issuer_url.starts_with("http://"))
                 {
                     return invalid("oidc.issuer_url", "must be an http:// or https:// URL");
                 }
@@ -280,7 +297,9 @@ mod tests {
         let mut message = String::new();
         Jail::expect_with(|jail| {
             let file = setup(jail)?;
-            message = Config::load(file.as_deref()).expect_err("config should be refused").to_string();
+            message = Config::load(file.as_deref())
+                .expect_err("config should be refused")
+                .to_string();
             Ok(())
         });
         message
@@ -326,9 +345,23 @@ mod tests {
     }
 
     #[test]
+    fn other_homelab_variables_are_not_settings() {
+        Jail::expect_with(|jail| {
+            jail.set_env("HOMELAB_DEMO", "true");
+            jail.set_env("HOMELAB_LOG", "debug");
+            jail.set_env("HOMELAB_CACHE", "/tmp/cache");
+            assert!(Config::load(None).is_ok());
+            Ok(())
+        });
+    }
+
+    #[test]
     fn an_unknown_key_is_refused_rather_than_ignored() {
         let err = refused(|jail| {
-            jail.create_file("h.toml", "demo = true\n[server]\nlisten_adress = \"127.0.0.1:1\"\n")?;
+            jail.create_file(
+                "h.toml",
+                "demo = true\n[server]\nlisten_adress = \"127.0.0.1:1\"\n",
+            )?;
             Ok(Some("h.toml".into()))
         });
         assert!(err.contains("listen_adress"), "{err}");
@@ -337,16 +370,25 @@ mod tests {
     #[test]
     fn out_of_range_values_are_refused_with_the_reason() {
         let err = refused(|jail| {
-            jail.create_file("h.toml", "demo = true\n[server]\nrequest_timeout_secs = 0\n")?;
+            jail.create_file(
+                "h.toml",
+                "demo = true\n[server]\nrequest_timeout_secs = 0\n",
+            )?;
             Ok(Some("h.toml".into()))
         });
-        assert_eq!(err, "config key `server.request_timeout_secs`: must be at least 1");
+        assert_eq!(
+            err,
+            "config key `server.request_timeout_secs`: must be at least 1"
+        );
     }
 
     #[test]
     fn demo_mode_on_a_public_address_without_oidc_is_refused() {
         let err = refused(|jail| {
-            jail.create_file("h.toml", "demo = true\n[server]\nlisten = \"0.0.0.0:3000\"\n")?;
+            jail.create_file(
+                "h.toml",
+                "demo = true\n[server]\nlisten = \"0.0.0.0:3000\"\n",
+            )?;
             Ok(Some("h.toml".into()))
         });
         assert!(err.contains("server.listen"), "{err}");

@@ -4,10 +4,14 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use server::config::Config;
+use homelab::config::Config;
 
 #[derive(Parser)]
-#[command(name = "homelab", version, about = "The web control plane of a K3s homelab")]
+#[command(
+    name = "homelab",
+    version,
+    about = "The web control plane of a K3s homelab"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,7 +53,7 @@ fn main() -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
-            match runtime.block_on(server::startup::serve(config)) {
+            match runtime.block_on(homelab::startup::serve(config)) {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");

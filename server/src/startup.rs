@@ -28,17 +28,24 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// Everything but the listener: state and router, ready to serve.
 pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
-    let pool = db::open(&config.server.data_dir).await.context("opening the database")?;
+    let pool = db::open(&config.server.data_dir)
+        .await
+        .context("opening the database")?;
     let cluster = ClusterCache::new();
     if config.demo {
         demo::load(&cluster).context("loading the demo homelab")?;
     } else {
-        live::start(&config.cluster, cluster.clone()).await.context("connecting to the cluster")?;
+        live::start(&config.cluster, cluster.clone())
+            .await
+            .context("connecting to the cluster")?;
     }
     let sessions = SqliteStore::new(pool.clone());
     let cleanup = sessions.clone();
     tokio::spawn(async move {
-        if let Err(e) = cleanup.continuously_delete_expired(Duration::from_secs(600)).await {
+        if let Err(e) = cleanup
+            .continuously_delete_expired(Duration::from_secs(600))
+            .await
+        {
             tracing::error!(error = %e, "expired-session cleanup stopped");
         }
     });
@@ -57,9 +64,13 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.server.listen;
     let started = std::time::Instant::now();
     let (_state, router) = build(config).await?;
-    let listener = TcpListener::bind(listen).await.with_context(|| format!("binding {listen}"))?;
+    let listener = TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("binding {listen}"))?;
     tracing::info!(address = %listen, elapsed_ms = started.elapsed().as_millis() as u64, "serving");
-    http::serve(listener, router, shutdown_signal()).await.context("serving HTTP")?;
+    http::serve(listener, router, shutdown_signal())
+        .await
+        .context("serving HTTP")?;
     tracing::info!("stopped");
     Ok(())
 }

@@ -17,14 +17,46 @@ pub struct NavItem {
 /// Every page, in navigation order. Authorization itself is decided by the server for each
 /// request; this list only keeps links away from people who would get a 403.
 pub const NAV_ITEMS: &[NavItem] = &[
-    NavItem { href: "/", label: "Status", admin_only: false },
-    NavItem { href: "/topology", label: "Topology", admin_only: true },
-    NavItem { href: "/services", label: "Services", admin_only: false },
-    NavItem { href: "/backups", label: "Backups", admin_only: true },
-    NavItem { href: "/storage", label: "Storage", admin_only: true },
-    NavItem { href: "/gitops", label: "GitOps", admin_only: true },
-    NavItem { href: "/aars", label: "AARs", admin_only: true },
-    NavItem { href: "/audit", label: "Audit", admin_only: true },
+    NavItem {
+        href: "/",
+        label: "Status",
+        admin_only: false,
+    },
+    NavItem {
+        href: "/topology",
+        label: "Topology",
+        admin_only: true,
+    },
+    NavItem {
+        href: "/services",
+        label: "Services",
+        admin_only: false,
+    },
+    NavItem {
+        href: "/backups",
+        label: "Backups",
+        admin_only: true,
+    },
+    NavItem {
+        href: "/storage",
+        label: "Storage",
+        admin_only: true,
+    },
+    NavItem {
+        href: "/gitops",
+        label: "GitOps",
+        admin_only: true,
+    },
+    NavItem {
+        href: "/aars",
+        label: "AARs",
+        admin_only: true,
+    },
+    NavItem {
+        href: "/audit",
+        label: "Audit",
+        admin_only: true,
+    },
 ];
 
 #[component]
@@ -40,7 +72,11 @@ pub fn Nav(ctx: RequestContext) -> impl IntoView {
             None => false,
         })
         .map(|item| {
-            let current = if item.href == path { Some("page") } else { None };
+            let current = if item.href == path {
+                Some("page")
+            } else {
+                None
+            };
             view! { <li><a href=item.href aria-current=current>{item.label}</a></li> }
         })
         .collect_view();

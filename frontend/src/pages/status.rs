@@ -8,7 +8,9 @@ use crate::source::Cluster;
 
 #[component]
 pub fn StatusPage() -> impl IntoView {
-    let nodes = use_context::<Cluster>().map(|c| c.nodes()).unwrap_or_default();
+    let nodes = use_context::<Cluster>()
+        .map(|c| c.nodes())
+        .unwrap_or_default();
     let ready = nodes.iter().filter(|n| n.ready == Readiness::Ready).count();
     let (tone, words) = if nodes.is_empty() {
         (Tone::Neutral, "No cluster data yet".to_string())

@@ -43,7 +43,9 @@ fn node_state(node: &NodeSummary) -> (Tone, String) {
 
 #[component]
 pub fn TopologyPage() -> impl IntoView {
-    let nodes = use_context::<Cluster>().map(|c| c.nodes()).unwrap_or_default();
+    let nodes = use_context::<Cluster>()
+        .map(|c| c.nodes())
+        .unwrap_or_default();
     let rows = nodes
         .into_iter()
         .map(|node| {

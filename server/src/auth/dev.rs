@@ -64,7 +64,11 @@ pub async fn dev_sign_in(
     let (role, name) = match form.role.as_str() {
         "admin" => (Role::Admin, "demo-admin"),
         "viewer" => (Role::Viewer, "demo-family"),
-        other => return Err(AppError::BadRequest(format!("unknown role `{other}`: pick admin or viewer"))),
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "unknown role `{other}`: pick admin or viewer"
+            )))
+        }
     };
     let user = SessionUser {
         sub: format!("dev:{name}"),

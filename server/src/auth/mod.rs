@@ -51,7 +51,11 @@ pub async fn authorize(
         Err(e) => return e.into_response_for(&path),
     };
     let viewer = user.as_ref().and_then(|u| {
-        u.role.map(|role| Viewer { sub: u.sub.clone(), display_name: u.display_name.clone(), role })
+        u.role.map(|role| Viewer {
+            sub: u.sub.clone(),
+            display_name: u.display_name.clone(),
+            role,
+        })
     });
     let verdict = match (access, &user, &viewer) {
         (Access::Public, _, _) => Ok(()),
@@ -63,13 +67,24 @@ pub async fn authorize(
     if let Err(e) = verdict {
         return e.into_response_for(&path);
     }
-    let nonce = request.extensions().get::<CspNonce>().map(|n| n.0.clone()).unwrap_or_default();
-    request.extensions_mut().insert(RequestContext { viewer, nonce, demo: state.config.demo });
+    let nonce = request
+        .extensions()
+        .get::<CspNonce>()
+        .map(|n| n.0.clone())
+        .unwrap_or_default();
+    request.extensions_mut().insert(RequestContext {
+        viewer,
+        nonce,
+        demo: state.config.demo,
+    });
     next.run(request).await
 }
 
 /// The session's user, or None when signed out or the session has outlived its absolute limit.
-async fn current_user(state: &AppState, session: &Session) -> Result<Option<SessionUser>, AppError> {
+async fn current_user(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<SessionUser>, AppError> {
     let Some(user) = session.get::<SessionUser>(USER_KEY).await? else {
         return Ok(None);
     };

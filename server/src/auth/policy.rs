@@ -55,7 +55,13 @@ mod tests {
 
     #[test]
     fn health_assets_and_sign_in_are_public() {
-        for path in ["/healthz", "/readyz", "/pkg/homelab.abc.wasm", "/favicon.svg", "/auth/login"] {
+        for path in [
+            "/healthz",
+            "/readyz",
+            "/pkg/homelab.abc.wasm",
+            "/favicon.svg",
+            "/auth/login",
+        ] {
             assert_eq!(required(path), Access::Public, "{path}");
         }
     }

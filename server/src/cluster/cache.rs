@@ -28,7 +28,10 @@ where
 {
     fn default() -> Self {
         let writer = Writer::default();
-        Self { reader: writer.as_reader(), writer: Mutex::new(writer) }
+        Self {
+            reader: writer.as_reader(),
+            writer: Mutex::new(writer),
+        }
     }
 }
 
@@ -78,7 +81,8 @@ impl ClusterCache {
 
     /// Records that the caches changed now.
     pub fn touch(&self) {
-        self.last_change.store(jiff::Timestamp::now().as_second(), Ordering::Relaxed);
+        self.last_change
+            .store(jiff::Timestamp::now().as_second(), Ordering::Relaxed);
     }
 
     pub fn mark_synced(&self, demo: bool) {
@@ -101,7 +105,12 @@ impl ClusterSource for ClusterCache {
     fn freshness(&self) -> Freshness {
         Freshness {
             as_of: self.last_change.load(Ordering::Relaxed),
-            mode: if self.demo.load(Ordering::Relaxed) { "demo" } else { "live" }.into(),
+            mode: if self.demo.load(Ordering::Relaxed) {
+                "demo"
+            } else {
+                "live"
+            }
+            .into(),
         }
     }
 }

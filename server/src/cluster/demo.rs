@@ -72,8 +72,11 @@ mod tests {
     #[test]
     fn the_embedded_fixture_has_the_four_homelab_nodes() {
         let objects = parse(HOMELAB_YAML).unwrap();
-        let mut names: Vec<_> =
-            objects.nodes.iter().filter_map(|n| n.metadata.name.clone()).collect();
+        let mut names: Vec<_> = objects
+            .nodes
+            .iter()
+            .filter_map(|n| n.metadata.name.clone())
+            .collect();
         names.sort();
         assert_eq!(names, ["k3s-master1", "k3s1", "k3s2", "k3s3"]);
         assert!(!objects.pods.is_empty());

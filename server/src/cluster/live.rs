@@ -32,7 +32,9 @@ pub async fn client(config: &ClusterConfig) -> Result<Client, LiveError> {
     let kube_config = match &config.kubeconfig {
         Some(path) => {
             let file = kube::config::Kubeconfig::read_from(path).map_err(LiveError::Kubeconfig)?;
-            kube::Config::from_custom_kubeconfig(file, &options).await.map_err(LiveError::Kubeconfig)?
+            kube::Config::from_custom_kubeconfig(file, &options)
+                .await
+                .map_err(LiveError::Kubeconfig)?
         }
         None => kube::Config::infer().await.map_err(LiveError::Infer)?,
     };
@@ -44,7 +46,12 @@ pub async fn client(config: &ClusterConfig) -> Result<Client, LiveError> {
 pub async fn start(config: &ClusterConfig, cache: Arc<ClusterCache>) -> Result<(), LiveError> {
     let client = client(config).await?;
     let pending = Arc::new(std::sync::atomic::AtomicUsize::new(2));
-    spawn_watch(Api::<Node>::all(client.clone()), cache.clone(), |c| &c.nodes, pending.clone());
+    spawn_watch(
+        Api::<Node>::all(client.clone()),
+        cache.clone(),
+        |c| &c.nodes,
+        pending.clone(),
+    );
     spawn_watch(Api::<Pod>::all(client), cache, |c| &c.pods, pending);
     Ok(())
 }
@@ -55,11 +62,19 @@ fn spawn_watch<K>(
     select: fn(&ClusterCache) -> &Cache<K>,
     pending: Arc<std::sync::atomic::AtomicUsize>,
 ) where
-    K: Resource<DynamicType = ()> + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + Sync + 'static,
+    K: Resource<DynamicType = ()>
+        + Clone
+        + std::fmt::Debug
+        + serde::de::DeserializeOwned
+        + Send
+        + Sync
+        + 'static,
 {
     tokio::spawn(async move {
         let mut counted = false;
-        let mut stream = watcher(api, watcher::Config::default()).default_backoff().boxed();
+        let mut stream = watcher(api, watcher::Config::default())
+            .default_backoff()
+            .boxed();
         while let Some(event) = stream.next().await {
             match event {
                 Ok(mut event) => {
@@ -73,15 +88,25 @@ fn spawn_watch<K>(
                         }
                     }
                 }
-                Err(e) => tracing::warn!(kind = %K::kind(&()), error = %e, "watch failed; retrying"),
+                Err(e) => {
+                    tracing::warn!(kind = %K::kind(&()), error = %e, "watch failed; retrying")
+                }
             }
         }
     });
 }
 
-fn watcher<K>(api: Api<K>, config: watcher::Config) -> impl futures::Stream<Item = watcher::Result<Event<K>>>
+fn watcher<K>(
+    api: Api<K>,
+    config: watcher::Config,
+) -> impl futures::Stream<Item = watcher::Result<Event<K>>>
 where
-    K: Resource<DynamicType = ()> + Clone + std::fmt::Debug + serde::de::DeserializeOwned + Send + 'static,
+    K: Resource<DynamicType = ()>
+        + Clone
+        + std::fmt::Debug
+        + serde::de::DeserializeOwned
+        + Send
+        + 'static,
 {
     watcher::watcher(api, config)
 }

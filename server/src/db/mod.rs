@@ -37,14 +37,20 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, DbError> {
         .synchronous(SqliteSynchronous::Normal)
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5));
-    let pool = SqlitePoolOptions::new().max_connections(8).connect_with(options).await?;
+    let pool = SqlitePoolOptions::new()
+        .max_connections(8)
+        .connect_with(options)
+        .await?;
     sqlx::migrate!("../migrations").run(&pool).await?;
     Ok(pool)
 }
 
 /// Answers whether the database takes a query; `/readyz` uses it.
 pub async fn ping(pool: &SqlitePool) -> bool {
-    sqlx::query_scalar::<_, i64>("select 1").fetch_one(pool).await.is_ok()
+    sqlx::query_scalar::<_, i64>("select 1")
+        .fetch_one(pool)
+        .await
+        .is_ok()
 }
 
 #[cfg(test)]

@@ -14,6 +14,13 @@ pub async fn healthz() -> &'static str {
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = crate::db::ping(&state.db).await;
     let cluster = state.cluster.is_synced();
-    let status = if database && cluster { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE };
-    (status, Json(json!({ "database": database, "cluster_cache_synced": cluster })))
+    let status = if database && cluster {
+        StatusCode::OK
+    } else {
+        StatusCode::SERVICE_UNAVAILABLE
+    };
+    (
+        status,
+        Json(json!({ "database": database, "cluster_cache_synced": cluster })),
+    )
 }

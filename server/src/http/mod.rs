@@ -53,11 +53,14 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
         .with_path("/")
-        .with_expiry(Expiry::OnInactivity(tower_sessions::cookie::time::Duration::minutes(
-            config.session.idle_timeout_minutes as i64,
-        )));
+        .with_expiry(Expiry::OnInactivity(
+            tower_sessions::cookie::time::Duration::minutes(
+                config.session.idle_timeout_minutes as i64,
+            ),
+        ));
 
-    let pkg_dir = leptos_options.site_root.as_ref().to_owned() + "/" + leptos_options.site_pkg_dir.as_ref();
+    let pkg_dir =
+        leptos_options.site_root.as_ref().to_owned() + "/" + leptos_options.site_pkg_dir.as_ref();
     // Hashed file names change with their content, so browsers may keep them for a year.
     let pkg = ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(
@@ -74,19 +77,20 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .route("/auth/dev", post(auth::dev::dev_sign_in))
         .route("/auth/logout", post(auth::dev::logout))
         .nest_service("/pkg", pkg)
-        .leptos_routes_with_context(
-            &state,
-            routes,
-            move || provide_context(cluster.clone()),
-            {
-                let options = leptos_options.clone();
-                move || shell(options.clone())
-            },
-        )
+        .leptos_routes_with_context(&state, routes, move || provide_context(cluster.clone()), {
+            let options = leptos_options.clone();
+            move || shell(options.clone())
+        })
         .fallback_service(ServeDir::new(site_root).not_found_service(get(page::not_found)))
-        .layer(middleware::from_fn_with_state(state.clone(), auth::authorize))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::authorize,
+        ))
         .layer(session_layer)
-        .layer(middleware::from_fn_with_state(state.clone(), security::headers))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::headers,
+        ))
         .layer(RequestBodyLimitLayer::new(config.server.body_limit_bytes))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,
@@ -103,5 +107,7 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app).with_graceful_shutdown(shutdown).await
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
 }

@@ -23,7 +23,9 @@ pub fn escape(text: &str) -> String {
 pub fn url_encode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
             b => format!("%{b:02X}"),
         })
         .collect()
@@ -31,7 +33,11 @@ pub fn url_encode(text: &str) -> String {
 
 /// A complete document with the site's stylesheet around `body` (already escaped HTML).
 pub fn simple_page(title: &str, demo: bool, body: &str) -> String {
-    let marker = if demo { r#"<span class="demo-marker" data-test="demo-marker">demo</span>"# } else { "" };
+    let marker = if demo {
+        r#"<span class="demo-marker" data-test="demo-marker">demo</span>"#
+    } else {
+        ""
+    };
     format!(
         r#"<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark"><title>{} · Homelab</title><link rel="icon" href="/favicon.svg" type="image/svg+xml"><link rel="stylesheet" href="/app.css"></head><body><header class="topbar"><a class="brand" href="/">Homelab</a>{marker}</header><main id="main">{body}</main></body></html>"#,
         escape(title)
@@ -41,7 +47,10 @@ pub fn simple_page(title: &str, demo: bool, body: &str) -> String {
 /// Any path that is neither a route nor a file.
 pub async fn not_found() -> impl IntoResponse {
     let body = r#"<section class="card"><h1>Not found</h1><p>There is no page at this address. <a href="/">Back to Status</a></p></section>"#;
-    (StatusCode::NOT_FOUND, Html(simple_page("Not found", false, body)))
+    (
+        StatusCode::NOT_FOUND,
+        Html(simple_page("Not found", false, body)),
+    )
 }
 
 #[cfg(test)]
@@ -50,7 +59,10 @@ mod tests {
 
     #[test]
     fn markup_in_text_is_escaped() {
-        assert_eq!(escape(r#"<script>"x"&'y'"#), "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;");
+        assert_eq!(
+            escape(r#"<script>"x"&'y'"#),
+            "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;"
+        );
     }
 
     #[test]

@@ -21,7 +21,10 @@ pub trait NodeFixture: Sized {
 impl NodeFixture for Node {
     fn test(name: &str) -> Self {
         Node {
-            metadata: ObjectMeta { name: Some(name.into()), ..Default::default() },
+            metadata: ObjectMeta {
+                name: Some(name.into()),
+                ..Default::default()
+            },
             spec: Some(NodeSpec::default()),
             status: Some(NodeStatus {
                 node_info: Some(NodeSystemInfo {
@@ -48,11 +51,13 @@ impl NodeFixture for Node {
 
     fn condition(mut self, type_: &str, status: &str) -> Self {
         let s = self.status.get_or_insert_with(Default::default);
-        s.conditions.get_or_insert_with(Vec::new).push(NodeCondition {
-            type_: type_.into(),
-            status: status.into(),
-            ..Default::default()
-        });
+        s.conditions
+            .get_or_insert_with(Vec::new)
+            .push(NodeCondition {
+                type_: type_.into(),
+                status: status.into(),
+                ..Default::default()
+            });
         self
     }
 
@@ -66,7 +71,9 @@ impl NodeFixture for Node {
 
     fn gpu(mut self, resource: &str, count: &str) -> Self {
         let s = self.status.get_or_insert_with(Default::default);
-        s.allocatable.get_or_insert_with(BTreeMap::new).insert(resource.into(), Quantity(count.into()));
+        s.allocatable
+            .get_or_insert_with(BTreeMap::new)
+            .insert(resource.into(), Quantity(count.into()));
         self
     }
 
@@ -85,7 +92,10 @@ trait Labelled {
 
 impl Labelled for Node {
     fn label(mut self, key: &str, value: &str) -> Self {
-        self.metadata.labels.get_or_insert_with(BTreeMap::new).insert(key.into(), value.into());
+        self.metadata
+            .labels
+            .get_or_insert_with(BTreeMap::new)
+            .insert(key.into(), value.into());
         self
     }
 }

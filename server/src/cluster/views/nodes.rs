@@ -13,8 +13,12 @@ const ROLE_PREFIX: &str = "node-role.kubernetes.io/";
 /// Extended resources that are GPUs, as the NVIDIA and Intel device plugins advertise them.
 pub const GPU_RESOURCES: &[&str] = &["nvidia.com/gpu", "gpu.intel.com/i915", "amd.com/gpu"];
 /// Conditions that are bad when True.
-const PRESSURE_CONDITIONS: &[&str] =
-    &["MemoryPressure", "DiskPressure", "PIDPressure", "NetworkUnavailable"];
+const PRESSURE_CONDITIONS: &[&str] = &[
+    "MemoryPressure",
+    "DiskPressure",
+    "PIDPressure",
+    "NetworkUnavailable",
+];
 
 /// One summary per node, sorted by name.
 pub fn summaries(nodes: &[Arc<Node>]) -> Vec<NodeSummary> {
@@ -37,7 +41,11 @@ pub fn summary(node: &Node) -> NodeSummary {
     }
     let status = node.status.clone().unwrap_or_default();
     let conditions = status.conditions.unwrap_or_default();
-    let ready = match conditions.iter().find(|c| c.type_ == "Ready").map(|c| c.status.as_str()) {
+    let ready = match conditions
+        .iter()
+        .find(|c| c.type_ == "Ready")
+        .map(|c| c.status.as_str())
+    {
         Some("True") => Readiness::Ready,
         Some("False") => Readiness::NotReady,
         _ => Readiness::Unknown,
@@ -52,7 +60,10 @@ pub fn summary(node: &Node) -> NodeSummary {
         .iter()
         .filter_map(|r| {
             let count = quantity::parse_count(&allocatable.get(*r)?.0)?;
-            (count > 0).then(|| GpuCapacity { resource: (*r).to_string(), count })
+            (count > 0).then(|| GpuCapacity {
+                resource: (*r).to_string(),
+                count,
+            })
         })
         .collect();
     NodeSummary {
@@ -60,10 +71,23 @@ pub fn summary(node: &Node) -> NodeSummary {
         host: labels.get(HOST_LABEL).cloned(),
         roles,
         ready,
-        cordoned: node.spec.as_ref().and_then(|s| s.unschedulable).unwrap_or(false),
-        kubelet_version: status.node_info.map(|i| i.kubelet_version).unwrap_or_default(),
-        cpu_millis: allocatable.get("cpu").and_then(|q| quantity::parse_cpu_millis(&q.0)).unwrap_or(0),
-        memory_bytes: allocatable.get("memory").and_then(|q| quantity::parse_bytes(&q.0)).unwrap_or(0),
+        cordoned: node
+            .spec
+            .as_ref()
+            .and_then(|s| s.unschedulable)
+            .unwrap_or(false),
+        kubelet_version: status
+            .node_info
+            .map(|i| i.kubelet_version)
+            .unwrap_or_default(),
+        cpu_millis: allocatable
+            .get("cpu")
+            .and_then(|q| quantity::parse_cpu_millis(&q.0))
+            .unwrap_or(0),
+        memory_bytes: allocatable
+            .get("memory")
+            .and_then(|q| quantity::parse_bytes(&q.0))
+            .unwrap_or(0),
         gpus,
         internal_ip: status
             .addresses
@@ -82,19 +106,32 @@ mod tests {
 
     #[test]
     fn a_ready_gpu_node_shows_its_gpus_and_capacity() {
-        let node = Node::test("k3s3").ready().capacity("64", "384Gi").gpu("nvidia.com/gpu", "4").host("r630");
+        let node = Node::test("k3s3")
+            .ready()
+            .capacity("64", "384Gi")
+            .gpu("nvidia.com/gpu", "4")
+            .host("r630");
         let s = summary(&node);
         assert_eq!(s.ready, Readiness::Ready);
         assert_eq!(s.cpu_millis, 64_000);
         assert_eq!(s.memory_bytes, 384 * 1024 * 1024 * 1024);
-        assert_eq!(s.gpus, vec![GpuCapacity { resource: "nvidia.com/gpu".into(), count: 4 }]);
+        assert_eq!(
+            s.gpus,
+            vec![GpuCapacity {
+                resource: "nvidia.com/gpu".into(),
+                count: 4
+            }]
+        );
         assert_eq!(s.host.as_deref(), Some("r630"));
         assert_eq!(s.roles, vec!["worker"]);
     }
 
     #[test]
     fn a_cordoned_node_under_pressure_says_both() {
-        let node = Node::test("k3s1").ready().cordoned().condition("DiskPressure", "True");
+        let node = Node::test("k3s1")
+            .ready()
+            .cordoned()
+            .condition("DiskPressure", "True");
         let s = summary(&node);
         assert!(s.cordoned);
         assert_eq!(s.problems, vec!["DiskPressure"]);
@@ -103,7 +140,10 @@ mod tests {
     #[test]
     fn a_node_without_a_ready_condition_is_unknown_and_not_ready_is_not_ready() {
         assert_eq!(summary(&Node::test("a")).ready, Readiness::Unknown);
-        assert_eq!(summary(&Node::test("b").not_ready()).ready, Readiness::NotReady);
+        assert_eq!(
+            summary(&Node::test("b").not_ready()).ready,
+            Readiness::NotReady
+        );
     }
 
     #[test]

@@ -3,7 +3,9 @@
 /// Splits "1500m" into (1500.0, "m").
 fn split(q: &str) -> Option<(f64, &str)> {
     let q = q.trim();
-    let at = q.find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+')).unwrap_or(q.len());
+    let at = q
+        .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == '+'))
+        .unwrap_or(q.len());
     let (number, suffix) = q.split_at(at);
     Some((number.parse().ok()?, suffix))
 }
