@@ -12,7 +12,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 /// Everything the server reads at start-up.
-#[derive(Clone, Serialize, Deserialize)]
+#[derive(Clone, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Config {
     /// Serve the embedded demo homelab instead of a real cluster, with a dev sign-in on loopback.
@@ -88,18 +88,6 @@ pub struct SessionConfig {
     pub idle_timeout_minutes: u64,
     /// No session lives longer than this, used or not.
     pub absolute_timeout_hours: u64,
-}
-
-impl Default for Config {
-    fn default() -> Self {
-        Self {
-            demo: false,
-            server: ServerConfig::default(),
-            cluster: ClusterConfig::default(),
-            oidc: None,
-            session: SessionConfig::default(),
-        }
-    }
 }
 
 impl Default for ServerConfig {
@@ -285,6 +273,10 @@ fn describe(error: figment::Error) -> String {
 }
 
 #[cfg(test)]
+#[expect(
+    clippy::result_large_err,
+    reason = "figment's Jail closures return its own large error"
+)]
 mod tests {
     use super::*;
     use figment::Jail;

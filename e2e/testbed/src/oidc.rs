@@ -480,7 +480,6 @@ fn excerpt(html: &str) -> String {
 mod tests {
     //! The provider is real: the `openidconnect` crate signs in through it and verifies what it
     //! issues, and refuses what it should.
-    #![expect(clippy::unwrap_used, reason = "tests")]
 
     use std::collections::HashMap;
 

@@ -24,7 +24,7 @@ pub fn format_bytes(bytes: u64) -> String {
 
 /// Millicores as cores ("64", "3.5").
 pub fn format_cpu(millis: u64) -> String {
-    if millis % 1000 == 0 {
+    if millis.is_multiple_of(1000) {
         (millis / 1000).to_string()
     } else {
         format!("{:.1}", millis as f64 / 1000.0)
