@@ -7,6 +7,8 @@ import * as fs from 'node:fs';
 
 const port = process.env.E2E_PORT ?? '3100';
 const repo = path.resolve(__dirname, '..');
+// The release binary built by `cargo leptos build --release` (scripts/test.sh says where).
+const bin = process.env.HOMELAB_BIN ?? path.join(repo, 'target/release/homelab');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'homelab-e2e-'));
 
 export default defineConfig({
@@ -36,7 +38,7 @@ export default defineConfig({
     testIdAttribute: 'data-test',
   },
   webServer: {
-    command: `${path.join(repo, 'target/release/homelab')} serve --demo`,
+    command: `${bin} serve --demo`,
     cwd: repo,
     url: `http://127.0.0.1:${port}/readyz`,
     reuseExistingServer: false,

@@ -6,4 +6,4 @@ cd "$(dirname "$0")/.."
 source scripts/tools.sh
 ensure_build_tools
 cargo leptos build --release
-exec target/release/homelab serve --demo
+exec "$CARGO_TARGET_DIR/release/homelab" serve --demo

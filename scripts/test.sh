@@ -15,7 +15,8 @@ timed ensure_chromium
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed | grep -q '^clippy' || rustup component add clippy
 (cd e2e && { [ -d node_modules/@playwright/test ] && [ node_modules/.package-lock.json -nt package-lock.json ] || timed npm ci --no-audit --no-fund; })
-if [ -x scripts/kube.sh ]; then timed scripts/kube.sh; fi
+HOMELAB_KUBE_DIR=$(timed bash scripts/kube.sh | tail -n 1)
+export HOMELAB_KUBE_DIR
 
 step "format"
 cargo fmt --all --check
@@ -33,4 +34,5 @@ timed cargo leptos build --release
 step "browser tests"
 E2E_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export E2E_PORT
+export HOMELAB_BIN="$CARGO_TARGET_DIR/release/homelab"
 (cd e2e && npx playwright test)

@@ -11,6 +11,9 @@ CARGO_LEPTOS_VERSION=0.3.11
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pinned in frontend/Cargo.toml
 BINARYEN_VERSION=132.0.0       # wasm-opt; Debian's (108) breaks islands hydration
 export PATH="$HOME/.cargo/bin:$HOMELAB_CACHE/binaryen/node_modules/.bin:$PATH"
+# One cargo target directory for every checkout on this machine (CI clones included): on 2 cores
+# a rebuild of the dependencies costs many minutes, and cargo keeps checkouts apart by path.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOMELAB_CACHE/target}"
 
 log() { printf '\033[1m[tools]\033[0m %s\n' "$*" >&2; }
 
