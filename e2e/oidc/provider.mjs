@@ -18,7 +18,7 @@
 // Everything else goes to stderr. SIGTERM/SIGINT close it cleanly; `--exit-with-parent` makes it
 // exit by itself when the process that started it has gone (even after a crash or kill -9).
 
-import { createHash, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
+import { createHash, createPrivateKey, generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 
@@ -48,6 +48,10 @@ const USAGE = `usage: node provider.mjs [--port N] [--config FILE.json] [options
   --access-token-ttl SECONDS       access token lifetime (default 300)
   --refresh-token-ttl SECONDS      refresh token lifetime (default 2592000)
   --hs256                          sign ID tokens with HS256 and the client secret
+  --signing-key FILE               sign with this RSA private key (PEM) instead of a fresh one,
+                                   so tests can make tokens the provider's JWKS vouches for
+  --users-file FILE                JSON list of users, read again at every login, token and
+                                   refresh, so tests can change a user's groups while running
   --token-endpoint-auth-method M   client_secret_basic (default) or client_secret_post
   --consent                        show a consent page with a "Continue" button
                                    (default: implicit consent, as Authentik's default flow)
@@ -78,6 +82,8 @@ function readOptions() {
         'access-token-ttl': { type: 'string' },
         'refresh-token-ttl': { type: 'string' },
         hs256: { type: 'boolean' },
+        'signing-key': { type: 'string' },
+        'users-file': { type: 'string' },
         'token-endpoint-auth-method': { type: 'string' },
         consent: { type: 'boolean' },
         'exit-with-parent': { type: 'boolean' },
@@ -153,12 +159,8 @@ function readOptions() {
   });
 
   const users = new Map(DEFAULT_USERS.map((u) => [u.username, u]));
-  for (const user of opt.users ?? []) {
-    if (!user.username) fail('every user in the config needs a username');
-    users.set(user.username, {
-      name: user.username, email: `${user.username}@homelab.test`, groups: [], ...user,
-    });
-  }
+  addUsers(users, opt.users ?? [], fail);
+  if (opt.usersFile) readUsersFile(String(opt.usersFile), fail);
 
   return {
     port,
@@ -173,6 +175,8 @@ function readOptions() {
     accessTokenTtl: seconds('accessTokenTtl', 300),
     refreshTokenTtl: seconds('refreshTokenTtl', 30 * 24 * 3600),
     hs256: Boolean(opt.hs256),
+    signingKey: opt.signingKey ? String(opt.signingKey) : undefined,
+    usersFile: opt.usersFile ? String(opt.usersFile) : undefined,
     tokenEndpointAuthMethod: method,
     consent: Boolean(opt.consent),
     exitWithParent: Boolean(opt.exitWithParent),
@@ -180,14 +184,51 @@ function readOptions() {
   };
 }
 
+function addUsers(users, list, onError) {
+  if (!Array.isArray(list)) return onError('users must be a list');
+  for (const user of list) {
+    if (!user?.username) return onError('every user needs a username');
+    users.set(user.username, {
+      name: user.username, email: `${user.username}@homelab.test`, groups: [], ...user,
+    });
+  }
+  return users;
+}
+
+function readUsersFile(file, onError) {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'));
+  } catch (err) {
+    return onError(`cannot read --users-file ${file}: ${err.message}`);
+  }
+}
+
 const opts = readOptions();
+
+// The users as of now: built-in, from --config, then --users-file read again each time (a file
+// being rewritten by a test keeps the last good list).
+let lastFileUsers = [];
+function currentUsers() {
+  const users = new Map(opts.users);
+  if (opts.usersFile) {
+    const list = readUsersFile(opts.usersFile, (message) => {
+      process.stderr.write(`provider.mjs: ${message}; keeping the previous list\n`);
+      return lastFileUsers;
+    });
+    if (addUsers(new Map(), list, () => undefined)) lastFileUsers = list;
+    addUsers(users, lastFileUsers, () => undefined);
+  }
+  return users;
+}
 
 // Authentik's default subject mode is a hash: opaque and stable for a user.
 const subjectOf = (username) => createHash('sha256').update(username).digest('hex');
-const accounts = new Map([...opts.users.values()].map((u) => [subjectOf(u.username), u]));
+const accountOf = (sub) => [...currentUsers().values()].find((u) => subjectOf(u.username) === sub);
 
 function signingKey() {
-  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const privateKey = opts.signingKey
+    ? createPrivateKey(readFileSync(opts.signingKey, 'utf8'))
+    : generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey;
   return { ...privateKey.export({ format: 'jwk' }), kid: randomUUID(), alg: 'RS256', use: 'sig' };
 }
 
@@ -266,7 +307,7 @@ function configuration() {
     // Implicit consent, as Authentik's default authorization flow: every requested scope is granted.
     loadExistingGrant: opts.consent ? undefined : implicitGrant,
     async findAccount(_ctx, sub) {
-      const user = accounts.get(sub);
+      const user = accountOf(sub);
       if (!user) return undefined;
       return {
         accountId: sub,
@@ -439,7 +480,7 @@ async function main() {
         return;
       }
       const username = String(req.body?.username ?? '').trim();
-      if (!opts.users.has(username)) {
+      if (!currentUsers().has(username)) {
         res.status(200).type('html').send(loginPage(uid, 'Invalid username or password.'));
         return;
       }

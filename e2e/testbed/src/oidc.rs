@@ -7,6 +7,9 @@
 //! required, refresh tokens come only with `offline_access`, and there is an end-session endpoint.
 //! Users: `admin` (group `homelab-admins`), `family` (group `family`), `stranger` (no group); any
 //! password is accepted.
+//! A users file ([`TestOidcOptions::users_file`]) adds users and is read again at every login and
+//! refresh, so a test can change someone's groups while the provider runs; a known signing key
+//! ([`TestOidcOptions::signing_key_pem`]) lets a test make tokens the provider's JWKS vouches for.
 //!
 //! The provider is a child process stopped by PID when [`TestOidc`] is dropped; it also exits by
 //! itself when the test process is gone (it watches its parent PID), so a panic, an abort or a
@@ -51,6 +54,8 @@ pub struct TestOidcOptions {
     issuer_path: Option<String>,
     client_secret: Option<String>,
     explicit_consent: bool,
+    signing_key_pem: Option<String>,
+    users_file: Option<PathBuf>,
     extra_args: Vec<String>,
 }
 
@@ -114,6 +119,20 @@ impl TestOidcOptions {
     /// Shows a consent page with a "Continue" button instead of Authentik's implicit consent.
     pub fn explicit_consent(mut self) -> Self {
         self.explicit_consent = true;
+        self
+    }
+
+    /// Signs with this RSA private key (PEM) instead of a fresh one, so a test can make tokens
+    /// the provider's JWKS vouches for (see [`generate_rsa_pem`]).
+    pub fn signing_key_pem(mut self, pem: impl Into<String>) -> Self {
+        self.signing_key_pem = Some(pem.into());
+        self
+    }
+
+    /// Users from this JSON file (`[{"username","groups",…}]`), read again at every login, token
+    /// and refresh: rewrite it to change a user's groups while the provider runs.
+    pub fn users_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.users_file = Some(path.into());
         self
     }
 
@@ -184,6 +203,9 @@ impl TestOidcOptions {
         if self.explicit_consent {
             args.push("--consent".to_owned());
         }
+        if let Some(path) = &self.users_file {
+            args.extend(["--users-file".to_owned(), path.display().to_string()]);
+        }
         args.extend(self.extra_args.iter().cloned());
         args
     }
@@ -203,6 +225,8 @@ pub struct TestOidc {
     ready: Ready,
     child: Child,
     log: tempfile::NamedTempFile,
+    /// The `--signing-key` file, kept until the provider stops.
+    _signing_key: Option<tempfile::NamedTempFile>,
 }
 
 impl std::fmt::Debug for TestOidc {
@@ -231,6 +255,24 @@ impl TestOidc {
             }
         }
         let node = std::env::var_os("NODE").map_or_else(|| PathBuf::from("node"), PathBuf::from);
+        let mut args = opts.args();
+        let signing_key = match &opts.signing_key_pem {
+            Some(pem) => {
+                let mut file = tempfile::Builder::new()
+                    .prefix("test-oidc-key-")
+                    .suffix(".pem")
+                    .tempfile()
+                    .context("creating the signing key file")?;
+                std::io::Write::write_all(&mut file, pem.as_bytes())
+                    .context("writing the signing key file")?;
+                args.extend([
+                    "--signing-key".to_owned(),
+                    file.path().display().to_string(),
+                ]);
+                Some(file)
+            }
+            None => None,
+        };
         let log = tempfile::Builder::new()
             .prefix("test-oidc-")
             .suffix(".log")
@@ -238,7 +280,7 @@ impl TestOidc {
             .context("creating the provider's log file")?;
         let mut child = Command::new(&node)
             .arg(&script)
-            .args(opts.args())
+            .args(&args)
             .current_dir(&e2e)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -274,6 +316,7 @@ impl TestOidc {
             },
             child,
             log,
+            _signing_key: signing_key,
         };
         let line = match tokio::time::timeout(START_TIMEOUT, rx).await {
             Ok(Ok(Ok(line))) if !line.trim().is_empty() => line,
@@ -431,6 +474,29 @@ impl TestOidc {
         }
         bail!("no redirect out of the provider after {MAX_LOGIN_STEPS} steps, last at {url}")
     }
+}
+
+/// A fresh 2048-bit RSA private key in PKCS#1 PEM, made by Node (already needed for the
+/// provider): for [`TestOidcOptions::signing_key_pem`], or to sign tokens the provider never made.
+pub async fn generate_rsa_pem() -> anyhow::Result<String> {
+    let node = std::env::var_os("NODE").map_or_else(|| PathBuf::from("node"), PathBuf::from);
+    let out = tokio::process::Command::new(node)
+        .args([
+            "-e",
+            "const { generateKeyPairSync } = require('node:crypto');\
+             process.stdout.write(generateKeyPairSync('rsa', { modulusLength: 2048 })\
+             .privateKey.export({ type: 'pkcs1', format: 'pem' }))",
+        ])
+        .output()
+        .await
+        .context("running node to make an RSA key")?;
+    if !out.status.success() {
+        bail!(
+            "node failed to make an RSA key: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    String::from_utf8(out.stdout).context("the RSA key is not UTF-8")
 }
 
 impl Drop for TestOidc {
@@ -802,19 +868,64 @@ mod tests {
         assert!(signed_in.tokens.access_token().secret().len() > 10);
     }
 
-    /// A fresh 2048-bit RSA key in PKCS#1 PEM, made by Node (already needed for the provider).
-    async fn rsa_pem() -> String {
-        let out = tokio::process::Command::new("node")
-            .args([
-                "-e",
-                "const { generateKeyPairSync } = require('node:crypto');\
-                 process.stdout.write(generateKeyPairSync('rsa', { modulusLength: 2048 })\
-                 .privateKey.export({ type: 'pkcs1', format: 'pem' }))",
-            ])
-            .output()
+    #[tokio::test]
+    async fn a_users_file_changes_groups_while_the_provider_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let users = dir.path().join("users.json");
+        let write = |groups: &str| {
+            std::fs::write(
+                &users,
+                format!(r#"[{{"username": "temp", "groups": [{groups}]}}]"#),
+            )
+            .unwrap()
+        };
+        write(r#""family""#);
+        let oidc = TestOidc::start(TestOidcOptions::default().users_file(&users))
             .await
             .unwrap();
-        assert!(out.status.success());
-        String::from_utf8(out.stdout).unwrap()
+        let groups = |signed_in: &SignedIn| {
+            let verifier = signed_in.client.id_token_verifier();
+            id_token(signed_in)
+                .claims(&verifier, &signed_in.nonce)
+                .unwrap()
+                .additional_claims()
+                .groups
+                .clone()
+        };
+        let first = sign_in(&oidc, "temp", &["profile"]).await.unwrap();
+        assert_eq!(groups(&first), ["family"]);
+        write(r#""homelab-admins""#);
+        let second = sign_in(&oidc, "temp", &["profile"]).await.unwrap();
+        assert_eq!(groups(&second), ["homelab-admins"]);
+    }
+
+    #[tokio::test]
+    async fn a_given_signing_key_signs_the_tokens() {
+        let pem = rsa_pem().await;
+        let oidc = TestOidc::start(TestOidcOptions::default().signing_key_pem(pem.clone()))
+            .await
+            .unwrap();
+        let signed_in = sign_in(&oidc, "admin", &["profile"]).await.unwrap();
+        let verifier = signed_in.client.id_token_verifier();
+        let claims = id_token(&signed_in)
+            .claims(&verifier, &signed_in.nonce)
+            .unwrap()
+            .clone();
+        // A token the test makes with that key verifies against the provider's JWKS.
+        let kid = signed_in.metadata.jwks().keys()[0].key_id().cloned();
+        let signer = CoreRsaPrivateSigningKey::from_pem(&pem, kid).unwrap();
+        let minted = AppIdToken::new(
+            claims,
+            &signer,
+            CoreJwsSigningAlgorithm::RsaSsaPkcs1V15Sha256,
+            None,
+            None,
+        )
+        .unwrap();
+        assert!(minted.claims(&verifier, &signed_in.nonce).is_ok());
+    }
+
+    async fn rsa_pem() -> String {
+        generate_rsa_pem().await.unwrap()
     }
 }
