@@ -14,13 +14,15 @@ use crate::pages;
 
 /// The document around every page.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    let ctx = request_context();
     #[cfg(feature = "ssr")]
     {
-        let ctx = request_context();
         if !ctx.nonce.is_empty() {
-            provide_context(leptos::nonce::Nonce::from_value(ctx.nonce));
+            provide_context(leptos::nonce::Nonce::from_value(ctx.nonce.clone()));
         }
     }
+    // For scripts that post (`X-CSRF-Token`); forms carry a hidden `csrf` field instead.
+    let csrf = (!ctx.csrf.is_empty()).then(|| view! { <meta name="csrf-token" content=ctx.csrf/> });
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -32,6 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HashedStylesheet options=options.clone() id="leptos"/>
                 <HydrationScripts options islands=true/>
                 <MetaTags/>
+                {csrf}
             </head>
             <body>
                 <App/>

@@ -86,4 +86,7 @@ pub struct RequestContext {
     pub nonce: String,
     /// Demo mode: every page shows a visible marker.
     pub demo: bool,
+    /// The session's CSRF token (empty when signed out): every form that changes something
+    /// carries it in a hidden `csrf` field; scripts send it as `X-CSRF-Token`.
+    pub csrf: String,
 }

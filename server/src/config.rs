@@ -22,6 +22,8 @@ pub struct Config {
     /// Sign-in through an OpenID Connect provider (Authentik). Required outside demo mode.
     pub oidc: Option<OidcConfig>,
     pub session: SessionConfig,
+    /// The family Status page (service names, up or down, links) without sign-in.
+    pub public_status: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -66,6 +68,9 @@ pub struct OidcConfig {
     pub viewer_groups: Vec<String>,
     /// Clock difference tolerated when checking token times, in seconds.
     pub clock_skew_secs: u64,
+    /// Scopes asked for. `openid` is required; `profile` carries Authentik's `groups`;
+    /// `offline_access` brings a refresh token when the provider grants it.
+    pub scopes: Vec<String>,
 }
 
 impl Default for OidcConfig {
@@ -77,6 +82,9 @@ impl Default for OidcConfig {
             admin_groups: vec!["homelab-admins".into()],
             viewer_groups: vec!["family".into()],
             clock_skew_secs: 60,
+            scopes: ["openid", "profile", "email", "offline_access"]
+                .map(String::from)
+                .to_vec(),
         }
     }
 }
@@ -88,6 +96,8 @@ pub struct SessionConfig {
     pub idle_timeout_minutes: u64,
     /// No session lives longer than this, used or not.
     pub absolute_timeout_hours: u64,
+    /// Name of the session cookie; over https it gets the `__Host-` prefix.
+    pub cookie_name: String,
 }
 
 impl Default for ServerConfig {
@@ -109,6 +119,7 @@ impl Default for SessionConfig {
         Self {
             idle_timeout_minutes: 8 * 60,
             absolute_timeout_hours: 7 * 24,
+            cookie_name: "homelab_session".into(),
         }
     }
 }
@@ -121,6 +132,7 @@ impl fmt::Debug for Config {
             .field("cluster", &self.cluster)
             .field("oidc", &self.oidc)
             .field("session", &self.session)
+            .field("public_status", &self.public_status)
             .finish()
     }
 }
@@ -134,6 +146,7 @@ impl fmt::Debug for OidcConfig {
             .field("admin_groups", &self.admin_groups)
             .field("viewer_groups", &self.viewer_groups)
             .field("clock_skew_secs", &self.clock_skew_secs)
+            .field("scopes", &self.scopes)
             .finish()
     }
 }
@@ -183,10 +196,8 @@ impl Config {
                 reason: reason.into(),
             })
         };
-        if !(self.server.public_url.starts_with("http://")
-            || self.server.public_url.starts_with("https://"))
-        {
-            return invalid("server.public_url", "must start with http:// or https://");
+        if let Err(reason) = check_public_url(&self.server.public_url) {
+            return invalid("server.public_url", &reason);
         }
         if self.server.request_timeout_secs == 0 {
             return invalid("server.request_timeout_secs", "must be at least 1");
@@ -199,6 +210,13 @@ impl Config {
         }
         if self.session.absolute_timeout_hours == 0 {
             return invalid("session.absolute_timeout_hours", "must be at least 1");
+        }
+        if !valid_cookie_name(&self.session.cookie_name) {
+            return invalid(
+                "session.cookie_name",
+                "must be letters, digits, `_` or `-`, not starting with `__` \
+                 (the `__Host-` prefix is added over https)",
+            );
         }
         match &self.oidc {
             None if !self.demo => {
@@ -217,9 +235,9 @@ impl Config {
             }
             None => {}
             Some(oidc) => {
-                if !(oidc.issuer_url.starts_with("https://")
-                    || oidc.issuer_url.starts_with("http://"))
-                {
+                let issuer_ok = url::Url::parse(&oidc.issuer_url)
+                    .is_ok_and(|u| matches!(u.scheme(), "http" | "https") && u.has_host());
+                if !issuer_ok {
                     return invalid("oidc.issuer_url", "must be an http:// or https:// URL");
                 }
                 if oidc.client_id.is_empty() {
@@ -231,20 +249,76 @@ impl Config {
                 if oidc.admin_groups.is_empty() {
                     return invalid("oidc.admin_groups", "must name at least one group");
                 }
+                if !oidc.scopes.iter().any(|s| s == "openid") {
+                    return invalid("oidc.scopes", "must include `openid`");
+                }
+                if oidc.clock_skew_secs > 600 {
+                    return invalid(
+                        "oidc.clock_skew_secs",
+                        "must be at most 600: a larger leeway keeps expired tokens valid",
+                    );
+                }
             }
         }
         Ok(())
     }
 
-    /// The dev sign-in (pick a role, no password) exists only in demo mode on loopback.
+    /// The dev sign-in (pick a role, no password) exists only in demo mode without `[oidc]`, on
+    /// loopback. With `[oidc]`, demo mode signs in through the provider like production.
     pub fn dev_sign_in(&self) -> bool {
-        self.demo && self.server.listen.ip().is_loopback()
+        self.demo && self.oidc.is_none() && self.server.listen.ip().is_loopback()
     }
 
     /// Served over https: secure-only cookies with the `__Host-` prefix, and HSTS.
     pub fn https(&self) -> bool {
         self.server.public_url.starts_with("https://")
     }
+
+    /// The origin of `server.public_url` as browsers send it in `Origin`: `https://host[:port]`,
+    /// default port left out.
+    pub fn public_origin(&self) -> String {
+        url::Url::parse(&self.server.public_url)
+            .map(|u| u.origin().ascii_serialization())
+            .unwrap_or_default()
+    }
+
+    /// `server.public_url` joined with an absolute path, e.g. `/auth/callback`.
+    pub fn public_url_for(&self, path: &str) -> String {
+        format!("{}{path}", self.server.public_url.trim_end_matches('/'))
+    }
+
+    /// The session cookie's name: `session.cookie_name`, with `__Host-` over https (the browser
+    /// then only accepts it secure, host-only and for `/`).
+    pub fn session_cookie_name(&self) -> String {
+        if self.https() {
+            format!("__Host-{}", self.session.cookie_name)
+        } else {
+            self.session.cookie_name.clone()
+        }
+    }
+}
+
+/// The public URL must be an origin: routes live at the root, and `__Host-` cookies need `/`.
+fn check_public_url(value: &str) -> Result<(), String> {
+    let url = url::Url::parse(value).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err("must start with http:// or https://".into());
+    }
+    if !url.has_host() || url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+        return Err("must be a scheme, a host and an optional port only, like \
+                    https://homelab.example.net (the server serves from the root of its host)"
+            .into());
+    }
+    Ok(())
+}
+
+/// A cookie name we can prefix: a plain token, and no `__` prefix of its own.
+fn valid_cookie_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with("__")
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
 }
 
 /// Figment's error, worded for a person: which key, what was wrong, and where it came from.
@@ -390,6 +464,91 @@ mod tests {
     fn a_missing_config_file_is_named() {
         let err = refused(|_| Ok(Some("/nonexistent/homelab.toml".into())));
         assert!(err.contains("/nonexistent/homelab.toml"), "{err}");
+    }
+
+    #[test]
+    fn demo_mode_with_an_oidc_section_signs_in_through_the_provider() {
+        Jail::expect_with(|jail| {
+            jail.create_file("h.toml", &format!("demo = true\n{OIDC}"))?;
+            let config = Config::load(Some(Path::new("h.toml"))).expect("demo with oidc");
+            assert!(config.demo);
+            assert!(
+                !config.dev_sign_in(),
+                "no dev sign-in next to a real provider"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_public_url_with_a_path_is_refused() {
+        let err = refused(|jail| {
+            jail.set_env("HOMELAB_DEMO", "true");
+            jail.set_env("HOMELAB_SERVER__PUBLIC_URL", "https://example.net/homelab");
+            Ok(None)
+        });
+        assert!(err.contains("server.public_url"), "{err}");
+        assert!(err.contains("root of its host"), "{err}");
+    }
+
+    #[test]
+    fn an_https_public_url_gives_a_host_prefixed_cookie_and_its_origin() {
+        Jail::expect_with(|jail| {
+            jail.create_file(
+                "h.toml",
+                &format!("[server]\npublic_url = \"https://Homelab.Example.net:443/\"\n{OIDC}"),
+            )?;
+            let config = Config::load(Some(Path::new("h.toml"))).expect("valid config");
+            assert_eq!(config.session_cookie_name(), "__Host-homelab_session");
+            assert_eq!(config.public_origin(), "https://homelab.example.net");
+            assert_eq!(
+                config.public_url_for("/auth/callback"),
+                "https://Homelab.Example.net:443/auth/callback"
+            );
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn a_cookie_name_with_its_own_prefix_is_refused() {
+        for name in ["__Host-x", "", "a b", "a;b"] {
+            let err = refused(|jail| {
+                jail.set_env("HOMELAB_DEMO", "true");
+                jail.set_env("HOMELAB_SESSION__COOKIE_NAME", name);
+                Ok(None)
+            });
+            assert!(err.contains("session.cookie_name"), "{name}: {err}");
+        }
+    }
+
+    #[test]
+    fn oidc_scopes_without_openid_are_refused() {
+        let err = refused(|jail| {
+            jail.create_file("h.toml", &format!("{OIDC}scopes = [\"profile\"]\n"))?;
+            Ok(Some("h.toml".into()))
+        });
+        assert_eq!(err, "config key `oidc.scopes`: must include `openid`");
+    }
+
+    #[test]
+    fn a_clock_skew_over_ten_minutes_is_refused() {
+        let err = refused(|jail| {
+            jail.create_file("h.toml", &format!("{OIDC}clock_skew_secs = 3600\n"))?;
+            Ok(Some("h.toml".into()))
+        });
+        assert!(err.contains("oidc.clock_skew_secs"), "{err}");
+    }
+
+    #[test]
+    fn public_status_is_off_unless_asked_for() {
+        Jail::expect_with(|jail| {
+            jail.set_env("HOMELAB_DEMO", "true");
+            assert!(!Config::load(None).expect("demo").public_status);
+            jail.create_file("h.toml", "demo = true\npublic_status = true\n")?;
+            let config = Config::load(Some(Path::new("h.toml"))).expect("public status");
+            assert!(config.public_status);
+            Ok(())
+        });
     }
 
     #[test]

@@ -10,6 +10,7 @@ use tokio::net::TcpListener;
 use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
 
+use crate::auth::oidc::Oidc;
 use crate::cluster::{demo, live, ClusterCache};
 use crate::config::Config;
 use crate::state::AppState;
@@ -22,8 +23,18 @@ pub fn leptos_options(config: &Config) -> LeptosOptions {
         .site_root(config.server.site_root.display().to_string())
         .site_pkg_dir("pkg")
         .site_addr(config.server.listen)
-        .hash_files(true)
+        .hash_files(hash_file_present())
         .build()
+}
+
+/// cargo-leptos writes `hash.txt` (the hashed asset names) next to the binary it builds. Without
+/// it (`cargo run`, `cargo test`) Leptos would panic rendering a page with file hashing on; the
+/// pages then name the unhashed files instead.
+fn hash_file_present() -> bool {
+    std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("hash.txt").is_file()))
+        .unwrap_or(false)
 }
 
 /// Everything but the listener: state and router, ready to serve.
@@ -39,6 +50,13 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
             .await
             .context("connecting to the cluster")?;
     }
+    let oidc = match &config.oidc {
+        Some(cfg) => {
+            let context = format!("signing in through the OIDC provider at {}", cfg.issuer_url);
+            Some(Arc::new(Oidc::discover(&config).await.context(context)?))
+        }
+        None => None,
+    };
     let sessions = SqliteStore::new(pool.clone());
     let cleanup = sessions.clone();
     tokio::spawn(async move {
@@ -53,6 +71,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         leptos: leptos_options(&config),
         config: Arc::new(config),
         db: pool,
+        oidc,
         cluster,
     };
     let router = http::router(state.clone(), sessions);

@@ -6,6 +6,7 @@ use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
+use crate::auth::oidc::Oidc;
 use crate::cluster::ClusterCache;
 use crate::config::Config;
 
@@ -19,4 +20,6 @@ pub struct AppState {
     pub cluster: Arc<ClusterCache>,
     /// Where cargo-leptos put the site, and the names of its hashed files.
     pub leptos: LeptosOptions,
+    /// The OIDC provider as discovered at start-up; None without `[oidc]` (the plain demo).
+    pub oidc: Option<Arc<Oidc>>,
 }

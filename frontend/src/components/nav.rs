@@ -94,6 +94,7 @@ pub fn Nav(ctx: RequestContext) -> impl IntoView {
                     Some(v) => view! {
                         <span class="user" data-test="user">{v.display_name}" ("{v.role.as_str()}")"</span>
                         <form method="post" action="/auth/logout" class="inline">
+                            <input type="hidden" name="csrf" value=ctx.csrf.clone()/>
                             <button type="submit" class="link">"Sign out"</button>
                         </form>
                     }.into_any(),

@@ -1,22 +1,20 @@
-//! The demo mode's dev sign-in: pick a role, no password. It exists only in demo mode on a
-//! loopback address (`Config::dev_sign_in`); otherwise these routes answer 404.
+//! The demo mode's dev sign-in: pick a role, no password. It exists only in demo mode without
+//! `[oidc]`, on a loopback address (`Config::dev_sign_in`); otherwise these routes answer 404.
+//!
+//! Its form is posted before any session exists, so it carries no CSRF token: the Origin check
+//! of `http::csrf` alone guards it (a foreign page cannot sign a visitor in as someone).
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::Form;
 use frontend::model::Role;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{sign_in, SessionUser};
+use super::{safe_next, sign_in, SessionUser};
 use crate::http::error::AppError;
 use crate::http::page::{escape, simple_page};
 use crate::state::AppState;
-
-#[derive(Deserialize)]
-pub struct NextQuery {
-    next: Option<String>,
-}
 
 #[derive(Deserialize)]
 pub struct DevSignIn {
@@ -24,20 +22,12 @@ pub struct DevSignIn {
     next: Option<String>,
 }
 
-/// Where to go after sign-in: a local path only, never another site.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
-        _ => "/".to_owned(),
-    }
-}
-
-/// GET /auth/login: the sign-in page.
-pub async fn login_page(State(state): State<AppState>, Query(q): Query<NextQuery>) -> Response {
+/// The dev sign-in page (GET /auth/login in the plain demo); `next` is already a safe path.
+pub fn login_page(state: &AppState, next: &str) -> Response {
     if !state.config.dev_sign_in() {
         return AppError::SignInUnavailable.into_response();
     }
-    let next = escape(&safe_next(q.next.as_deref()));
+    let next = escape(next);
     let body = format!(
         r#"<section class="signin card">
   <h1>Sign in to the demo</h1>
@@ -75,27 +65,8 @@ pub async fn dev_sign_in(
         display_name: name.into(),
         role: Some(role),
         signed_in_at: jiff::Timestamp::now().as_second(),
+        oidc: None,
     };
     sign_in(&session, user).await?;
     Ok(Redirect::to(&safe_next(form.next.as_deref())).into_response())
-}
-
-/// POST /auth/logout: ends the server session.
-pub async fn logout(session: Session) -> Result<Response, AppError> {
-    session.flush().await?;
-    Ok(Redirect::to("/auth/login").into_response())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::safe_next;
-
-    #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/topology")), "/topology");
-        assert_eq!(safe_next(Some("//evil.example/")), "/");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(None), "/");
-    }
 }

@@ -1,40 +1,77 @@
-//! Who is signed in and what they may open. Authorization is decided here, in one middleware,
-//! for every request: the access policy maps each path to the lowest role that may open it, and
-//! pages never decide it by hiding links alone.
+//! Who is signed in and what they may open. Authorization is decided here, in one middleware
+//! ([`authorize`]), for every request: the access policy ([`policy`]) maps each path to the
+//! lowest role that may open it, and pages never decide it by hiding links alone. Handlers that
+//! need the person take [`CurrentUser`] or [`Admin`], which read what `authorize` found.
+//!
+//! Sign-in goes through the OpenID Connect provider ([`oidc`], Authentik in production) or, in
+//! demo mode without `[oidc]` on loopback, the dev sign-in ([`dev`]). Either ends in [`sign_in`],
+//! which starts the session under a fresh id with a fresh CSRF token.
 //!
 //! Sessions are stored server-side in SQLite (tower-sessions); the cookie holds only a random id.
+//! A session ends after `session.idle_timeout_minutes` without a request (the store's expiry,
+//! moved forward at most once a minute), after `session.absolute_timeout_hours` since sign-in
+//! (checked here), when the ID token expires and cannot be refreshed, or at sign-out.
 
 pub mod dev;
+pub mod oidc;
 pub mod policy;
+pub mod secret;
 
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, OptionalFromRequestParts, Query, Request, State};
+use axum::http::request::Parts;
 use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use base64::Engine;
 use frontend::model::{RequestContext, Role, Viewer};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
 use crate::http::error::AppError;
+use crate::http::page::simple_page;
 use crate::http::security::CspNonce;
 use crate::state::AppState;
 use policy::Access;
 
-/// Session key of the signed-in user.
+/// Session key of the signed-in user ([`SessionUser`]).
 pub const USER_KEY: &str = "user";
+/// Session key of the per-session CSRF token, set at sign-in.
+pub const CSRF_KEY: &str = "csrf";
+/// Session key of the unix second the session was last seen; moving it saves the session, which
+/// moves the idle expiry of the row and the cookie.
+pub const SEEN_KEY: &str = "seen";
 
-/// The signed-in user as the session stores it.
+/// How often (seconds) a request moves the idle expiry forward; in between, reads write nothing.
+const TOUCH_INTERVAL_SECS: i64 = 60;
+
+/// The signed-in user as the session stores it. Keyed on the provider's `sub`.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SessionUser {
+    /// The provider's subject (an opaque hash in Authentik): what sessions and audit entries
+    /// are keyed on.
     pub sub: String,
+    /// What to show: `preferred_username`, else the email, else the subject.
     pub display_name: String,
     /// None: signed in, but in neither the admin nor the viewer groups.
     pub role: Option<Role>,
     /// Unix seconds of the sign-in; the absolute session lifetime counts from here.
     pub signed_in_at: i64,
+    /// What refresh and sign-out need from the provider; None after the dev sign-in.
+    #[serde(default)]
+    pub oidc: Option<oidc::OidcTokens>,
 }
 
-/// Loads the session user, enforces the access policy for the path, and hands the page
-/// renderer a [`RequestContext`].
+impl SessionUser {
+    fn viewer(&self) -> Option<Viewer> {
+        self.role.map(|role| Viewer {
+            sub: self.sub.clone(),
+            display_name: self.display_name.clone(),
+            role,
+        })
+    }
+}
+
+/// Loads the session user, enforces the access policy for the path, and hands handlers and the
+/// page renderer a [`RequestContext`] (and a [`CurrentUser`] when someone with a role is signed in).
 pub async fn authorize(
     State(state): State<AppState>,
     session: Session,
@@ -42,21 +79,23 @@ pub async fn authorize(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
-    let access = policy::required(&path);
+    let access = policy::required(&path, state.config.public_status);
     if access == Access::Public && policy::is_asset(&path) {
         return next.run(request).await;
     }
+    let demo = state.config.demo;
     let user = match current_user(&state, &session).await {
         Ok(user) => user,
-        Err(e) => return e.into_response_for(&path),
+        Err(e) => return e.into_response_for(&path, demo, ""),
     };
-    let viewer = user.as_ref().and_then(|u| {
-        u.role.map(|role| Viewer {
-            sub: u.sub.clone(),
-            display_name: u.display_name.clone(),
-            role,
-        })
-    });
+    let csrf = match &user {
+        Some(_) => match csrf_token(&session).await {
+            Ok(token) => token,
+            Err(e) => return e.into_response_for(&path, demo, ""),
+        },
+        None => String::new(),
+    };
+    let viewer = user.as_ref().and_then(SessionUser::viewer);
     let verdict = match (access, &user, &viewer) {
         (Access::Public, _, _) => Ok(()),
         (_, None, _) => Err(AppError::SignInRequired),
@@ -65,50 +104,289 @@ pub async fn authorize(
         _ => Ok(()),
     };
     if let Err(e) = verdict {
-        return e.into_response_for(&path);
+        return e.into_response_for(&path, demo, &csrf);
     }
     let nonce = request
         .extensions()
         .get::<CspNonce>()
         .map(|n| n.0.clone())
         .unwrap_or_default();
+    if let Some(v) = &viewer {
+        request.extensions_mut().insert(CurrentUser(v.clone()));
+    }
     request.extensions_mut().insert(RequestContext {
         viewer,
         nonce,
-        demo: state.config.demo,
+        demo,
+        csrf,
     });
     next.run(request).await
 }
 
-/// The session's user, or None when signed out or the session has outlived its absolute limit.
+/// The session's user, or None when signed out. Ends the session when it has outlived its
+/// absolute limit, or when the ID token expired and could not be refreshed; refreshes (and so
+/// re-reads the groups) when the ID token expired and a refresh token is at hand.
 async fn current_user(
     state: &AppState,
     session: &Session,
 ) -> Result<Option<SessionUser>, AppError> {
-    let Some(user) = session.get::<SessionUser>(USER_KEY).await? else {
+    let Some(mut user) = session.get::<SessionUser>(USER_KEY).await? else {
         return Ok(None);
     };
+    let now = jiff::Timestamp::now().as_second();
     let max_age = state.config.session.absolute_timeout_hours as i64 * 3600;
-    if jiff::Timestamp::now().as_second() - user.signed_in_at > max_age {
+    if outlived(&user, now, max_age) {
+        tracing::info!(sub = %user.sub, "session reached its absolute lifetime: signed out");
         session.flush().await?;
         return Ok(None);
+    }
+    if user.oidc.as_ref().is_some_and(|t| now >= t.expires_at) {
+        let refreshed = match &state.oidc {
+            Some(oidc) => oidc.refresh(&user).await,
+            None => Ok(None),
+        };
+        match refreshed {
+            Ok(Some(updated)) => {
+                if updated.role != user.role {
+                    tracing::info!(sub = %user.sub, from = ?user.role, to = ?updated.role, "role changed at refresh");
+                }
+                user = updated;
+                session.insert(USER_KEY, &user).await?;
+            }
+            Ok(None) => {
+                tracing::info!(sub = %user.sub, "ID token expired and no refresh token: sign in again");
+                session.flush().await?;
+                return Ok(None);
+            }
+            Err(e) => {
+                tracing::warn!(sub = %user.sub, error = %e, "refresh failed: signed out");
+                session.flush().await?;
+                return Ok(None);
+            }
+        }
+    }
+    let seen = session.get::<i64>(SEEN_KEY).await?.unwrap_or(0);
+    if now - seen >= TOUCH_INTERVAL_SECS {
+        session.insert(SEEN_KEY, now).await?;
     }
     Ok(Some(user))
 }
 
-/// Starts a session for `user` under a fresh id, so an id planted before sign-in is worthless.
+/// Past the absolute session lifetime (`max_age` seconds since sign-in)?
+fn outlived(user: &SessionUser, now: i64, max_age: i64) -> bool {
+    now - user.signed_in_at > max_age
+}
+
+fn new_csrf_token() -> String {
+    let bytes: [u8; 32] = rand::random();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+/// The session's CSRF token; made here for a session signed in before tokens existed.
+async fn csrf_token(session: &Session) -> Result<String, AppError> {
+    if let Some(token) = session.get::<String>(CSRF_KEY).await? {
+        return Ok(token);
+    }
+    let token = new_csrf_token();
+    session.insert(CSRF_KEY, &token).await?;
+    Ok(token)
+}
+
+/// Starts a session for `user` under a fresh id with a fresh CSRF token, and drops whatever the
+/// pre-login session held: an id or a token planted before sign-in is worthless after it.
 pub async fn sign_in(session: &Session, user: SessionUser) -> Result<(), AppError> {
+    session.clear().await;
     session.cycle_id().await?;
     session.insert(USER_KEY, user).await?;
+    session.insert(CSRF_KEY, new_csrf_token()).await?;
+    session
+        .insert(SEEN_KEY, jiff::Timestamp::now().as_second())
+        .await?;
     Ok(())
 }
 
+#[derive(Deserialize)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// Where to go after sign-in: a local path only, never another site.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        _ => "/".to_owned(),
+    }
+}
+
+/// GET /auth/login: off to the OIDC provider when `[oidc]` is configured, else the demo's dev
+/// sign-in page (demo mode on loopback only), else 404.
+pub async fn login(
+    State(state): State<AppState>,
+    session: Session,
+    Query(q): Query<NextQuery>,
+) -> Response {
+    let next = safe_next(q.next.as_deref());
+    let Some(oidc) = &state.oidc else {
+        return dev::login_page(&state, &next);
+    };
+    // Already signed in with a role: no need to bother the provider. Without a role, go again:
+    // the groups may have changed since.
+    if let Ok(Some(user)) = session.get::<SessionUser>(USER_KEY).await {
+        if user.role.is_some() {
+            return Redirect::to(&next).into_response();
+        }
+    }
+    match oidc.begin(&session, next).await {
+        Ok(redirect) => redirect.into_response(),
+        Err(e) => e.into_response_for("/auth/login", state.config.demo, ""),
+    }
+}
+
+/// POST /auth/logout: ends the server session, then (after an OIDC sign-in) sends the browser to
+/// the provider's end-session endpoint with `id_token_hint` and `post_logout_redirect_uri`.
+pub async fn logout(State(state): State<AppState>, session: Session) -> Result<Response, AppError> {
+    let user = session.get::<SessionUser>(USER_KEY).await?;
+    session.flush().await?;
+    let Some(user) = user else {
+        return Ok(Redirect::to(after_logout(&state)).into_response());
+    };
+    tracing::info!(sub = %user.sub, "signed out");
+    let end_session = match (&state.oidc, &user.oidc) {
+        (Some(oidc), Some(tokens)) => oidc.end_session_url(tokens),
+        _ => None,
+    };
+    Ok(match end_session {
+        Some(url) => Redirect::to(&url).into_response(),
+        None => Redirect::to(after_logout(&state)).into_response(),
+    })
+}
+
+/// Where sign-out lands without a provider to visit: the dev sign-in page in the plain demo.
+fn after_logout(state: &AppState) -> &'static str {
+    if state.oidc.is_some() {
+        oidc::SIGNED_OUT_PATH
+    } else {
+        "/auth/login"
+    }
+}
+
+/// GET /auth/signed-out: where the provider sends the browser back after sign-out.
+pub async fn signed_out(State(state): State<AppState>) -> Response {
+    let body = r#"<section class="signin card" data-test="signed-out">
+  <h1>Signed out</h1>
+  <p>You are signed out of the homelab.</p>
+  <p><a class="primary" href="/auth/login">Sign in again</a></p>
+</section>"#;
+    Html(simple_page("Signed out", state.config.demo, body)).into_response()
+}
+
+/// The signed-in person with a role, as [`authorize`] found them. For handlers; the policy
+/// itself is already enforced by then, so a rejection here means a route outside the policy.
+#[derive(Clone, Debug)]
+pub struct CurrentUser(pub Viewer);
+
+/// A signed-in admin: 403 for anyone else.
+#[derive(Clone, Debug)]
+pub struct Admin(pub Viewer);
+
+impl<S: Send + Sync> FromRequestParts<S> for CurrentUser {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, AppError> {
+        parts
+            .extensions
+            .get::<CurrentUser>()
+            .cloned()
+            .ok_or(AppError::SignInRequired)
+    }
+}
+
+impl<S: Send + Sync> OptionalFromRequestParts<S> for CurrentUser {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        _state: &S,
+    ) -> Result<Option<Self>, Self::Rejection> {
+        Ok(parts.extensions.get::<CurrentUser>().cloned())
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Admin {
+    type Rejection = AppError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, AppError> {
+        let CurrentUser(viewer) =
+            <CurrentUser as FromRequestParts<S>>::from_request_parts(parts, state).await?;
+        if viewer.role == Role::Admin {
+            Ok(Admin(viewer))
+        } else {
+            Err(AppError::Forbidden)
+        }
+    }
+}
+
 impl AppError {
-    fn into_response_for(self, path: &str) -> Response {
+    /// This error as the client expects it: JSON under `/api`, a page (or the sign-in redirect)
+    /// elsewhere. `csrf` is the session's token, for the sign-out form on the no-access page.
+    pub(crate) fn into_response_for(self, path: &str, demo: bool, csrf: &str) -> Response {
         if policy::is_api(path) {
             self.into_response()
         } else {
-            self.into_page_response(path)
+            self.into_page_response(path, demo, csrf)
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(signed_in_at: i64) -> SessionUser {
+        SessionUser {
+            sub: "abc".into(),
+            display_name: "someone".into(),
+            role: Some(Role::Viewer),
+            signed_in_at,
+            oidc: None,
+        }
+    }
+
+    #[test]
+    fn a_session_ends_after_its_absolute_lifetime() {
+        let hours = 3600;
+        assert!(!outlived(&user(1_000), 1_000 + 168 * hours, 168 * hours));
+        assert!(outlived(&user(1_000), 1_001 + 168 * hours, 168 * hours));
+    }
+
+    #[test]
+    fn only_local_paths_are_followed_after_sign_in() {
+        assert_eq!(safe_next(Some("/topology")), "/topology");
+        assert_eq!(safe_next(Some("//evil.example/")), "/");
+        assert_eq!(safe_next(Some("https://evil.example/")), "/");
+        assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(None), "/");
+    }
+
+    #[test]
+    fn csrf_tokens_are_long_and_fresh() {
+        let a = new_csrf_token();
+        assert_eq!(a.len(), 43);
+        assert_ne!(a, new_csrf_token());
+    }
+
+    #[test]
+    fn the_session_user_debug_output_hides_the_tokens() {
+        let mut u = user(1);
+        u.oidc = Some(oidc::OidcTokens {
+            id_token: secret::Secret::new("eyJ.id.token"),
+            refresh_token: Some(secret::Secret::new("refresh-me")),
+            expires_at: 2,
+        });
+        let debug = format!("{u:?}");
+        assert!(
+            !debug.contains("eyJ") && !debug.contains("refresh-me"),
+            "{debug}"
+        );
     }
 }

@@ -20,6 +20,12 @@ pub enum AppError {
     SignInUnavailable,
     #[error("{0}")]
     BadRequest(String),
+    /// A state-changing request that failed the CSRF check (`http::csrf`).
+    #[error("{0}")]
+    Csrf(&'static str),
+    /// Discovery or a sign-in through the OIDC provider failed.
+    #[error(transparent)]
+    SignIn(#[from] crate::auth::oidc::OidcError),
     #[error("session store error")]
     Session(#[from] tower_sessions::session::Error),
     #[error("database error")]
@@ -33,13 +39,21 @@ impl AppError {
             AppError::NoAccess | AppError::Forbidden => StatusCode::FORBIDDEN,
             AppError::SignInUnavailable => StatusCode::NOT_FOUND,
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Csrf(_) => StatusCode::FORBIDDEN,
+            AppError::SignIn(e) => e.status(),
             AppError::Session(_) | AppError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
-    /// What the client may read: the message for 4xx, a generic line for 5xx.
+    /// What the client may read: the message for 4xx, a generic line for 5xx. Sign-in errors
+    /// are always told: their messages are written for people and hold nothing internal.
     fn public_message(&self) -> String {
-        if self.status().is_server_error() {
+        if let AppError::SignIn(e) = self {
+            if self.status().is_server_error() {
+                tracing::error!(error = %e, "sign-in failed");
+            }
+            e.to_string()
+        } else if self.status().is_server_error() {
             tracing::error!(error = ?self, "request failed");
             "internal error; the server log has the details".into()
         } else {
@@ -48,26 +62,38 @@ impl AppError {
     }
 
     /// The same error as a page: sign-in redirects, the rest an HTML page with the status.
-    pub fn into_page_response(self, path: &str) -> Response {
+    /// `csrf` is the session's token for the sign-out form (empty without a session).
+    pub fn into_page_response(self, path: &str, demo: bool, csrf: &str) -> Response {
         if let AppError::SignInRequired = self {
             let next = super::page::url_encode(path);
             return Redirect::to(&format!("/auth/login?next={next}")).into_response();
         }
         let status = self.status();
+        let back = "<p><a href=\"/\">Back to Status</a></p>".to_owned();
         let (title, extra) = match self {
             AppError::NoAccess => (
                 "No access",
-                "<p>Ask an admin to add you to a group for this site, then sign in again.</p>\
-                 <form method=\"post\" action=\"/auth/logout\"><button class=\"primary\" type=\"submit\">Sign out</button></form>",
+                format!(
+                    "<p>Ask an admin to add you to a group for this site, then sign in again.</p>\
+                     <form method=\"post\" action=\"/auth/logout\">\
+                     <input type=\"hidden\" name=\"csrf\" value=\"{}\">\
+                     <button class=\"primary\" type=\"submit\">Sign out</button></form>",
+                    escape(csrf)
+                ),
             ),
-            AppError::Forbidden => ("Admins only", "<p><a href=\"/\">Back to Status</a></p>"),
-            _ => ("Something went wrong", "<p><a href=\"/\">Back to Status</a></p>"),
+            AppError::Forbidden => ("Admins only", back),
+            AppError::Csrf(_) => ("Request refused", back),
+            AppError::SignIn(_) => (
+                "Sign-in failed",
+                "<p><a class=\"primary\" href=\"/auth/login\">Try again</a></p>".to_owned(),
+            ),
+            _ => ("Something went wrong", back),
         };
         let body = format!(
             "<section class=\"card\" data-test=\"error-page\"><h1>{title}</h1><p>{}</p>{extra}</section>",
             escape(&self.public_message())
         );
-        (status, Html(simple_page(title, false, &body))).into_response()
+        (status, Html(simple_page(title, demo, &body))).into_response()
     }
 }
 

@@ -1,6 +1,7 @@
 //! HTTP: the router, its middleware (tracing, compression, timeouts, body limit, security
-//! headers, sessions, authorization) and `serve` on a bound listener.
+//! headers, sessions, authorization, CSRF) and `serve` on a bound listener.
 
+pub mod csrf;
 pub mod error;
 pub mod health;
 pub mod page;
@@ -30,16 +31,6 @@ use crate::state::AppState;
 use frontend::app::{shell, App};
 use frontend::source::Cluster;
 
-/// Name of the session cookie; `__Host-` when served over https. Chosen apart from the
-/// identity provider's own cookie names, since cookies are not separated by port.
-pub fn session_cookie_name(https: bool) -> &'static str {
-    if https {
-        "__Host-homelab_session"
-    } else {
-        "homelab_session"
-    }
-}
-
 /// Every route of the server, with its middleware.
 pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let config = state.config.clone();
@@ -47,8 +38,11 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let cluster: Cluster = state.cluster.clone();
     let routes = generate_route_list(App);
 
+    // The cookie name is configurable (`session.cookie_name`): cookies are not separated by
+    // port, so two instances on one host (and the identity provider's `authentik_*` cookies on
+    // 127.0.0.1 in tests) must not share a name.
     let session_layer = SessionManagerLayer::new(sessions)
-        .with_name(session_cookie_name(config.https()))
+        .with_name(config.session_cookie_name())
         .with_secure(config.https())
         .with_http_only(true)
         .with_same_site(SameSite::Lax)
@@ -73,15 +67,18 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/auth/login", get(auth::dev::login_page))
+        .route("/auth/login", get(auth::login))
+        .route(auth::oidc::CALLBACK_PATH, get(auth::oidc::callback))
         .route("/auth/dev", post(auth::dev::dev_sign_in))
-        .route("/auth/logout", post(auth::dev::logout))
+        .route("/auth/logout", post(auth::logout))
+        .route(auth::oidc::SIGNED_OUT_PATH, get(auth::signed_out))
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(&state, routes, move || provide_context(cluster.clone()), {
             let options = leptos_options.clone();
             move || shell(options.clone())
         })
         .fallback_service(ServeDir::new(site_root).not_found_service(get(page::not_found)))
+        .layer(middleware::from_fn_with_state(state.clone(), csrf::check))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::authorize,
@@ -97,7 +94,17 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             Duration::from_secs(config.server.request_timeout_secs),
         ))
         .layer(CompressionLayer::new().br(true).gzip(true))
-        .layer(TraceLayer::new_for_http())
+        // The path only, never the query: the sign-in callback's query holds the authorization
+        // code and state.
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|request: &axum::extract::Request| {
+                tracing::debug_span!(
+                    "request",
+                    method = %request.method(),
+                    path = %request.uri().path(),
+                )
+            }),
+        )
         .with_state(state)
 }
 

@@ -1,0 +1,15 @@
+//! The server's one integration test binary (each file directly in `tests/` would be another
+//! slow link): the homelab server started in-process on 127.0.0.1, against real components.
+//!
+//! - [`support`]: starting the server, a browser-like HTTP client, captured logs.
+//! - [`auth`]: sign-in through a real OpenID Connect provider (`testbed::oidc`), sessions, CSRF.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "tests and their helpers: a panic is a failed test with its location"
+)]
+
+mod auth;
+mod support;
