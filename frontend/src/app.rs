@@ -56,6 +56,20 @@ pub fn request_context() -> RequestContext {
     RequestContext::default()
 }
 
+fn now_unix() -> i64 {
+    #[cfg(feature = "ssr")]
+    {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs() as i64)
+            .unwrap_or_default()
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        0
+    }
+}
+
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
@@ -65,10 +79,15 @@ pub fn App() -> impl IntoView {
         <Router>
             <Nav ctx=ctx/>
             <main id="main">
+                {use_context::<crate::source::Cluster>().map(|c| view! {
+                    <crate::components::banner::StaleBanner freshness=c.freshness() now=now_unix()/>
+                })}
                 <Routes fallback=pages::not_found::NotFound>
                     <Route path=path!("/") view=pages::status::StatusPage/>
                     <Route path=path!("/topology") view=pages::topology::TopologyPage/>
+                    <Route path=path!("/topology/:node") view=pages::topology::NodePage/>
                     <Route path=path!("/services") view=pages::services::ServicesPage/>
+                    <Route path=path!("/services/:namespace/:name") view=pages::services::ServiceDetailPage/>
                     <Route path=path!("/backups") view=pages::backups::BackupsPage/>
                     <Route path=path!("/storage") view=pages::storage::StoragePage/>
                     <Route path=path!("/gitops") view=pages::gitops::GitOpsPage/>

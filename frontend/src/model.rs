@@ -75,6 +75,245 @@ pub struct Freshness {
     pub as_of: i64,
     /// `demo` for the embedded demo homelab, `live` for a real cluster.
     pub mode: String,
+    /// Set while the API is unreachable: the unix time since which the data may be out of date.
+    pub stale_since: Option<i64>,
+}
+
+/// Why a panel cannot show current data for a kind of object.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "problem", rename_all = "snake_case")]
+pub enum SourceProblem {
+    /// The API server does not serve this resource: its CRD is not installed.
+    NotInstalled { kind: String, resource: String },
+    /// RBAC forbids reading it; `permission` says what to grant.
+    Forbidden { kind: String, permission: String },
+    /// The watch broke; the panel shows what was last seen.
+    Stale {
+        kind: String,
+        since: i64,
+        reason: String,
+    },
+}
+
+impl SourceProblem {
+    pub fn kind(&self) -> &str {
+        match self {
+            SourceProblem::NotInstalled { kind, .. }
+            | SourceProblem::Forbidden { kind, .. }
+            | SourceProblem::Stale { kind, .. } => kind,
+        }
+    }
+}
+
+/// Overall health, as the top of every admin page shows it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum HealthLevel {
+    Operational,
+    Degraded,
+    Down,
+}
+
+impl HealthLevel {
+    pub fn words(self) -> &'static str {
+        match self {
+            HealthLevel::Operational => "Operational",
+            HealthLevel::Degraded => "Degraded",
+            HealthLevel::Down => "Down",
+        }
+    }
+}
+
+/// One reason the cluster is not fully operational.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthReason {
+    /// Degraded or Down: how much this one reason weighs.
+    pub level: HealthLevel,
+    /// What area it is about: node, workload, storage, backup, gitops.
+    pub area: String,
+    /// The object, as `namespace/name` or a node name.
+    pub subject: String,
+    pub message: String,
+    /// Where to look at it.
+    pub link: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HealthSummary {
+    pub level: HealthLevel,
+    pub reasons: Vec<HealthReason>,
+}
+
+/// Who a service is for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Audience {
+    Family,
+    Admin,
+}
+
+/// Whether a service works, from its workloads' ready replicas.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ServiceStatus {
+    Up,
+    Degraded,
+    Down,
+    ScaledToZero,
+    Unknown,
+}
+
+impl ServiceStatus {
+    pub fn words(self) -> &'static str {
+        match self {
+            ServiceStatus::Up => "Up",
+            ServiceStatus::Degraded => "Degraded",
+            ServiceStatus::Down => "Down",
+            ServiceStatus::ScaledToZero => "Scaled to zero",
+            ServiceStatus::Unknown => "Unknown",
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceStatus::Up => "up",
+            ServiceStatus::Degraded => "degraded",
+            ServiceStatus::Down => "down",
+            ServiceStatus::ScaledToZero => "scaled_to_zero",
+            ServiceStatus::Unknown => "unknown",
+        }
+    }
+}
+
+/// A Deployment, StatefulSet or DaemonSet behind a service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkloadSummary {
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    pub desired: u32,
+    pub ready: u32,
+}
+
+/// One entry of the service catalog.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceEntry {
+    /// `namespace/name` of the app; the detail page's address.
+    pub id: String,
+    pub name: String,
+    pub category: String,
+    pub description: String,
+    /// A short icon slug (e.g. `jellyfin`).
+    pub icon: Option<String>,
+    pub audience: Audience,
+    pub url: Option<String>,
+    pub status: ServiceStatus,
+    pub workloads: Vec<WorkloadSummary>,
+}
+
+/// A pod, as detail pages list them.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PodSummary {
+    pub namespace: String,
+    pub name: String,
+    pub node: Option<String>,
+    pub phase: String,
+    pub ready: bool,
+    pub restarts: i32,
+    /// Why a container is waiting or terminated (CrashLoopBackOff, ImagePullBackOff...).
+    pub reason: Option<String>,
+}
+
+/// A recent Warning event.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WarningEvent {
+    pub namespace: String,
+    pub object: String,
+    pub reason: String,
+    pub message: String,
+    pub count: i32,
+    /// Unix seconds of the last occurrence.
+    pub last_seen: Option<i64>,
+}
+
+/// A persistent volume claim an app uses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClaimSummary {
+    pub namespace: String,
+    pub name: String,
+    pub phase: String,
+    pub storage_class: Option<String>,
+    pub capacity: Option<String>,
+    pub volume: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceDetail {
+    pub entry: ServiceEntry,
+    pub pods: Vec<PodSummary>,
+    pub claims: Vec<ClaimSummary>,
+    pub events: Vec<WarningEvent>,
+}
+
+/// The family status API (`/api/v1/status`): one line per family service.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FamilyStatus {
+    pub service: String,
+    pub status: ServiceStatus,
+    pub url: Option<String>,
+    /// Unix seconds since which the service has had this status, when known.
+    pub since: Option<i64>,
+}
+
+/// How much of a resource a node offers and how much its pods request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Usage {
+    pub resource: String,
+    pub allocatable: u64,
+    pub requested: u64,
+}
+
+/// A node on the topology page: its summary plus what runs on it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct TopologyNode {
+    pub summary: NodeSummary,
+    pub pods: usize,
+    pub usage: Vec<Usage>,
+    /// CSI drivers registered on it (CSINode).
+    pub csi_drivers: Vec<String>,
+    /// Longhorn disk tags on it (optane, nvme, sas-ssd...).
+    pub disk_tags: Vec<String>,
+}
+
+/// A physical machine and the nodes it runs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Host {
+    pub name: String,
+    pub description: String,
+    pub nodes: Vec<TopologyNode>,
+}
+
+/// A storage tier: StorageClasses grouped (Longhorn optane, nvme, sas-ssd, default; NFS; local-path).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageTier {
+    pub name: String,
+    pub classes: Vec<String>,
+    pub provisioner: String,
+    pub volumes: usize,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Topology {
+    pub hosts: Vec<Host>,
+    pub tiers: Vec<StorageTier>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NodeDetail {
+    pub node: TopologyNode,
+    pub conditions: Vec<(String, String, String)>,
+    pub pods: Vec<PodSummary>,
+    pub events: Vec<WarningEvent>,
 }
 
 /// What the server knows about the request being rendered, put into the request's extensions by

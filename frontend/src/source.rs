@@ -4,12 +4,22 @@
 
 use std::sync::Arc;
 
-use crate::model::{Freshness, NodeSummary};
+use crate::model::{
+    Freshness, HealthSummary, NodeDetail, NodeSummary, ServiceDetail, ServiceEntry, SourceProblem,
+    Topology,
+};
 
 /// Read access to the cluster caches, already turned into view types.
 pub trait ClusterSource: Send + Sync + 'static {
     fn nodes(&self) -> Vec<NodeSummary>;
     fn freshness(&self) -> Freshness;
+    /// Why some panels cannot show current data (CRD missing, RBAC, API unreachable).
+    fn problems(&self) -> Vec<SourceProblem>;
+    fn health(&self) -> HealthSummary;
+    fn services(&self) -> Vec<ServiceEntry>;
+    fn service(&self, id: &str) -> Option<ServiceDetail>;
+    fn topology(&self) -> Topology;
+    fn node(&self, name: &str) -> Option<NodeDetail>;
 }
 
 /// The shared handle pages take from context.

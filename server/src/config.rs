@@ -24,6 +24,42 @@ pub struct Config {
     pub session: SessionConfig,
     /// The family Status page (service names, up or down, links) without sign-in.
     pub public_status: bool,
+    /// The physical machines and the nodes on them, for the Topology page.
+    pub topology: TopologyConfig,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct TopologyConfig {
+    pub hosts: Vec<HostConfig>,
+}
+
+/// One physical machine.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct HostConfig {
+    pub name: String,
+    pub description: String,
+    /// Kubernetes node names running on it.
+    pub nodes: Vec<String>,
+}
+
+impl TopologyConfig {
+    /// The homelab of CLUSTER-SETUP.md, used by demo mode when no `[topology]` is configured.
+    pub fn demo() -> Self {
+        let host = |name: &str, description: &str, nodes: &[&str]| HostConfig {
+            name: name.into(),
+            description: description.into(),
+            nodes: nodes.iter().map(|n| n.to_string()).collect(),
+        };
+        Self {
+            hosts: vec![
+                host("Dell R730", "Storage server: NFS exports (/mnt/rust/media 30 TB, /mnt/nvme_storage); hosts the k3s-master1 VM. Single point of failure for storage.", &["k3s-master1"]),
+                host("Dell R630", "GPU compute: 2x Xeon E5-2697A v4, 384 GB, Tesla T4 (time-sliced), Optane, NVMe and SAS SSD tiers.", &["k3s3"]),
+                host("Dell OptiPlex Micro", "Light compute with Intel QuickSync for transcoding, 512 GB NVMe, 2.5GbE.", &["k3s1", "k3s2"]),
+            ],
+        }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -217,6 +253,14 @@ impl Config {
                 "must be letters, digits, `_` or `-`, not starting with `__` \
                  (the `__Host-` prefix is added over https)",
             );
+        }
+        for (i, host) in self.topology.hosts.iter().enumerate() {
+            if host.name.trim().is_empty() {
+                return Err(ConfigError::Invalid {
+                    key: "topology.hosts",
+                    reason: format!("host {} has no name", i + 1),
+                });
+            }
         }
         match &self.oidc {
             None if !self.demo => {
@@ -537,6 +581,20 @@ mod tests {
             Ok(Some("h.toml".into()))
         });
         assert!(err.contains("oidc.clock_skew_secs"), "{err}");
+    }
+
+    #[test]
+    fn the_example_config_is_valid_and_shows_the_defaults() {
+        let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("../homelab.example.toml");
+        Jail::expect_with(|jail| {
+            jail.set_env("HOMELAB_DEMO", "true");
+            let config = Config::load(Some(&example)).expect("homelab.example.toml");
+            let defaults = Config::default();
+            assert_eq!(config.session.cookie_name, defaults.session.cookie_name);
+            assert_eq!(config.server.public_url, defaults.server.public_url);
+            assert!(!config.public_status);
+            Ok(())
+        });
     }
 
     #[test]

@@ -11,8 +11,9 @@ use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::auth::oidc::Oidc;
-use crate::cluster::{demo, live, ClusterCache};
+use crate::cluster::{demo, live, ClusterCache, ClusterView};
 use crate::config::Config;
+use crate::config::TopologyConfig;
 use crate::state::AppState;
 use crate::{db, http};
 
@@ -43,12 +44,18 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         .await
         .context("opening the database")?;
     let cluster = ClusterCache::new();
+    let topology = if config.topology.hosts.is_empty() && config.demo {
+        TopologyConfig::demo()
+    } else {
+        config.topology.clone()
+    };
     if config.demo {
         demo::load(&cluster).context("loading the demo homelab")?;
     } else {
-        live::start(&config.cluster, cluster.clone())
+        let client = live::client(&config.cluster)
             .await
             .context("connecting to the cluster")?;
+        live::start(client, cluster.clone());
     }
     let oidc = match &config.oidc {
         Some(cfg) => {
@@ -72,7 +79,10 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         config: Arc::new(config),
         db: pool,
         oidc,
-        cluster,
+        cluster: Arc::new(ClusterView {
+            cache: cluster,
+            topology,
+        }),
     };
     let router = http::router(state.clone(), sessions);
     Ok((state, router))

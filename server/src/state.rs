@@ -7,7 +7,7 @@ use leptos::config::LeptosOptions;
 use sqlx::SqlitePool;
 
 use crate::auth::oidc::Oidc;
-use crate::cluster::ClusterCache;
+use crate::cluster::ClusterView;
 use crate::config::Config;
 
 #[derive(Clone, FromRef)]
@@ -17,7 +17,7 @@ pub struct AppState {
     /// The one SQLite pool of the process.
     pub db: SqlitePool,
     /// The watch caches pages are rendered from.
-    pub cluster: Arc<ClusterCache>,
+    pub cluster: Arc<ClusterView>,
     /// Where cargo-leptos put the site, and the names of its hashed files.
     pub leptos: LeptosOptions,
     /// The OIDC provider as discovered at start-up; None without `[oidc]` (the plain demo).

@@ -1,5 +1,7 @@
 //! Server-rendered building blocks shared by pages.
 
+pub mod banner;
 pub mod empty;
+pub mod health;
 pub mod nav;
 pub mod status_badge;

@@ -22,6 +22,17 @@ impl Tone {
     }
 }
 
+/// The tone of a service status.
+pub fn service_tone(status: crate::model::ServiceStatus) -> Tone {
+    use crate::model::ServiceStatus::*;
+    match status {
+        Up => Tone::Good,
+        Degraded | ScaledToZero => Tone::Warn,
+        Down => Tone::Bad,
+        Unknown => Tone::Neutral,
+    }
+}
+
 #[component]
 pub fn StatusBadge(tone: Tone, #[prop(into)] text: String) -> impl IntoView {
     view! { <span class=tone.class()>{text}</span> }

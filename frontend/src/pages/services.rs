@@ -1,10 +1,151 @@
-//! Services.
+//! The service catalog: every app by category with its status and URL, and a detail page per
+//! service (workloads, pods, claims, recent warnings).
 
 use leptos::prelude::*;
+use leptos_router::hooks::use_params_map;
 
-use crate::components::empty::EmptyState;
+use crate::components::banner::PanelProblems;
+use crate::components::status_badge::{service_tone, StatusBadge, Tone};
+use crate::model::{Audience, Role, ServiceEntry};
+use crate::source::Cluster;
+
+const KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "HTTPRoute", "Pod"];
+
+fn is_admin() -> bool {
+    crate::app::request_context()
+        .viewer
+        .is_some_and(|v| v.role == Role::Admin)
+}
 
 #[component]
 pub fn ServicesPage() -> impl IntoView {
-    view! { <EmptyState title="Services">"The service catalog arrives with the cluster overview."</EmptyState> }
+    let cluster = use_context::<Cluster>();
+    let admin = is_admin();
+    // Family members see the family services; admins see everything.
+    let services: Vec<ServiceEntry> = cluster
+        .as_ref()
+        .map(|c| c.services())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| admin || s.audience == Audience::Family)
+        .collect();
+    let problems = cluster.as_ref().map(|c| c.problems()).unwrap_or_default();
+    let mut categories: Vec<String> = services.iter().map(|s| s.category.clone()).collect();
+    categories.dedup();
+    let sections = categories
+        .into_iter()
+        .map(|category| {
+            let rows = services
+                .iter()
+                .filter(|s| s.category == category)
+                .cloned()
+                .map(|s| {
+                    let ready: u32 = s.workloads.iter().map(|w| w.ready).sum();
+                    let desired: u32 = s.workloads.iter().map(|w| w.desired).sum();
+                    let href = format!("/services/{}", s.id);
+                    view! {
+                        <tr data-test="service-row" data-service=s.id.clone() data-status=s.status.as_str()>
+                            <th scope="row"><a href=href>{s.name.clone()}</a></th>
+                            <td><StatusBadge tone=service_tone(s.status) text=s.status.words()/></td>
+                            <td class="num">{format!("{ready}/{desired}")}</td>
+                            <td>{s.url.clone().map(|u| view! { <a href=u.clone()>{u.trim_start_matches("https://").to_string()}</a> })}</td>
+                            <td class="wrap">{s.description.clone()}</td>
+                        </tr>
+                    }
+                })
+                .collect_view();
+            view! {
+                <div class="table-wrap">
+                    <table data-test="service-table">
+                        <caption>{category.clone()}</caption>
+                        <thead><tr>
+                            <th scope="col">"Service"</th><th scope="col">"Status"</th>
+                            <th scope="col">"Ready"</th><th scope="col">"URL"</th><th scope="col">"About"</th>
+                        </tr></thead>
+                        <tbody>{rows}</tbody>
+                    </table>
+                </div>
+            }
+        })
+        .collect_view();
+    view! {
+        <h1>"Services"</h1>
+        <PanelProblems problems=problems kinds=KINDS/>
+        <div class="stack">{sections}</div>
+    }
+}
+
+#[component]
+pub fn ServiceDetailPage() -> impl IntoView {
+    let params = use_params_map();
+    let id = params.with_untracked(|p| {
+        format!(
+            "{}/{}",
+            p.get("namespace").unwrap_or_default(),
+            p.get("name").unwrap_or_default()
+        )
+    });
+    let admin = is_admin();
+    let detail = use_context::<Cluster>()
+        .and_then(|c| c.service(&id))
+        .filter(|d| admin || d.entry.audience == Audience::Family);
+    let Some(d) = detail else {
+        #[cfg(feature = "ssr")]
+        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
+            r.set_status(http::StatusCode::NOT_FOUND);
+        }
+        return view! { <h1>"No such service"</h1><p><a href="/services">"Back to Services"</a></p> }.into_any();
+    };
+    let e = d.entry;
+    let workloads = e
+        .workloads
+        .iter()
+        .map(|w| view! { <tr><th scope="row">{w.kind.clone()}" "{w.name.clone()}</th><td class="num">{format!("{}/{}", w.ready, w.desired)}</td></tr> })
+        .collect_view();
+    let pods = d
+        .pods
+        .into_iter()
+        .map(|p| {
+            let tone = if p.ready { Tone::Good } else { Tone::Bad };
+            let state = p.reason.clone().unwrap_or_else(|| p.phase.clone());
+            view! {
+                <tr data-test="pod-row">
+                    <th scope="row">{p.name}</th>
+                    <td><StatusBadge tone=tone text=state/></td>
+                    <td>{p.node.map(|n| view! { <a href=format!("/topology/{n}")>{n.clone()}</a> })}</td>
+                    <td class="num">{p.restarts}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let claims = d
+        .claims
+        .into_iter()
+        .map(|c| view! { <tr><th scope="row">{c.name}</th><td>{c.phase}</td><td>{c.storage_class.unwrap_or_default()}</td><td>{c.capacity.unwrap_or_default()}</td></tr> })
+        .collect_view();
+    let events = d
+        .events
+        .into_iter()
+        .map(|ev| view! { <li data-test="warning-event"><strong>{ev.reason}</strong>" "{ev.object}": "{ev.message}</li> })
+        .collect_view();
+    view! {
+        <p><a href="/services">"← Services"</a></p>
+        <h1>{e.name.clone()}</h1>
+        <section class="card">
+            <StatusBadge tone=service_tone(e.status) text=e.status.words()/>
+            {e.url.clone().map(|u| view! { " "<a href=u.clone()>{u.clone()}</a> })}
+            <p>{e.description.clone()}</p>
+        </section>
+        {admin.then(|| view! {
+            <div class="table-wrap"><table><caption>"Workloads"</caption><tbody>{workloads}</tbody></table></div>
+            <div class="table-wrap"><table data-test="pods"><caption>"Pods"</caption>
+                <thead><tr><th scope="col">"Pod"</th><th scope="col">"State"</th><th scope="col">"Node"</th><th scope="col">"Restarts"</th></tr></thead>
+                <tbody>{pods}</tbody></table></div>
+            <div class="table-wrap"><table><caption>"Volume claims"</caption>
+                <thead><tr><th scope="col">"Claim"</th><th scope="col">"Phase"</th><th scope="col">"Class"</th><th scope="col">"Size"</th></tr></thead>
+                <tbody>{claims}</tbody></table></div>
+            <section class="card"><h2>"Recent warnings"</h2><ul>{events}</ul></section>
+        })}
+    }
+    .into_any()
 }

@@ -1,29 +1,67 @@
-//! The family Status page: is everything up? Big and clear on a phone.
+//! The family Status page: is Plex up? Family-audience services only, big and clear on a phone,
+//! each with its status in words and colour and a link; nothing about internals. Admins also see
+//! the cluster health summary above it.
 
 use leptos::prelude::*;
 
-use crate::components::status_badge::{StatusBadge, Tone};
-use crate::model::Readiness;
+use crate::app::request_context;
+use crate::components::health::HealthCard;
+use crate::components::status_badge::{service_tone, StatusBadge};
+use crate::model::{Audience, Role, ServiceStatus};
 use crate::source::Cluster;
+
+/// What a family member reads for each status.
+pub fn family_words(status: ServiceStatus) -> &'static str {
+    match status {
+        ServiceStatus::Up => "Working",
+        ServiceStatus::Degraded => "Having trouble",
+        ServiceStatus::Down => "Not working",
+        ServiceStatus::ScaledToZero => "Switched off",
+        ServiceStatus::Unknown => "Unknown",
+    }
+}
 
 #[component]
 pub fn StatusPage() -> impl IntoView {
-    let nodes = use_context::<Cluster>()
-        .map(|c| c.nodes())
-        .unwrap_or_default();
-    let ready = nodes.iter().filter(|n| n.ready == Readiness::Ready).count();
-    let (tone, words) = if nodes.is_empty() {
-        (Tone::Neutral, "No cluster data yet".to_string())
-    } else if ready == nodes.len() {
-        (Tone::Good, "All systems running".to_string())
+    let cluster = use_context::<Cluster>();
+    let admin = request_context()
+        .viewer
+        .is_some_and(|v| v.role == Role::Admin);
+    let services: Vec<_> = cluster
+        .as_ref()
+        .map(|c| c.services())
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|s| s.audience == Audience::Family)
+        .collect();
+    let all_up = services.iter().all(|s| s.status == ServiceStatus::Up);
+    let headline = if services.is_empty() {
+        "No services to show yet"
+    } else if all_up {
+        "Everything is working"
     } else {
-        (Tone::Bad, "Something is wrong".to_string())
+        "Something is not working"
     };
+    let cards = services
+        .into_iter()
+        .map(|s| {
+            let link = s.url.clone().map(|u| {
+                let host = u.trim_start_matches("https://").to_string();
+                view! { <a class="open" href=u>{host}</a> }
+            });
+            view! {
+                <li class="service-card" data-test="family-service" data-service=s.id.clone() data-status=s.status.as_str()>
+                    <span class="service-name">{s.name}</span>
+                    <StatusBadge tone=service_tone(s.status) text=family_words(s.status)/>
+                    {link}
+                </li>
+            }
+        })
+        .collect_view();
     view! {
         <h1>"Status"</h1>
-        <section class="card" data-test="status-summary">
-            <StatusBadge tone=tone text=words/>
-            <p>{format!("{ready} of {} machines ready", nodes.len())}</p>
-        </section>
+        {admin.then(|| cluster.as_ref().map(|c| view! { <HealthCard health=c.health()/> }))}
+        <p class="headline" data-test="status-headline">{headline}</p>
+        <ul class="service-cards">{cards}</ul>
     }
 }

@@ -1,55 +1,97 @@
 //! The watch caches: one reflector store per resource kind, the same whether a watcher or the
-//! demo loader fills it, so the UI has one code path.
+//! demo loader fills it, so the UI has one code path. Each cache also knows how it is doing
+//! (syncing, synced, the CRD is not installed, RBAC forbids it, the API is unreachable), which
+//! the pages show instead of crashing or going blank.
 
-use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
 
-use frontend::model::{Freshness, NodeSummary};
-use frontend::source::ClusterSource;
-use k8s_openapi::api::core::v1::{Node, Pod};
+use frontend::model::{Freshness, SourceProblem};
+use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{Event, Node, PersistentVolume, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::storage::v1::{CSINode, StorageClass};
 use kube::runtime::reflector::{store::Writer, Store};
 use kube::runtime::watcher;
 use kube::Resource;
+use tokio::sync::watch;
 
-use super::views;
+use super::crds::{
+    Backup, BackupStorageLocation, Gateway, HTTPRoute, HelmRelease, Kustomization, LonghornNode,
+    Schedule, Volume,
+};
 
-/// The store of one resource kind and the writer that fills it.
+/// Unix seconds now.
+pub fn now() -> i64 {
+    jiff::Timestamp::now().as_second()
+}
+
+/// How a cache's source is doing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SourceState {
+    /// The initial list has not completed yet.
+    Syncing,
+    /// Synced and watching.
+    Live,
+    /// The API has no such resource: its CRD is not installed.
+    NotInstalled,
+    /// RBAC forbids listing or watching it.
+    Forbidden,
+    /// The watch broke (API unreachable); the cache keeps the last state it saw.
+    Disconnected { since: i64, reason: String },
+}
+
+/// The store of one resource kind, the writer that fills it, and how its source is doing.
 pub struct Cache<K>
 where
     K: Resource<DynamicType = ()> + Clone + 'static,
 {
     reader: Store<K>,
     writer: Mutex<Writer<K>>,
-}
-
-impl<K> Default for Cache<K>
-where
-    K: Resource<DynamicType = ()> + Clone + 'static,
-{
-    fn default() -> Self {
-        let writer = Writer::default();
-        Self {
-            reader: writer.as_reader(),
-            writer: Mutex::new(writer),
-        }
-    }
+    state: RwLock<SourceState>,
+    changes: Arc<watch::Sender<u64>>,
+    last_change: Arc<AtomicI64>,
 }
 
 impl<K> Cache<K>
 where
     K: Resource<DynamicType = ()> + Clone + 'static,
 {
+    fn new(changes: Arc<watch::Sender<u64>>, last_change: Arc<AtomicI64>) -> Self {
+        let writer = Writer::default();
+        Self {
+            reader: writer.as_reader(),
+            writer: Mutex::new(writer),
+            state: RwLock::new(SourceState::Syncing),
+            changes,
+            last_change,
+        }
+    }
+
     /// Every object currently known, in no particular order.
     pub fn state(&self) -> Vec<Arc<K>> {
         self.reader.state()
     }
 
-    /// Applies one watcher event (initial list, change or deletion).
+    /// Applies one watcher event (initial list, change or deletion) and tells subscribers.
     pub fn apply(&self, event: &watcher::Event<K>) {
-        // A poisoned lock only means another thread panicked mid-apply; the store itself is
-        // still consistent, so keep serving it.
-        let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-        writer.apply_watcher_event(event);
+        {
+            // A poisoned lock only means another thread panicked mid-apply; the store itself
+            // is still consistent, so keep serving it.
+            let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+            writer.apply_watcher_event(event);
+        }
+        match event {
+            watcher::Event::InitDone => self.set_source(SourceState::Live),
+            watcher::Event::Apply(_) | watcher::Event::Delete(_) => {
+                // A successful event after a broken watch means the source is back.
+                if !matches!(self.source(), SourceState::Live) {
+                    self.set_source(SourceState::Live);
+                }
+            }
+            watcher::Event::Init | watcher::Event::InitApply(_) => return,
+        }
+        self.last_change.store(now(), Ordering::Relaxed);
+        self.changes.send_modify(|v| *v += 1);
     }
 
     /// Replaces the whole content, as an initial list does.
@@ -60,49 +102,131 @@ where
         }
         self.apply(&watcher::Event::InitDone);
     }
+
+    pub fn source(&self) -> SourceState {
+        self.state.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    pub fn set_source(&self, state: SourceState) {
+        let mut current = self.state.write().unwrap_or_else(|e| e.into_inner());
+        // Keep the time the source first broke, not the time of the latest retry.
+        if let (SourceState::Disconnected { since, .. }, SourceState::Disconnected { reason, .. }) =
+            (&*current, &state)
+        {
+            *current = SourceState::Disconnected {
+                since: *since,
+                reason: reason.clone(),
+            };
+        } else {
+            *current = state;
+        }
+        drop(current);
+        self.changes.send_modify(|v| *v += 1);
+    }
+
+    /// The problem a panel built on this cache must show, if any.
+    pub fn problem(&self) -> Option<SourceProblem> {
+        let kind = K::kind(&()).to_string();
+        let resource = match K::group(&()).as_ref() {
+            "" => K::plural(&()).to_string(),
+            group => format!("{}.{group}", K::plural(&())),
+        };
+        match self.source() {
+            SourceState::Live | SourceState::Syncing => None,
+            SourceState::NotInstalled => Some(SourceProblem::NotInstalled { kind, resource }),
+            SourceState::Forbidden => Some(SourceProblem::Forbidden {
+                kind,
+                permission: format!("list and watch on {resource}"),
+            }),
+            SourceState::Disconnected { since, reason } => Some(SourceProblem::Stale {
+                kind,
+                since,
+                reason,
+            }),
+        }
+    }
 }
 
-/// All watch caches of the server, shared by every request.
-#[derive(Default)]
-pub struct ClusterCache {
-    pub nodes: Cache<Node>,
-    pub pods: Cache<Pod>,
-    /// Unix seconds of the last event any cache applied.
-    last_change: AtomicI64,
-    /// Every cache has completed its initial list at least once.
-    synced: AtomicBool,
-    demo: AtomicBool,
+/// Declares the caches once: the struct fields, their construction, and a list of every cache's
+/// problem for the freshness banner.
+macro_rules! caches {
+    ($($field:ident: $kind:ty),* $(,)?) => {
+        /// All watch caches of the server, shared by every request.
+        pub struct ClusterCache {
+            $(pub $field: Cache<$kind>,)*
+            changes: Arc<watch::Sender<u64>>,
+            last_change: Arc<AtomicI64>,
+            demo: std::sync::atomic::AtomicBool,
+        }
+
+        impl ClusterCache {
+            pub fn new() -> Arc<Self> {
+                let changes = Arc::new(watch::channel(0).0);
+                let last_change = Arc::new(AtomicI64::new(0));
+                Arc::new(Self {
+                    $($field: Cache::new(changes.clone(), last_change.clone()),)*
+                    changes,
+                    last_change,
+                    demo: std::sync::atomic::AtomicBool::new(false),
+                })
+            }
+
+            /// The problems of every cache, for banners.
+            pub fn problems(&self) -> Vec<SourceProblem> {
+                let mut out = Vec::new();
+                $(if let Some(p) = self.$field.problem() { out.push(p); })*
+                out
+            }
+
+            /// Every cache has completed its initial list at least once (or knows why not).
+            pub fn is_synced(&self) -> bool {
+                true $(&& !matches!(self.$field.source(), SourceState::Syncing))*
+            }
+        }
+    };
+}
+
+caches! {
+    nodes: Node,
+    pods: Pod,
+    deployments: Deployment,
+    statefulsets: StatefulSet,
+    daemonsets: DaemonSet,
+    pvs: PersistentVolume,
+    pvcs: PersistentVolumeClaim,
+    storage_classes: StorageClass,
+    csi_nodes: CSINode,
+    events: Event,
+    http_routes: HTTPRoute,
+    gateways: Gateway,
+    backups: Backup,
+    schedules: Schedule,
+    storage_locations: BackupStorageLocation,
+    longhorn_volumes: Volume,
+    longhorn_nodes: LonghornNode,
+    kustomizations: Kustomization,
+    helm_releases: HelmRelease,
 }
 
 impl ClusterCache {
-    pub fn new() -> Arc<Self> {
-        Arc::new(Self::default())
+    /// A receiver that sees a new number after every change to any cache.
+    pub fn subscribe(&self) -> watch::Receiver<u64> {
+        self.changes.subscribe()
     }
 
-    /// Records that the caches changed now.
-    pub fn touch(&self) {
-        self.last_change
-            .store(jiff::Timestamp::now().as_second(), Ordering::Relaxed);
-    }
-
-    pub fn mark_synced(&self, demo: bool) {
+    pub fn set_demo(&self, demo: bool) {
         self.demo.store(demo, Ordering::Relaxed);
-        self.synced.store(true, Ordering::Release);
-        self.touch();
     }
 
-    /// Every cache has completed its initial list; `/readyz` waits for this.
-    pub fn is_synced(&self) -> bool {
-        self.synced.load(Ordering::Acquire)
-    }
-}
-
-impl ClusterSource for ClusterCache {
-    fn nodes(&self) -> Vec<NodeSummary> {
-        views::nodes::summaries(&self.nodes.state())
-    }
-
-    fn freshness(&self) -> Freshness {
+    pub fn freshness(&self) -> Freshness {
+        let stale_since = self
+            .problems()
+            .iter()
+            .filter_map(|p| match p {
+                SourceProblem::Stale { since, .. } => Some(*since),
+                _ => None,
+            })
+            .min();
         Freshness {
             as_of: self.last_change.load(Ordering::Relaxed),
             mode: if self.demo.load(Ordering::Relaxed) {
@@ -111,6 +235,7 @@ impl ClusterSource for ClusterCache {
                 "live"
             }
             .into(),
+            stale_since,
         }
     }
 }

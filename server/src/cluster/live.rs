@@ -1,15 +1,20 @@
 //! Live mode: reflector watchers against the Kubernetes API fill the caches, with backoff, and
 //! reconnect by themselves. Page views never call the API; only these watches do.
+//!
+//! Each watch records how its source is doing: a 404 on the initial list means the CRD is not
+//! installed, a 403 that RBAC forbids it (the panel names the permission), anything else that the
+//! API is unreachable (the cache keeps its last state and the pages say how old it is).
 
+use std::fmt::Debug;
 use std::sync::Arc;
 
 use futures::StreamExt;
-use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::runtime::watcher::{self, Event};
 use kube::runtime::WatchStreamExt;
 use kube::{Api, Client, Resource};
+use serde::de::DeserializeOwned;
 
-use super::cache::Cache;
+use super::cache::{now, Cache, SourceState};
 use super::ClusterCache;
 use crate::config::ClusterConfig;
 
@@ -41,74 +46,100 @@ pub async fn client(config: &ClusterConfig) -> Result<Client, LiveError> {
     Client::try_from(kube_config).map_err(LiveError::Client)
 }
 
-/// Starts one watcher per cached kind. Returns once they are spawned; `/readyz` reports when
-/// their initial lists are in.
-pub async fn start(config: &ClusterConfig, cache: Arc<ClusterCache>) -> Result<(), LiveError> {
-    let client = client(config).await?;
-    let pending = Arc::new(std::sync::atomic::AtomicUsize::new(2));
-    spawn_watch(
-        Api::<Node>::all(client.clone()),
-        cache.clone(),
-        |c| &c.nodes,
-        pending.clone(),
+/// Starts one watcher per cached kind on `client`.
+pub fn start(client: Client, cache: Arc<ClusterCache>) {
+    macro_rules! watch_all {
+        ($($field:ident),* $(,)?) => {
+            $(spawn_watch(client.clone(), cache.clone(), |c: &ClusterCache| &c.$field);)*
+        };
+    }
+    watch_all!(
+        nodes,
+        pods,
+        deployments,
+        statefulsets,
+        daemonsets,
+        pvs,
+        pvcs,
+        storage_classes,
+        csi_nodes,
+        http_routes,
+        gateways,
+        backups,
+        schedules,
+        storage_locations,
+        longhorn_volumes,
+        longhorn_nodes,
+        kustomizations,
+        helm_releases,
     );
-    spawn_watch(Api::<Pod>::all(client), cache, |c| &c.pods, pending);
-    Ok(())
+    spawn_events(client, cache);
 }
 
-fn spawn_watch<K>(
+/// What a failed watch means for the panel.
+fn classify(error: &watcher::Error) -> SourceState {
+    let api_code = match error {
+        watcher::Error::InitialListFailed(kube::Error::Api(e))
+        | watcher::Error::WatchStartFailed(kube::Error::Api(e)) => Some(e.code),
+        watcher::Error::WatchError(e) => Some(e.code),
+        _ => None,
+    };
+    match api_code {
+        Some(404) => SourceState::NotInstalled,
+        Some(403) => SourceState::Forbidden,
+        _ => SourceState::Disconnected {
+            since: now(),
+            reason: error.to_string(),
+        },
+    }
+}
+
+fn spawn_watch<K>(client: Client, cache: Arc<ClusterCache>, select: fn(&ClusterCache) -> &Cache<K>)
+where
+    K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
+{
+    let api = Api::<K>::all(client);
+    run(api, watcher::Config::default(), cache, select);
+}
+
+/// Only recent Warning events are kept: the field selector keeps the rest off the wire.
+fn spawn_events(client: Client, cache: Arc<ClusterCache>) {
+    let api = Api::<k8s_openapi::api::core::v1::Event>::all(client);
+    run(
+        api,
+        watcher::Config::default().fields("type=Warning"),
+        cache,
+        |c| &c.events,
+    );
+}
+
+fn run<K>(
     api: Api<K>,
+    config: watcher::Config,
     cache: Arc<ClusterCache>,
     select: fn(&ClusterCache) -> &Cache<K>,
-    pending: Arc<std::sync::atomic::AtomicUsize>,
 ) where
-    K: Resource<DynamicType = ()>
-        + Clone
-        + std::fmt::Debug
-        + serde::de::DeserializeOwned
-        + Send
-        + Sync
-        + 'static,
+    K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
 {
     tokio::spawn(async move {
-        let mut counted = false;
-        let mut stream = watcher(api, watcher::Config::default())
-            .default_backoff()
-            .boxed();
+        let mut stream = watcher::watcher(api, config).default_backoff().boxed();
         while let Some(event) = stream.next().await {
+            let target = select(&cache);
             match event {
                 Ok(mut event) => {
                     strip(&mut event);
-                    select(&cache).apply(&event);
-                    cache.touch();
-                    if matches!(event, Event::InitDone) && !counted {
-                        counted = true;
-                        if pending.fetch_sub(1, std::sync::atomic::Ordering::AcqRel) == 1 {
-                            cache.mark_synced(false);
-                        }
-                    }
+                    target.apply(&event);
                 }
                 Err(e) => {
-                    tracing::warn!(kind = %K::kind(&()), error = %e, "watch failed; retrying")
+                    let state = classify(&e);
+                    if !matches!(state, SourceState::NotInstalled | SourceState::Forbidden) {
+                        tracing::warn!(kind = %K::kind(&()), error = %e, "watch failed; retrying with backoff");
+                    }
+                    target.set_source(state);
                 }
             }
         }
     });
-}
-
-fn watcher<K>(
-    api: Api<K>,
-    config: watcher::Config,
-) -> impl futures::Stream<Item = watcher::Result<Event<K>>>
-where
-    K: Resource<DynamicType = ()>
-        + Clone
-        + std::fmt::Debug
-        + serde::de::DeserializeOwned
-        + Send
-        + 'static,
-{
-    watcher::watcher(api, config)
 }
 
 /// Drops what no view reads (managed fields, last-applied annotations) to keep memory small.

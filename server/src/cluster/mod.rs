@@ -3,8 +3,11 @@
 //! served from these caches only; views turn cache snapshots into the shared view types.
 
 pub mod cache;
+pub mod crds;
 pub mod demo;
 pub mod live;
+pub mod source;
 pub mod views;
 
 pub use cache::ClusterCache;
+pub use source::ClusterView;

@@ -13,7 +13,7 @@ pub async fn healthz() -> &'static str {
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let database = crate::db::ping(&state.db).await;
-    let cluster = state.cluster.is_synced();
+    let cluster = state.cluster.cache.is_synced();
     let status = if database && cluster {
         StatusCode::OK
     } else {

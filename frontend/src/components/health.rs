@@ -1,0 +1,47 @@
+//! The health summary card: Operational, Degraded or Down, and every reason with a link.
+
+use leptos::prelude::*;
+
+use crate::components::status_badge::{StatusBadge, Tone};
+use crate::model::{HealthLevel, HealthSummary};
+
+pub fn tone(level: HealthLevel) -> Tone {
+    match level {
+        HealthLevel::Operational => Tone::Good,
+        HealthLevel::Degraded => Tone::Warn,
+        HealthLevel::Down => Tone::Bad,
+    }
+}
+
+#[component]
+pub fn HealthCard(health: HealthSummary) -> impl IntoView {
+    let count = health.reasons.len();
+    let reasons = health
+        .reasons
+        .into_iter()
+        .map(|r| {
+            let subject = match r.link {
+                Some(href) => view! { <a href=href>{r.subject}</a> }.into_any(),
+                None => view! { <span>{r.subject}</span> }.into_any(),
+            };
+            let area = r.area.clone();
+            view! {
+                <li data-test="health-reason" data-area=area>
+                    <StatusBadge tone=tone(r.level) text=r.level.words()/>
+                    " "<span class="area">{r.area}</span>" "{subject}": "{r.message}
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <section class="card health" data-test="health" aria-labelledby="health-title">
+            <h2 id="health-title">"Cluster health: "<StatusBadge tone=tone(health.level) text=health.level.words()/></h2>
+            {(count > 0).then(|| view! {
+                <details open=count <= 8>
+                    <summary>{format!("{count} reason{}", if count == 1 { "" } else { "s" })}</summary>
+                    <ul class="reasons">{reasons}</ul>
+                </details>
+            })}
+        </section>
+    }
+}

@@ -1,0 +1,238 @@
+//! Workloads (Deployments, StatefulSets, DaemonSets), their pods, claims and warning events, in
+//! one shape the service catalog and detail pages share.
+
+use std::collections::BTreeMap;
+
+use frontend::model::{ClaimSummary, PodSummary, WarningEvent, WorkloadSummary};
+use k8s_openapi::api::core::v1::{Pod, PodSpec};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+
+use super::{unix, Snapshot};
+
+/// A workload of any kind, reduced to what the views compare.
+pub struct Workload<'a> {
+    pub summary: WorkloadSummary,
+    pub meta: &'a ObjectMeta,
+    /// Labels its pods carry (the pod template's).
+    pub pod_labels: BTreeMap<String, String>,
+    pub pod_spec: Option<&'a PodSpec>,
+}
+
+impl Workload<'_> {
+    /// The app a workload belongs to: its `app.kubernetes.io/name` label, else its name.
+    pub fn app_name(&self) -> &str {
+        self.meta
+            .labels
+            .as_ref()
+            .and_then(|l| l.get("app.kubernetes.io/name"))
+            .map(String::as_str)
+            .unwrap_or(&self.summary.name)
+    }
+}
+
+fn to_u32(n: Option<i32>) -> u32 {
+    n.unwrap_or(0).max(0) as u32
+}
+
+/// Every workload of the snapshot.
+pub fn all(snap: &Snapshot) -> Vec<Workload<'_>> {
+    let mut out = Vec::new();
+    for d in &snap.deployments {
+        let spec = d.spec.as_ref();
+        out.push(Workload {
+            summary: WorkloadSummary {
+                kind: "Deployment".into(),
+                namespace: d.metadata.namespace.clone().unwrap_or_default(),
+                name: d.metadata.name.clone().unwrap_or_default(),
+                desired: to_u32(spec.and_then(|s| s.replicas).or(Some(1))),
+                ready: to_u32(d.status.as_ref().and_then(|s| s.ready_replicas)),
+            },
+            meta: &d.metadata,
+            pod_labels: spec
+                .and_then(|s| s.template.metadata.as_ref())
+                .and_then(|m| m.labels.clone())
+                .unwrap_or_default(),
+            pod_spec: spec.and_then(|s| s.template.spec.as_ref()),
+        });
+    }
+    for s in &snap.statefulsets {
+        let spec = s.spec.as_ref();
+        out.push(Workload {
+            summary: WorkloadSummary {
+                kind: "StatefulSet".into(),
+                namespace: s.metadata.namespace.clone().unwrap_or_default(),
+                name: s.metadata.name.clone().unwrap_or_default(),
+                desired: to_u32(spec.and_then(|s| s.replicas).or(Some(1))),
+                ready: to_u32(s.status.as_ref().and_then(|s| s.ready_replicas)),
+            },
+            meta: &s.metadata,
+            pod_labels: spec
+                .and_then(|s| s.template.metadata.as_ref())
+                .and_then(|m| m.labels.clone())
+                .unwrap_or_default(),
+            pod_spec: spec.and_then(|s| s.template.spec.as_ref()),
+        });
+    }
+    for d in &snap.daemonsets {
+        let spec = d.spec.as_ref();
+        let status = d.status.as_ref();
+        out.push(Workload {
+            summary: WorkloadSummary {
+                kind: "DaemonSet".into(),
+                namespace: d.metadata.namespace.clone().unwrap_or_default(),
+                name: d.metadata.name.clone().unwrap_or_default(),
+                desired: to_u32(status.map(|s| s.desired_number_scheduled)),
+                ready: to_u32(status.map(|s| s.number_ready)),
+            },
+            meta: &d.metadata,
+            pod_labels: spec
+                .and_then(|s| s.template.metadata.as_ref())
+                .and_then(|m| m.labels.clone())
+                .unwrap_or_default(),
+            pod_spec: spec.and_then(|s| s.template.spec.as_ref()),
+        });
+    }
+    out
+}
+
+/// True when every label of `selector` is on `labels` (and the selector is not empty).
+pub fn selects(
+    selector: &BTreeMap<String, String>,
+    labels: Option<&BTreeMap<String, String>>,
+) -> bool {
+    let Some(labels) = labels else { return false };
+    !selector.is_empty() && selector.iter().all(|(k, v)| labels.get(k) == Some(v))
+}
+
+pub fn pod_summary(pod: &Pod) -> PodSummary {
+    let status = pod.status.as_ref();
+    let containers = status.and_then(|s| s.container_statuses.as_ref());
+    let reason = containers.and_then(|cs| {
+        cs.iter().find_map(|c| {
+            let state = c.state.as_ref()?;
+            state
+                .waiting
+                .as_ref()
+                .and_then(|w| w.reason.clone())
+                .or_else(|| state.terminated.as_ref().and_then(|t| t.reason.clone()))
+        })
+    });
+    PodSummary {
+        namespace: pod.metadata.namespace.clone().unwrap_or_default(),
+        name: pod.metadata.name.clone().unwrap_or_default(),
+        node: pod.spec.as_ref().and_then(|s| s.node_name.clone()),
+        phase: status
+            .and_then(|s| s.phase.clone())
+            .unwrap_or_else(|| "Unknown".into()),
+        ready: status
+            .and_then(|s| s.conditions.as_ref())
+            .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True")),
+        restarts: containers
+            .map(|cs| cs.iter().map(|c| c.restart_count).sum())
+            .unwrap_or(0),
+        reason,
+    }
+}
+
+/// Pods of a workload: same namespace, carrying its pod template's labels.
+pub fn pods_of(snap: &Snapshot, w: &Workload<'_>) -> Vec<PodSummary> {
+    let mut pods: Vec<PodSummary> = snap
+        .pods
+        .iter()
+        .filter(|p| p.metadata.namespace.as_deref() == Some(w.summary.namespace.as_str()))
+        .filter(|p| selects(&w.pod_labels, p.metadata.labels.as_ref()))
+        .map(|p| pod_summary(p))
+        .collect();
+    pods.sort_by(|a, b| a.name.cmp(&b.name));
+    pods
+}
+
+/// Claims a workload mounts: its pod template's PVC volumes, and a StatefulSet's claim templates
+/// are found by name prefix.
+pub fn claims_of(snap: &Snapshot, w: &Workload<'_>) -> Vec<ClaimSummary> {
+    let names: Vec<String> = w
+        .pod_spec
+        .and_then(|s| s.volumes.as_ref())
+        .map(|vs| {
+            vs.iter()
+                .filter_map(|v| {
+                    v.persistent_volume_claim
+                        .as_ref()
+                        .map(|c| c.claim_name.clone())
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let mut out: Vec<ClaimSummary> = snap
+        .pvcs
+        .iter()
+        .filter(|c| c.metadata.namespace.as_deref() == Some(w.summary.namespace.as_str()))
+        .filter(|c| {
+            let name = c.metadata.name.as_deref().unwrap_or("");
+            names.iter().any(|n| n == name)
+                || (w.summary.kind == "StatefulSet"
+                    && name.ends_with(&format!("-{}-0", w.summary.name)))
+        })
+        .map(|c| {
+            let spec = c.spec.as_ref();
+            ClaimSummary {
+                namespace: c.metadata.namespace.clone().unwrap_or_default(),
+                name: c.metadata.name.clone().unwrap_or_default(),
+                phase: c
+                    .status
+                    .as_ref()
+                    .and_then(|s| s.phase.clone())
+                    .unwrap_or_else(|| "Unknown".into()),
+                storage_class: spec.and_then(|s| s.storage_class_name.clone()),
+                capacity: spec
+                    .and_then(|s| s.resources.as_ref())
+                    .and_then(|r| r.requests.as_ref())
+                    .and_then(|r| r.get("storage"))
+                    .map(|q| q.0.clone()),
+                volume: spec.and_then(|s| s.volume_name.clone()),
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| a.name.cmp(&b.name));
+    out
+}
+
+/// Warning events, newest first, optionally only those about objects `matches` accepts.
+pub fn warnings(snap: &Snapshot, matches: impl Fn(&str, &str, &str) -> bool) -> Vec<WarningEvent> {
+    let mut out: Vec<WarningEvent> = snap
+        .events
+        .iter()
+        .filter(|e| e.type_.as_deref() == Some("Warning"))
+        .filter(|e| {
+            let o = &e.involved_object;
+            matches(
+                o.kind.as_deref().unwrap_or(""),
+                o.namespace.as_deref().unwrap_or(""),
+                o.name.as_deref().unwrap_or(""),
+            )
+        })
+        .map(|e| {
+            let o = &e.involved_object;
+            let last = e
+                .last_timestamp
+                .as_ref()
+                .map(|t| t.0.as_second())
+                .or_else(|| e.event_time.as_ref().map(|t| t.0.as_second()))
+                .or_else(|| unix(None));
+            WarningEvent {
+                namespace: e.metadata.namespace.clone().unwrap_or_default(),
+                object: format!(
+                    "{}/{}",
+                    o.kind.as_deref().unwrap_or(""),
+                    o.name.as_deref().unwrap_or("")
+                ),
+                reason: e.reason.clone().unwrap_or_default(),
+                message: e.message.clone().unwrap_or_default(),
+                count: e.count.unwrap_or(1),
+                last_seen: last,
+            }
+        })
+        .collect();
+    out.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+    out
+}
