@@ -7,10 +7,10 @@
 
 use std::fmt::Debug;
 use std::sync::Arc;
+use std::time::Duration;
 
 use futures::StreamExt;
 use kube::runtime::watcher::{self, Event};
-use kube::runtime::WatchStreamExt;
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 
@@ -113,6 +113,12 @@ fn spawn_events(client: Client, cache: Arc<ClusterCache>) {
     );
 }
 
+/// Longest pause between two attempts to (re)start a watch.
+const MAX_RETRY: Duration = Duration::from_secs(30);
+
+/// Watches forever. After any failure the watch starts over with a fresh list once the API
+/// answers again (with backoff): a resumed watch would send nothing for kinds that did not change,
+/// leaving their panels marked stale, and a fresh list also drops what was deleted meanwhile.
 fn run<K>(
     api: Api<K>,
     config: watcher::Config,
@@ -122,22 +128,38 @@ fn run<K>(
     K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
 {
     tokio::spawn(async move {
-        let mut stream = watcher::watcher(api, config).default_backoff().boxed();
-        while let Some(event) = stream.next().await {
-            let target = select(&cache);
-            match event {
-                Ok(mut event) => {
-                    strip(&mut event);
-                    target.apply(&event);
-                }
-                Err(e) => {
-                    let state = classify(&e);
-                    if !matches!(state, SourceState::NotInstalled | SourceState::Forbidden) {
-                        tracing::warn!(kind = %K::kind(&()), error = %e, "watch failed; retrying with backoff");
+        let mut delay = Duration::from_secs(1);
+        loop {
+            let mut stream = watcher::watcher(api.clone(), config.clone()).boxed();
+            let mut failure = None;
+            while let Some(event) = stream.next().await {
+                match event {
+                    Ok(mut event) => {
+                        strip(&mut event);
+                        if matches!(event, Event::InitDone) {
+                            delay = Duration::from_secs(1);
+                        }
+                        select(&cache).apply(&event);
                     }
-                    target.set_source(state);
+                    Err(e) => {
+                        failure = Some(e);
+                        break;
+                    }
                 }
             }
+            let state = match &failure {
+                Some(e) => classify(e),
+                None => SourceState::Disconnected {
+                    since: now(),
+                    reason: "the watch ended".into(),
+                },
+            };
+            if let (SourceState::Disconnected { .. }, Some(e)) = (&state, &failure) {
+                tracing::warn!(kind = %K::kind(&()), error = %e, retry_in = ?delay, "watch failed; retrying");
+            }
+            select(&cache).set_source(state);
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(MAX_RETRY);
         }
     });
 }

@@ -2,6 +2,7 @@
 //! slow link): the homelab server started in-process on 127.0.0.1, against real components.
 //!
 //! - [`support`]: starting the server, a browser-like HTTP client, captured logs.
+//! - [`cluster`]: the watch caches against a real kube-apiserver (`testbed::cluster`).
 //! - [`auth`]: sign-in through a real OpenID Connect provider (`testbed::oidc`), sessions, CSRF.
 
 #![allow(
@@ -12,4 +13,5 @@
 )]
 
 mod auth;
+mod cluster;
 mod support;

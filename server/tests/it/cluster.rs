@@ -1,0 +1,332 @@
+//! The watch caches against a real kube-apiserver (`testbed::cluster`): changes arrive through
+//! the watch within two seconds, a missing CRD and a missing permission become panel states, and
+//! an unreachable API leaves the last state with a stale marker, then recovers by itself.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use frontend::model::{HealthLevel, ServiceStatus, SourceProblem};
+use homelab::cluster::cache::SourceState;
+use homelab::cluster::views::{health, services};
+use homelab::cluster::{live, ClusterCache};
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Node;
+use kube::api::{Patch, PatchParams};
+use kube::Api;
+use serde_json::json;
+use testbed::cluster::{TestCluster, TestClusterOptions};
+use tokio::net::TcpListener;
+
+/// A namespace or name no other test uses.
+fn unique(prefix: &str) -> String {
+    format!("{prefix}-{:x}", rand_suffix())
+}
+
+fn rand_suffix() -> u32 {
+    use std::hash::{BuildHasher, RandomState};
+    RandomState::new().hash_one(Instant::now()) as u32
+}
+
+/// Polls `check` until it holds or `limit` passes; returns how long it took.
+async fn within(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Duration> {
+    let start = Instant::now();
+    while start.elapsed() < limit {
+        if check() {
+            return Some(start.elapsed());
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    check().then(|| start.elapsed())
+}
+
+async fn synced_cache(client: kube::Client) -> Arc<ClusterCache> {
+    let cache = ClusterCache::new();
+    live::start(client, cache.clone());
+    let synced = within(Duration::from_secs(20), || cache.is_synced()).await;
+    assert!(
+        synced.is_some(),
+        "caches did not sync: {:?}",
+        cache.problems()
+    );
+    cache
+}
+
+fn app_yaml(ns: &str, ready: i32) -> String {
+    format!(
+        r#"apiVersion: v1
+kind: Namespace
+metadata: {{name: {ns}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: {ns}
+  labels: {{app.kubernetes.io/name: web}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app.kubernetes.io/name: web}}}}
+  template:
+    metadata: {{labels: {{app.kubernetes.io/name: web}}}}
+    spec: {{containers: [{{name: web, image: nginx}}]}}
+status: {{replicas: 1, readyReplicas: {ready}, availableReplicas: {ready}, updatedReplicas: 1}}
+---
+apiVersion: gateway.networking.k8s.io/v1
+kind: HTTPRoute
+metadata:
+  name: web
+  namespace: {ns}
+  labels: {{app.kubernetes.io/name: web}}
+  annotations: {{homelab.fletcherlabs.net/name: Web Test, homelab.fletcherlabs.net/audience: family}}
+spec:
+  hostnames: [web.{ns}.example]
+  rules: [{{backendRefs: [{{name: web, port: 80}}]}}]
+"#
+    )
+}
+
+fn entry_status(cache: &ClusterCache, id: &str) -> Option<ServiceStatus> {
+    services::catalog(&cache.snapshot())
+        .into_iter()
+        .find(|e| e.id == id)
+        .map(|e| e.status)
+}
+
+#[tokio::test]
+async fn a_deployment_losing_its_ready_replicas_shows_in_the_catalog_within_two_seconds() {
+    let cluster = TestCluster::shared().await.unwrap();
+    let ns = unique("it-watch");
+    cluster.apply_yaml(&app_yaml(&ns, 1)).await.unwrap();
+    let client = kube::Client::try_from(cluster.admin_config()).unwrap();
+    let cache = synced_cache(client.clone()).await;
+    let id = format!("{ns}/web");
+    assert!(within(Duration::from_secs(2), || entry_status(&cache, &id)
+        == Some(ServiceStatus::Up))
+    .await
+    .is_some());
+
+    let deployments: Api<Deployment> = Api::namespaced(client, &ns);
+    let status = json!({"status": {"readyReplicas": 0, "availableReplicas": 0}});
+    deployments
+        .patch_status("web", &PatchParams::default(), &Patch::Merge(&status))
+        .await
+        .unwrap();
+    let took = within(Duration::from_secs(2), || {
+        entry_status(&cache, &id) == Some(ServiceStatus::Down)
+    })
+    .await;
+    assert!(
+        took.is_some(),
+        "the catalog still says {:?}",
+        entry_status(&cache, &id)
+    );
+    println!(
+        "deployment status change reached the catalog in {:?}",
+        took.unwrap()
+    );
+}
+
+#[tokio::test]
+async fn a_node_turning_not_ready_and_a_route_changing_host_show_within_two_seconds() {
+    let cluster = TestCluster::shared().await.unwrap();
+    let ns = unique("it-route");
+    cluster.apply_yaml(&app_yaml(&ns, 1)).await.unwrap();
+    let node = unique("it-node");
+    cluster
+        .apply_yaml(&format!(
+            "apiVersion: v1\nkind: Node\nmetadata: {{name: {node}}}\nstatus:\n  conditions:\n  - {{type: Ready, status: 'True', reason: KubeletReady, message: ok}}\n"
+        ))
+        .await
+        .unwrap();
+    let client = kube::Client::try_from(cluster.admin_config()).unwrap();
+    let cache = synced_cache(client.clone()).await;
+
+    let nodes: Api<Node> = Api::all(client.clone());
+    let not_ready = json!({"status": {"conditions": [{"type": "Ready", "status": "False", "reason": "KubeletNotReady", "message": "network down", "lastHeartbeatTime": null, "lastTransitionTime": null}]}});
+    nodes
+        .patch_status(
+            &node,
+            &PatchParams::default(),
+            &Patch::Strategic(&not_ready),
+        )
+        .await
+        .unwrap();
+    let took = within(Duration::from_secs(2), || {
+        health::summary(&cache.snapshot())
+            .reasons
+            .iter()
+            .any(|r| r.subject == node && r.message.contains("not ready"))
+    })
+    .await;
+    assert!(took.is_some(), "no health reason for {node}");
+    assert!(health::summary(&cache.snapshot()).level >= HealthLevel::Degraded);
+
+    let routes: Api<kube::api::DynamicObject> = Api::namespaced_with(
+        client,
+        &ns,
+        &kube::api::ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk(
+            "gateway.networking.k8s.io",
+            "v1",
+            "HTTPRoute",
+        )),
+    );
+    let host = json!({"spec": {"hostnames": [format!("moved.{ns}.example")]}});
+    routes
+        .patch("web", &PatchParams::default(), &Patch::Merge(&host))
+        .await
+        .unwrap();
+    let id = format!("{ns}/web");
+    let want = format!("https://moved.{ns}.example");
+    let took = within(Duration::from_secs(2), || {
+        services::catalog(&cache.snapshot())
+            .iter()
+            .any(|e| e.id == id && e.url.as_deref() == Some(want.as_str()))
+    })
+    .await;
+    assert!(took.is_some(), "the route's new hostname did not arrive");
+}
+
+#[tokio::test]
+async fn a_forbidden_resource_names_the_missing_permission_and_the_rest_still_syncs() {
+    let cluster = TestCluster::shared().await.unwrap();
+    let role = unique("it-nodes-only");
+    cluster
+        .apply_yaml(&format!(
+            "apiVersion: rbac.authorization.k8s.io/v1\nkind: ClusterRole\nmetadata: {{name: {role}}}\nrules:\n- apiGroups: ['']\n  resources: [nodes, pods, events, persistentvolumes, persistentvolumeclaims]\n  verbs: [list, watch]\n"
+        ))
+        .await
+        .unwrap();
+    let client = cluster
+        .service_account_client("it-rbac", &unique("viewer"), Some(&role))
+        .await
+        .unwrap();
+    let cache = synced_cache(client).await;
+    let problems = cache.problems();
+    let deployments = problems
+        .iter()
+        .find(|p| p.kind() == "Deployment")
+        .expect("a problem for Deployments");
+    assert_eq!(
+        deployments,
+        &SourceProblem::Forbidden {
+            kind: "Deployment".into(),
+            permission: "list and watch on deployments.apps".into()
+        }
+    );
+    assert!(problems
+        .iter()
+        .any(|p| matches!(p, SourceProblem::Forbidden { kind, .. } if kind == "Backup")));
+    assert_eq!(
+        cache.nodes.source(),
+        SourceState::Live,
+        "nodes are allowed and synced"
+    );
+}
+
+#[tokio::test]
+async fn a_cluster_without_the_crds_says_they_are_not_installed() {
+    let cluster = TestCluster::start_with(
+        TestClusterOptions::default()
+            .without_crds()
+            .controllers(Vec::<String>::new()),
+    )
+    .await
+    .unwrap();
+    let client = kube::Client::try_from(cluster.admin_config()).unwrap();
+    let cache = synced_cache(client).await;
+    let problems = cache.problems();
+    for kind in [
+        "HTTPRoute",
+        "Backup",
+        "Schedule",
+        "Volume",
+        "Kustomization",
+        "HelmRelease",
+    ] {
+        assert!(
+            problems
+                .iter()
+                .any(|p| matches!(p, SourceProblem::NotInstalled { kind: k, .. } if k == kind)),
+            "{kind} should be reported as not installed: {problems:?}"
+        );
+    }
+    assert!(cache.nodes.problem().is_none());
+}
+
+/// A TCP relay in front of the API server, so a test can cut the API off and bring it back on
+/// the same address while the real server keeps running.
+struct Relay {
+    addr: std::net::SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Relay {
+    async fn start(addr: std::net::SocketAddr, upstream: std::net::SocketAddr) -> Self {
+        let listener = TcpListener::bind(addr).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let task = tokio::spawn(async move {
+            let mut conns = tokio::task::JoinSet::new();
+            loop {
+                let Ok((mut inbound, _)) = listener.accept().await else {
+                    break;
+                };
+                conns.spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+            }
+        });
+        Self { addr, task }
+    }
+
+    /// Cuts every connection and stops listening (dropping the task drops its connections).
+    fn stop(self) -> std::net::SocketAddr {
+        self.task.abort();
+        self.addr
+    }
+}
+
+#[tokio::test]
+async fn an_unreachable_api_keeps_the_last_state_marked_stale_and_recovers_by_itself() {
+    let cluster = TestCluster::shared().await.unwrap();
+    let upstream: std::net::SocketAddr = cluster
+        .server_url()
+        .trim_start_matches("https://")
+        .parse()
+        .unwrap();
+    let relay = Relay::start("127.0.0.1:0".parse().unwrap(), upstream).await;
+    let mut config = cluster.admin_config();
+    config.cluster_url = format!("https://{}", relay.addr).parse().unwrap();
+    let cache = synced_cache(kube::Client::try_from(config).unwrap()).await;
+    let nodes_before = cache.nodes.state().len();
+    assert!(nodes_before > 0);
+    assert!(cache.freshness().stale_since.is_none());
+
+    let addr = relay.stop();
+    let stale = within(Duration::from_secs(30), || {
+        cache.freshness().stale_since.is_some()
+    })
+    .await;
+    assert!(
+        stale.is_some(),
+        "the caches never noticed the API went away"
+    );
+    assert_eq!(
+        cache.nodes.state().len(),
+        nodes_before,
+        "the last known state is kept"
+    );
+
+    // The API comes back on the same address; a change made meanwhile arrives without a restart.
+    let ns = unique("it-back");
+    cluster.apply_yaml(&app_yaml(&ns, 1)).await.unwrap();
+    let _relay = Relay::start(addr, upstream).await;
+    let id = format!("{ns}/web");
+    let back = within(Duration::from_secs(60), || {
+        cache.freshness().stale_since.is_none()
+            && entry_status(&cache, &id) == Some(ServiceStatus::Up)
+    })
+    .await;
+    assert!(back.is_some(), "not recovered: {:?}", cache.problems());
+}
