@@ -329,3 +329,264 @@ pub struct RequestContext {
     /// carries it in a hidden `csrf` field; scripts send it as `X-CSRF-Token`.
     pub csrf: String,
 }
+
+/// What the live stream (`/api/v1/live`, server-sent events) pushes to a browser tab after the
+/// caches change: enough to refresh the statuses on any page without a reload.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveUpdate {
+    /// Unix seconds of the newest change the caches saw.
+    pub as_of: i64,
+    pub stale_since: Option<i64>,
+    /// The overall health; only sent to admins.
+    pub health: Option<HealthLevel>,
+    /// Each service's status, by id (`namespace/app`); family members get the family ones only.
+    pub services: Vec<(String, ServiceStatus)>,
+}
+
+/// One Velero backup, as the Backups page lists and charts it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupSummary {
+    pub namespace: String,
+    pub name: String,
+    /// The schedule that made it (`velero.io/schedule-name`); None for a manual backup.
+    pub schedule: Option<String>,
+    /// Velero's phase (New, InProgress, Completed, PartiallyFailed, Failed...); "Unknown" if unset.
+    pub phase: String,
+    /// Unix seconds it started, else when it was created.
+    pub started: Option<i64>,
+    pub completed: Option<i64>,
+    pub errors: u64,
+    pub warnings: u64,
+    /// Progress from its status: items backed up of total items.
+    pub items_backed_up: Option<u64>,
+    pub total_items: Option<u64>,
+    pub failure_reason: Option<String>,
+}
+
+/// A Velero Schedule with its next run and its last backup.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScheduleRow {
+    pub namespace: String,
+    pub name: String,
+    /// The cron expression as written (`spec.schedule`).
+    pub cron: String,
+    /// The expression in words ("Every hour, at minute 0"); None when it cannot be read.
+    pub cron_words: Option<String>,
+    /// Why the expression cannot be read: shown on the row instead of a next run.
+    pub cron_error: Option<String>,
+    /// Unix seconds of the next run.
+    pub next_run: Option<i64>,
+    /// The next run in the schedule's time zone ("Mon 16 Jun 2025 19:00 UTC").
+    pub next_run_local: Option<String>,
+    /// IANA name of the time zone the expression runs in.
+    pub time_zone: String,
+    /// How long its backups are kept, as written ("72h0m0s") and in words ("3 days").
+    pub ttl: Option<String>,
+    pub ttl_words: Option<String>,
+    /// Empty means every namespace.
+    pub included_namespaces: Vec<String>,
+    pub excluded_namespaces: Vec<String>,
+    /// Only objects with these labels are backed up (`matchLabels` as `key=value`).
+    pub label_selector: Option<String>,
+    pub storage_location: Option<String>,
+    pub paused: bool,
+    /// Its newest backup, whatever the phase (an InProgress one shows its progress).
+    pub last_backup: Option<BackupSummary>,
+    /// Unix seconds its newest Completed backup finished.
+    pub last_completed: Option<i64>,
+    /// The health summary's reasons about this schedule (stale, failed, paused, invalid).
+    pub warnings: Vec<String>,
+}
+
+/// A Velero BackupStorageLocation.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageLocationRow {
+    pub namespace: String,
+    pub name: String,
+    pub provider: String,
+    /// `bucket/prefix`.
+    pub bucket: Option<String>,
+    pub default: bool,
+    /// Available, Unavailable, or "Unknown" before the first validation.
+    pub phase: String,
+    pub message: Option<String>,
+    /// Unix seconds of the last validation.
+    pub last_validated: Option<i64>,
+}
+
+/// A namespace holding persistent volume claims, and the schedules that back it up.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NamespaceCoverage {
+    pub namespace: String,
+    pub claims: usize,
+    /// Schedules (not paused) whose namespaces include it; empty means nothing backs it up.
+    pub schedules: Vec<String>,
+}
+
+/// Backups of one schedule (or the manual ones) over the timeline's window.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineRow {
+    /// The schedule's name, or "manual".
+    pub label: String,
+    pub backups: Vec<BackupSummary>,
+}
+
+/// The last 14 days of backups per schedule.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupTimeline {
+    /// Unix seconds of the window's start and end.
+    pub from: i64,
+    pub to: i64,
+    pub rows: Vec<TimelineRow>,
+}
+
+/// Everything the Backups page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupsView {
+    /// Unix seconds ages are counted from.
+    pub now: i64,
+    /// `cluster.timezone`.
+    pub time_zone: String,
+    pub schedules: Vec<ScheduleRow>,
+    pub locations: Vec<StorageLocationRow>,
+    pub coverage: Vec<NamespaceCoverage>,
+    pub timeline: BackupTimeline,
+    /// The newest backups first.
+    pub recent: Vec<BackupSummary>,
+}
+
+/// What a Released volume's claim reference points at now.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReleasedClaim {
+    /// `namespace/name` from the volume's `claimRef`.
+    pub claim: String,
+    /// A claim of that name exists now.
+    pub exists: bool,
+    /// Its phase, when it exists (a recreated claim waiting for this volume is Pending).
+    pub phase: Option<String>,
+    /// What to do about it, in a sentence.
+    pub hint: String,
+}
+
+/// A PersistentVolume.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VolumeRow {
+    pub name: String,
+    pub phase: String,
+    pub capacity: Option<String>,
+    pub storage_class: Option<String>,
+    pub reclaim_policy: Option<String>,
+    /// `namespace/name` of the claim it is bound to (or, when Released, was).
+    pub claim: Option<String>,
+    /// Set for Released volumes.
+    pub released: Option<ReleasedClaim>,
+}
+
+/// Longhorn's word for how well a volume's replicas are doing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Robustness {
+    Healthy,
+    Degraded,
+    Faulted,
+    /// Longhorn says unknown (a detached volume does) or says nothing.
+    Unknown,
+}
+
+impl Robustness {
+    pub fn words(self) -> &'static str {
+        match self {
+            Robustness::Healthy => "Healthy",
+            Robustness::Degraded => "Degraded",
+            Robustness::Faulted => "Faulted",
+            Robustness::Unknown => "Unknown",
+        }
+    }
+}
+
+/// A Longhorn volume.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LonghornVolumeRow {
+    pub name: String,
+    /// `namespace/name` of the claim using it.
+    pub claim: Option<String>,
+    pub size_bytes: Option<u64>,
+    pub replicas: Option<i64>,
+    /// Disk tags its replicas must land on (the tier).
+    pub disk_selector: Vec<String>,
+    /// attached, detached, attaching...
+    pub state: String,
+    pub robustness: Robustness,
+    /// The node it is attached to.
+    pub node: Option<String>,
+}
+
+/// One disk of a Longhorn node.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LonghornDiskRow {
+    pub name: String,
+    pub path: Option<String>,
+    pub tags: Vec<String>,
+    pub schedulable: bool,
+    pub maximum_bytes: u64,
+    pub available_bytes: u64,
+    pub reserved_bytes: u64,
+    pub scheduled_bytes: u64,
+    /// Space new replicas may still use: available less reserved, 0 when not schedulable.
+    pub schedulable_bytes: u64,
+}
+
+/// A Longhorn node with its disks.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LonghornNodeRow {
+    pub name: String,
+    pub ready: bool,
+    /// Longhorn may schedule replicas on it (not cordoned, scheduling allowed).
+    pub schedulable: bool,
+    pub tags: Vec<String>,
+    pub disks: Vec<LonghornDiskRow>,
+    pub schedulable_bytes: u64,
+}
+
+/// Everything the Storage page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StorageView {
+    /// Released volumes first, then by name.
+    pub volumes: Vec<VolumeRow>,
+    pub claims: Vec<ClaimSummary>,
+    pub tiers: Vec<StorageTier>,
+    pub longhorn_volumes: Vec<LonghornVolumeRow>,
+    pub longhorn_nodes: Vec<LonghornNodeRow>,
+}
+
+/// A Flux Kustomization or HelmRelease.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FluxObject {
+    /// `Kustomization` or `HelmRelease`.
+    pub kind: String,
+    pub namespace: String,
+    pub name: String,
+    /// From the Ready condition; Unknown without one.
+    pub ready: Readiness,
+    pub reason: Option<String>,
+    pub message: Option<String>,
+    pub suspended: bool,
+    /// What was last applied: a Git revision, or a chart version.
+    pub applied_revision: Option<String>,
+    /// What was last tried, when it differs from the applied one.
+    pub attempted_revision: Option<String>,
+    /// Unix seconds of the latest reconcile Flux recorded (the Ready condition's transition, a
+    /// requested reconcile, or a Helm release, whichever is newest).
+    pub last_reconcile: Option<i64>,
+    /// Where it comes from: `GitRepository/flux-system ./path` or `chart@version`.
+    pub source: Option<String>,
+    pub interval: Option<String>,
+}
+
+/// Everything the GitOps page shows.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GitOpsView {
+    pub now: i64,
+    pub kustomizations: Vec<FluxObject>,
+    pub helm_releases: Vec<FluxObject>,
+}

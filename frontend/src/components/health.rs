@@ -13,6 +13,15 @@ pub fn tone(level: HealthLevel) -> Tone {
     }
 }
 
+/// The classes of the overall health badge; the live island sets the same ones.
+pub fn tone_class_of(level: HealthLevel) -> &'static str {
+    match level {
+        HealthLevel::Operational => "badge good",
+        HealthLevel::Degraded => "badge warn",
+        HealthLevel::Down => "badge bad",
+    }
+}
+
 #[component]
 pub fn HealthCard(health: HealthSummary) -> impl IntoView {
     let count = health.reasons.len();
@@ -35,7 +44,7 @@ pub fn HealthCard(health: HealthSummary) -> impl IntoView {
         .collect_view();
     view! {
         <section class="card health" data-test="health" aria-labelledby="health-title">
-            <h2 id="health-title">"Cluster health: "<StatusBadge tone=tone(health.level) text=health.level.words()/></h2>
+            <h2 id="health-title">"Cluster health: "<span class=tone_class_of(health.level) data-live-health="">{health.level.words()}</span></h2>
             {(count > 0).then(|| view! {
                 <details open=count <= 8>
                     <summary>{format!("{count} reason{}", if count == 1 { "" } else { "s" })}</summary>

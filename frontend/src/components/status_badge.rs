@@ -12,7 +12,7 @@ pub enum Tone {
 }
 
 impl Tone {
-    fn class(self) -> &'static str {
+    pub fn class(self) -> &'static str {
         match self {
             Tone::Good => "badge good",
             Tone::Warn => "badge warn",
@@ -30,6 +30,36 @@ pub fn service_tone(status: crate::model::ServiceStatus) -> Tone {
         Degraded | ScaledToZero => Tone::Warn,
         Down => Tone::Bad,
         Unknown => Tone::Neutral,
+    }
+}
+
+/// The classes of a service status badge; the live island sets the same ones.
+pub fn service_tone_class(status: crate::model::ServiceStatus) -> &'static str {
+    service_tone(status).class()
+}
+
+/// A service's status badge that the live stream keeps current (`data-live-service`).
+/// `family` picks the family page's words ("Working") over the admin ones ("Up").
+#[component]
+pub fn LiveServiceBadge(
+    id: String,
+    status: crate::model::ServiceStatus,
+    #[prop(optional)] family: bool,
+) -> impl IntoView {
+    let words = if family {
+        crate::pages::status::family_words(status)
+    } else {
+        status.words()
+    };
+    view! {
+        <span
+            class=service_tone_class(status)
+            data-live-service=id
+            data-live-words=if family { "family" } else { "admin" }
+            data-status=status.as_str()
+        >
+            {words}
+        </span>
     }
 }
 

@@ -1,4 +1,7 @@
-//! "Updated 12 s ago": how old the cluster data on the page is, ticking in the browser.
+//! "Updated 12 s ago", kept live: the one island every page carries. It ticks the age of the
+//! data, and holds the tab's one server-sent-event stream (`/api/v1/live`): on each update it
+//! refreshes every status marked `data-live-service` on the page, and the health badge, without
+//! a reload. The page itself stays server-rendered HTML; this only patches text and classes.
 
 use leptos::prelude::*;
 
@@ -31,6 +34,7 @@ pub fn age_in_words(seconds: i64) -> String {
 #[island]
 pub fn FreshnessClock(as_of: i64) -> impl IntoView {
     let (now, set_now) = signal(now_unix());
+    let (as_of, set_as_of) = signal(as_of);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| {
         hydrated.set(true);
@@ -38,11 +42,87 @@ pub fn FreshnessClock(as_of: i64) -> impl IntoView {
             move || set_now.set(now_unix()),
             std::time::Duration::from_secs(1),
         );
+        #[cfg(feature = "hydrate")]
+        live::connect(set_as_of);
     });
+    #[cfg(not(feature = "hydrate"))]
+    let _ = set_as_of;
     view! {
         <span class="freshness" data-test="freshness" data-live=move || hydrated.get().to_string()>
-            "Updated "{move || age_in_words(now.get() - as_of)}
+            "Updated "{move || age_in_words(now.get() - as_of.get())}
         </span>
+    }
+}
+
+#[cfg(feature = "hydrate")]
+mod live {
+    use leptos::prelude::*;
+    use wasm_bindgen::prelude::*;
+    use wasm_bindgen::JsCast;
+
+    use crate::components::status_badge::service_tone_class;
+    use crate::model::{LiveUpdate, ServiceStatus};
+    use crate::pages::status::family_words;
+
+    /// Opens the stream; the browser reconnects by itself when it drops.
+    pub fn connect(set_as_of: WriteSignal<i64>) {
+        let Ok(source) = web_sys::EventSource::new("/api/v1/live") else {
+            return;
+        };
+        let on_update =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                let Some(text) = e.data().as_string() else {
+                    return;
+                };
+                let Ok(update) = serde_json::from_str::<LiveUpdate>(&text) else {
+                    return;
+                };
+                set_as_of.set(update.as_of);
+                apply(&update);
+            });
+        let _ =
+            source.add_event_listener_with_callback("update", on_update.as_ref().unchecked_ref());
+        // The stream lives as long as the page: leak the callback and the source on purpose.
+        on_update.forget();
+        std::mem::forget(source);
+    }
+
+    fn apply(update: &LiveUpdate) {
+        let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+            return;
+        };
+        for (id, status) in &update.services {
+            let selector = format!("[data-live-service=\"{id}\"]");
+            let Ok(nodes) = document.query_selector_all(&selector) else {
+                continue;
+            };
+            for i in 0..nodes.length() {
+                let Some(el) = nodes
+                    .item(i)
+                    .and_then(|n| n.dyn_into::<web_sys::Element>().ok())
+                else {
+                    continue;
+                };
+                set_status(&el, *status);
+            }
+        }
+        if let (Some(level), Ok(Some(el))) =
+            (update.health, document.query_selector("[data-live-health]"))
+        {
+            el.set_text_content(Some(level.words()));
+            let _ = el.set_attribute("class", crate::components::health::tone_class_of(level));
+        }
+    }
+
+    fn set_status(el: &web_sys::Element, status: ServiceStatus) {
+        let words = if el.get_attribute("data-live-words").as_deref() == Some("family") {
+            family_words(status)
+        } else {
+            status.words()
+        };
+        el.set_text_content(Some(words));
+        let _ = el.set_attribute("class", service_tone_class(status));
+        let _ = el.set_attribute("data-status", status.as_str());
     }
 }
 

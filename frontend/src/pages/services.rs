@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::banner::PanelProblems;
-use crate::components::status_badge::{service_tone, StatusBadge, Tone};
+use crate::components::status_badge::{LiveServiceBadge, StatusBadge, Tone};
 use crate::model::{Audience, Role, ServiceEntry};
 use crate::source::Cluster;
 
@@ -38,7 +38,6 @@ pub fn ServicesPage() -> impl IntoView {
             let rows = services
                 .iter()
                 .filter(|s| s.category == category)
-                .cloned()
                 .map(|s| {
                     let ready: u32 = s.workloads.iter().map(|w| w.ready).sum();
                     let desired: u32 = s.workloads.iter().map(|w| w.desired).sum();
@@ -46,7 +45,7 @@ pub fn ServicesPage() -> impl IntoView {
                     view! {
                         <tr data-test="service-row" data-service=s.id.clone() data-status=s.status.as_str()>
                             <th scope="row"><a href=href>{s.name.clone()}</a></th>
-                            <td><StatusBadge tone=service_tone(s.status) text=s.status.words()/></td>
+                            <td><LiveServiceBadge id=s.id.clone() status=s.status/></td>
                             <td class="num">{format!("{ready}/{desired}")}</td>
                             <td>{s.url.clone().map(|u| view! { <a href=u.clone()>{u.trim_start_matches("https://").to_string()}</a> })}</td>
                             <td class="wrap">{s.description.clone()}</td>
@@ -132,7 +131,7 @@ pub fn ServiceDetailPage() -> impl IntoView {
         <p><a href="/services">"← Services"</a></p>
         <h1>{e.name.clone()}</h1>
         <section class="card">
-            <StatusBadge tone=service_tone(e.status) text=e.status.words()/>
+            <LiveServiceBadge id=e.id.clone() status=e.status/>
             {e.url.clone().map(|u| view! { " "<a href=u.clone()>{u.clone()}</a> })}
             <p>{e.description.clone()}</p>
         </section>

@@ -6,7 +6,7 @@ use leptos::prelude::*;
 
 use crate::app::request_context;
 use crate::components::health::HealthCard;
-use crate::components::status_badge::{service_tone, StatusBadge};
+use crate::components::status_badge::LiveServiceBadge;
 use crate::model::{Audience, Role, ServiceStatus};
 use crate::source::Cluster;
 
@@ -52,7 +52,7 @@ pub fn StatusPage() -> impl IntoView {
             view! {
                 <li class="service-card" data-test="family-service" data-service=s.id.clone() data-status=s.status.as_str()>
                     <span class="service-name">{s.name}</span>
-                    <StatusBadge tone=service_tone(s.status) text=family_words(s.status)/>
+                    <LiveServiceBadge id=s.id.clone() status=s.status family=true/>
                     {link}
                 </li>
             }

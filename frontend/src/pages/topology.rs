@@ -46,11 +46,11 @@ fn node_state(node: &NodeSummary) -> (Tone, String) {
 }
 
 fn percent(u: &Usage) -> u64 {
-    if u.allocatable == 0 {
-        0
-    } else {
-        (u.requested.saturating_mul(100) / u.allocatable).min(999)
-    }
+    u.requested
+        .saturating_mul(100)
+        .checked_div(u.allocatable)
+        .unwrap_or(0)
+        .min(999)
 }
 
 fn usage_text(u: &Usage) -> String {

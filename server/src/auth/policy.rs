@@ -16,7 +16,7 @@ pub enum Access {
 }
 
 /// Paths family members may open besides the public ones.
-const VIEWER_PATHS: &[&str] = &["/", "/services", "/api/v1/status"];
+const VIEWER_PATHS: &[&str] = &["/", "/services", "/api/v1/status", "/api/v1/live"];
 
 /// What `public_status = true` opens to everyone: the Status page and its JSON, nothing else.
 const PUBLIC_STATUS_PATHS: &[&str] = &["/", "/api/v1/status"];

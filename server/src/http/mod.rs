@@ -3,7 +3,9 @@
 
 pub mod csrf;
 pub mod error;
+pub mod api;
 pub mod health;
+pub mod live;
 pub mod page;
 pub mod security;
 
@@ -67,6 +69,8 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/api/v1/live", get(live::stream))
+        .route("/api/v1/status", get(api::status))
         .route("/auth/login", get(auth::login))
         .route(auth::oidc::CALLBACK_PATH, get(auth::oidc::callback))
         .route("/auth/dev", post(auth::dev::dev_sign_in))

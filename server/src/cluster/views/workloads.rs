@@ -233,6 +233,6 @@ pub fn warnings(snap: &Snapshot, matches: impl Fn(&str, &str, &str) -> bool) -> 
             }
         })
         .collect();
-    out.sort_by(|a, b| b.last_seen.cmp(&a.last_seen));
+    out.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
     out
 }

@@ -1,0 +1,106 @@
+//! `/api/v1/live`: one server-sent-event stream per browser tab, carrying a [`LiveUpdate`] after
+//! every change to the watch caches (at most a few per second). Browsers cap connections per
+//! host, so every panel of a page shares this one stream.
+
+use std::convert::Infallible;
+use std::time::Duration;
+
+use axum::extract::State;
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::Extension;
+use frontend::model::{Audience, LiveUpdate, RequestContext, Role};
+use frontend::source::ClusterSource;
+use futures::Stream;
+
+use crate::cluster::ClusterView;
+use crate::state::AppState;
+
+/// Changes closer together than this are sent as one update.
+const COALESCE: Duration = Duration::from_millis(250);
+
+/// The update a person with `role` may see.
+pub fn update_for(view: &ClusterView, role: Role) -> LiveUpdate {
+    let freshness = view.freshness();
+    let services = view
+        .services()
+        .into_iter()
+        .filter(|s| role == Role::Admin || s.audience == Audience::Family)
+        .map(|s| (s.id, s.status))
+        .collect();
+    LiveUpdate {
+        as_of: freshness.as_of,
+        stale_since: freshness.stale_since,
+        health: (role == Role::Admin).then(|| view.health().level),
+        services,
+    }
+}
+
+pub async fn stream(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<RequestContext>,
+) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
+    // `authorize` only lets signed-in viewers and admins (or the public status page) this far.
+    let role = ctx.viewer.map(|v| v.role).unwrap_or(Role::Viewer);
+    let mut changes = state.cluster.cache.subscribe();
+    let view = state.cluster.clone();
+    let stream = async_stream(move |tx| async move {
+        loop {
+            let update = update_for(&view, role);
+            let data = serde_json::to_string(&update).unwrap_or_default();
+            if tx
+                .send(Ok(Event::default().event("update").data(data)))
+                .await
+                .is_err()
+            {
+                break;
+            }
+            if changes.changed().await.is_err() {
+                break;
+            }
+            tokio::time::sleep(COALESCE).await;
+            changes.mark_unchanged();
+        }
+    });
+    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+}
+
+/// A stream fed by a task through a small channel; the task ends when the client goes away.
+fn async_stream<F, Fut>(f: F) -> impl Stream<Item = Result<Event, Infallible>>
+where
+    F: FnOnce(tokio::sync::mpsc::Sender<Result<Event, Infallible>>) -> Fut,
+    Fut: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (tx, rx) = tokio::sync::mpsc::channel(4);
+    tokio::spawn(f(tx));
+    tokio_stream_from(rx)
+}
+
+fn tokio_stream_from(
+    mut rx: tokio::sync::mpsc::Receiver<Result<Event, Infallible>>,
+) -> impl Stream<Item = Result<Event, Infallible>> {
+    futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cluster::{demo, ClusterCache};
+    use crate::config::TopologyConfig;
+
+    #[test]
+    fn family_members_get_family_services_and_no_health() {
+        let cache = ClusterCache::new();
+        demo::load(&cache).unwrap();
+        let view = ClusterView {
+            cache,
+            topology: TopologyConfig::default(),
+        };
+        let family = update_for(&view, Role::Viewer);
+        assert!(family.health.is_none());
+        assert!(family.services.iter().any(|(id, _)| id == "media/plex"));
+        assert!(!family.services.iter().any(|(id, _)| id == "media/sonarr"));
+        let admin = update_for(&view, Role::Admin);
+        assert!(admin.health.is_some());
+        assert!(admin.services.len() > family.services.len());
+    }
+}
