@@ -1,15 +1,26 @@
 // Browser tests: Playwright driving Debian's chromium (never a downloaded browser) against the
-// release build of the server in demo mode, started on a free loopback port by the test script.
+// release build of the server, started on free loopback ports by the test script:
+// - E2E_PORT: demo mode with the dev sign-in (the default baseURL);
+// - E2E_OIDC_PORT: the test OIDC provider shaped like Authentik (e2e/oidc/provider.mjs);
+// - E2E_OIDC_APP_PORT: demo mode signing in through that provider (tests/auth.spec.ts).
 import { defineConfig } from '@playwright/test';
+import * as crypto from 'node:crypto';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as fs from 'node:fs';
 
 const port = process.env.E2E_PORT ?? '3100';
+const oidcPort = process.env.E2E_OIDC_PORT ?? '3101';
+const oidcAppPort = process.env.E2E_OIDC_APP_PORT ?? '3102';
 const repo = path.resolve(__dirname, '..');
 // The release binary built by `cargo leptos build --release` (scripts/test.sh says where).
 const bin = process.env.HOMELAB_BIN ?? path.join(repo, 'target/release/homelab');
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'homelab-e2e-'));
+const siteRoot = path.join(repo, 'target/site');
+const tmpDir = (name: string) => fs.mkdtempSync(path.join(os.tmpdir(), `homelab-e2e-${name}-`));
+const issuer = `http://127.0.0.1:${oidcPort}/application/o/homelab/`;
+const oidcApp = `http://127.0.0.1:${oidcAppPort}`;
+// Shared by the provider and the app it signs in; fresh for each run.
+const clientSecret = crypto.randomBytes(24).toString('hex');
 
 export default defineConfig({
   testDir: './tests',
@@ -37,19 +48,59 @@ export default defineConfig({
     trace: 'off',
     testIdAttribute: 'data-test',
   },
-  webServer: {
-    command: `${bin} serve --demo`,
-    cwd: repo,
-    url: `http://127.0.0.1:${port}/readyz`,
-    reuseExistingServer: false,
-    timeout: 30_000,
-    stdout: 'pipe',
-    stderr: 'pipe',
-    env: {
-      HOMELAB_SERVER__LISTEN: `127.0.0.1:${port}`,
-      HOMELAB_SERVER__DATA_DIR: dataDir,
-      HOMELAB_SERVER__SITE_ROOT: path.join(repo, 'target/site'),
-      HOMELAB_LOG: 'warn',
+  // Started in this order; the provider before the app that discovers it at start-up.
+  webServer: [
+    {
+      command: `${bin} serve --demo`,
+      cwd: repo,
+      url: `http://127.0.0.1:${port}/readyz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: {
+        HOMELAB_SERVER__LISTEN: `127.0.0.1:${port}`,
+        // Posts are refused unless their Origin is the public URL's.
+        HOMELAB_SERVER__PUBLIC_URL: `http://127.0.0.1:${port}`,
+        HOMELAB_SERVER__DATA_DIR: tmpDir('demo'),
+        HOMELAB_SERVER__SITE_ROOT: siteRoot,
+        HOMELAB_LOG: 'warn',
+      },
     },
-  },
+    {
+      command: [
+        'node e2e/oidc/provider.mjs --exit-with-parent',
+        `--port ${oidcPort} --client-secret ${clientSecret}`,
+        `--redirect-uri ${oidcApp}/auth/callback`,
+        `--post-logout-redirect-uri ${oidcApp}/auth/signed-out`,
+      ].join(' '),
+      cwd: repo,
+      url: `${issuer}.well-known/openid-configuration`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore',
+      stderr: 'pipe',
+    },
+    {
+      command: `${bin} serve --demo`,
+      cwd: repo,
+      url: `${oidcApp}/readyz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'pipe',
+      stderr: 'pipe',
+      env: {
+        HOMELAB_SERVER__LISTEN: `127.0.0.1:${oidcAppPort}`,
+        HOMELAB_SERVER__PUBLIC_URL: oidcApp,
+        HOMELAB_SERVER__DATA_DIR: tmpDir('oidc'),
+        HOMELAB_SERVER__SITE_ROOT: siteRoot,
+        // Cookies are not kept apart by port: not the demo instance's homelab_session.
+        HOMELAB_SESSION__COOKIE_NAME: 'homelab_oidc_session',
+        HOMELAB_OIDC__ISSUER_URL: issuer,
+        HOMELAB_OIDC__CLIENT_ID: 'homelab',
+        HOMELAB_OIDC__CLIENT_SECRET: clientSecret,
+        HOMELAB_LOG: 'warn',
+      },
+    },
+  ],
 });

@@ -32,7 +32,13 @@ step "release build (server and WASM) for the browser tests"
 timed cargo leptos build --release
 
 step "browser tests"
-E2E_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-export E2E_PORT
+# Three free loopback ports, held together while chosen so they differ: the demo app, the test
+# OIDC provider, and a second app signing in through it.
+read -r E2E_PORT E2E_OIDC_PORT E2E_OIDC_APP_PORT < <(python3 -c '
+import socket
+socks = [socket.socket() for _ in range(3)]
+for s in socks: s.bind(("127.0.0.1", 0))
+print(*(s.getsockname()[1] for s in socks))')
+export E2E_PORT E2E_OIDC_PORT E2E_OIDC_APP_PORT
 export HOMELAB_BIN="$CARGO_TARGET_DIR/release/homelab"
 (cd e2e && npx playwright test)

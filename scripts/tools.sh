@@ -14,6 +14,8 @@ export PATH="$HOME/.cargo/bin:$HOMELAB_CACHE/binaryen/node_modules/.bin:$PATH"
 # One cargo target directory for every checkout on this machine (CI clones included): on 2 cores
 # a rebuild of the dependencies costs many minutes, and cargo keeps checkouts apart by path.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOMELAB_CACHE/target}"
+# Incremental artifacts grew to tens of GB here; scripts build from scratch-or-cache anyway.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
 log() { printf '\033[1m[tools]\033[0m %s\n' "$*" >&2; }
 

@@ -342,6 +342,13 @@ impl Oidc {
         })
     }
 
+    /// The origin of the end-session endpoint (sign-out's form post ends there), if any.
+    pub fn end_session_origin(&self) -> Option<String> {
+        self.end_session
+            .as_ref()
+            .map(|e| e.url().origin().ascii_serialization())
+    }
+
     /// The issuer, exactly as discovered.
     pub fn issuer(&self) -> &str {
         self.issuer.as_str()

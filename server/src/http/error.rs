@@ -91,9 +91,18 @@ impl AppError {
         };
         let body = format!(
             "<section class=\"card\" data-test=\"error-page\"><h1>{title}</h1><p>{}</p>{extra}</section>",
-            escape(&self.public_message())
+            escape(&sentence(&self.public_message()))
         );
         (status, Html(simple_page(title, demo, &body))).into_response()
+    }
+}
+
+/// A message as a sentence on a page: capital first letter (the JSON form stays lower-case).
+fn sentence(message: &str) -> String {
+    let mut chars = message.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
     }
 }
 
@@ -102,5 +111,19 @@ impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let status = self.status();
         (status, Json(json!({ "error": self.public_message() }))).into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::sentence;
+
+    #[test]
+    fn page_messages_start_with_a_capital_letter() {
+        assert_eq!(
+            sentence("this needs the admin role"),
+            "This needs the admin role"
+        );
+        assert_eq!(sentence(""), "");
     }
 }

@@ -19,13 +19,30 @@ fn new_nonce() -> String {
 }
 
 /// The policy: our own origin only, WASM allowed to compile, inline code only with the nonce.
-pub fn content_security_policy(nonce: &str) -> String {
+/// `form_action` adds origins forms may end up at: browsers apply `form-action` to the redirects
+/// after a post too, and sign-out posts here and is redirected to the identity provider.
+pub fn content_security_policy(nonce: &str, form_action: &str) -> String {
+    let form_action = if form_action.is_empty() {
+        String::new()
+    } else {
+        format!(" {form_action}")
+    };
     format!(
         "default-src 'self'; script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
          style-src 'self' 'nonce-{nonce}'; img-src 'self' data:; connect-src 'self'; \
-         font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
+         font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'{form_action}; \
          frame-ancestors 'none'"
     )
+}
+
+/// The origin of the provider's end-session endpoint, where sign-out redirects a posted form;
+/// empty without OIDC.
+fn provider_origin(state: &AppState) -> String {
+    state
+        .oidc
+        .as_ref()
+        .and_then(|oidc| oidc.end_session_origin())
+        .unwrap_or_default()
 }
 
 pub async fn headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
@@ -34,7 +51,8 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
     let is_asset = crate::auth::policy::is_asset(request.uri().path());
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce)) {
+    if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce, &provider_origin(&state)))
+    {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
     h.insert(
@@ -57,4 +75,21 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::content_security_policy;
+
+    #[test]
+    fn forms_may_end_at_the_identity_provider_and_nowhere_else() {
+        let csp = content_security_policy("n0nce", "https://auth.example.net");
+        assert!(
+            csp.contains("form-action 'self' https://auth.example.net;"),
+            "{csp}"
+        );
+        let csp = content_security_policy("n0nce", "");
+        assert!(csp.contains("form-action 'self';"), "{csp}");
+        assert!(csp.contains("script-src 'self' 'nonce-n0nce'"), "{csp}");
+    }
 }

