@@ -210,10 +210,19 @@ pub struct NextQuery {
     next: Option<String>,
 }
 
-/// Where to go after sign-in: a local path only, never another site.
+/// Where to go after sign-in: a local path only, never another site. Whitespace and control
+/// characters are refused too: browsers drop tabs and newlines from URLs, so `/\t/evil.example`
+/// would become `//evil.example`.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(p) if p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') => p.to_owned(),
+        Some(p)
+            if p.starts_with('/')
+                && !p.starts_with("//")
+                && !p.contains('\\')
+                && !p.chars().any(|c| c.is_whitespace() || c.is_control()) =>
+        {
+            p.to_owned()
+        }
         _ => "/".to_owned(),
     }
 }
@@ -365,6 +374,13 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example/")), "/");
         assert_eq!(safe_next(Some("https://evil.example/")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
+        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
+        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
+        assert_eq!(safe_next(Some("/a b")), "/");
+        assert_eq!(
+            safe_next(Some("/services/media/jellyfin")),
+            "/services/media/jellyfin"
+        );
         assert_eq!(safe_next(None), "/");
     }
 
