@@ -743,11 +743,17 @@ fn write_users(path: &std::path::Path, groups: &[&str]) {
     std::fs::write(path, users.to_string()).unwrap();
 }
 
+/// Lifetime of the ID tokens of [`short_lived`]: long enough for the steps before expiry to run
+/// on a loaded 2-core machine, short enough to wait for.
+const TTL: Duration = Duration::from_secs(4);
+/// Waiting this long makes sure the ID token has expired (whole seconds, no leeway).
+const PAST_TTL: Duration = Duration::from_millis(4700);
+
 /// A provider with short-lived ID tokens and a user `temp` whose groups the test rewrites.
 async fn short_lived(users: &std::path::Path) -> TestOidc {
     TestOidc::start(
         TestOidcOptions::default()
-            .id_token_ttl(Duration::from_secs(2))
+            .id_token_ttl(TTL)
             .users_file(users),
     )
     .await
@@ -779,12 +785,12 @@ async fn with_offline_access_refresh_keeps_the_session_and_its_groups_current() 
         browser.get("/topology").await.status(),
         StatusCode::FORBIDDEN
     );
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    tokio::time::sleep(PAST_TTL).await;
     assert_eq!(browser.get("/topology").await.status(), StatusCode::OK);
 
     // Removed from every group: no access after the next refresh, still signed in.
     write_users(&users, &[]);
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    tokio::time::sleep(PAST_TTL).await;
     let response = browser.get("/").await;
     assert_eq!(response.status(), StatusCode::FORBIDDEN);
     assert!(body(response).await.contains("No access"));
@@ -803,7 +809,7 @@ async fn without_offline_access_an_expired_id_token_means_signing_in_again() {
     let app = TestApp::start(config).await.unwrap();
     let browser = signed_in(&app, &oidc, "temp").await;
     assert_eq!(browser.get("/").await.status(), StatusCode::OK);
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    tokio::time::sleep(PAST_TTL).await;
     let response = browser.get("/services").await;
     assert_eq!(response.status(), StatusCode::SEE_OTHER);
     assert_eq!(location(&response), "/auth/login?next=/services");
@@ -880,7 +886,7 @@ async fn no_secret_appears_in_the_logs_of_a_full_sign_in_refresh_and_sign_out() 
     }
 
     // A refresh.
-    tokio::time::sleep(Duration::from_millis(2500)).await;
+    tokio::time::sleep(PAST_TTL).await;
     assert_eq!(browser.get("/topology").await.status(), StatusCode::OK);
     for (key, value) in &session_record(&app, &cookie).await.data {
         secrets_in(value, key, &mut secrets);
