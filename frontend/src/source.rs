@@ -5,8 +5,8 @@
 use std::sync::Arc;
 
 use crate::model::{
-    Freshness, HealthSummary, NodeDetail, NodeSummary, ServiceDetail, ServiceEntry, SourceProblem,
-    Topology,
+    BackupsView, Freshness, GitOpsView, HealthSummary, NodeDetail, NodeSummary, ServiceDetail,
+    ServiceEntry, SourceProblem, StorageView, Topology,
 };
 
 /// Read access to the cluster caches, already turned into view types.
@@ -20,6 +20,12 @@ pub trait ClusterSource: Send + Sync + 'static {
     fn service(&self, id: &str) -> Option<ServiceDetail>;
     fn topology(&self) -> Topology;
     fn node(&self, name: &str) -> Option<NodeDetail>;
+    /// Velero schedules, backups, storage locations and what they cover.
+    fn backups(&self) -> BackupsView;
+    /// Volumes, claims, Longhorn and the storage tiers.
+    fn storage(&self) -> StorageView;
+    /// Flux Kustomizations and HelmReleases.
+    fn gitops(&self) -> GitOpsView;
 }
 
 /// The shared handle pages take from context.

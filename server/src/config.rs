@@ -81,13 +81,38 @@ pub struct ServerConfig {
     pub json_logs: bool,
 }
 
-#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClusterConfig {
     /// Path of a kubeconfig file; empty means in-cluster config, then `~/.kube/config`.
     pub kubeconfig: Option<PathBuf>,
     /// Context of the kubeconfig to use; empty means its current context.
     pub context: Option<String>,
+    /// IANA time zone the cluster's cron schedules (Velero) run in, e.g. `Europe/Berlin`.
+    pub timezone: String,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> Self {
+        Self {
+            kubeconfig: None,
+            context: None,
+            timezone: "UTC".into(),
+        }
+    }
+}
+
+impl ClusterConfig {
+    /// The time zone `timezone` names, from the time zone database compiled into the binary.
+    pub fn time_zone(&self) -> Result<jiff::tz::TimeZone, ConfigError> {
+        jiff::tz::TimeZone::get(self.timezone.trim()).map_err(|_| ConfigError::Invalid {
+            key: "cluster.timezone",
+            reason: format!(
+                "unknown time zone `{}`: use an IANA name such as `UTC` or `Europe/Berlin`",
+                self.timezone
+            ),
+        })
+    }
 }
 
 #[derive(Clone, Serialize, Deserialize)]
@@ -254,6 +279,7 @@ impl Config {
                  (the `__Host-` prefix is added over https)",
             );
         }
+        self.cluster.time_zone()?;
         for (i, host) in self.topology.hosts.iter().enumerate() {
             if host.name.trim().is_empty() {
                 return Err(ConfigError::Invalid {
@@ -595,6 +621,29 @@ mod tests {
             assert!(!config.public_status);
             Ok(())
         });
+    }
+
+    #[test]
+    fn the_cluster_time_zone_defaults_to_utc_and_an_unknown_one_names_the_key() {
+        Jail::expect_with(|jail| {
+            jail.set_env("HOMELAB_DEMO", "true");
+            let config = Config::load(None).expect("demo");
+            assert_eq!(config.cluster.timezone, "UTC");
+            jail.set_env("HOMELAB_CLUSTER__TIMEZONE", "America/Chicago");
+            let config = Config::load(None).expect("a real zone");
+            let tz = config.cluster.time_zone().expect("known");
+            assert_eq!(tz.iana_name(), Some("America/Chicago"));
+            Ok(())
+        });
+        let err = refused(|jail| {
+            jail.set_env("HOMELAB_DEMO", "true");
+            jail.set_env("HOMELAB_CLUSTER__TIMEZONE", "Mars/Olympus_Mons");
+            Ok(None)
+        });
+        assert!(
+            err.starts_with("config key `cluster.timezone`: unknown time zone `Mars/Olympus_Mons`"),
+            "{err}"
+        );
     }
 
     #[test]

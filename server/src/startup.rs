@@ -44,6 +44,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         .await
         .context("opening the database")?;
     let cluster = ClusterCache::new();
+    cluster.set_time_zone(config.cluster.time_zone()?);
     let topology = if config.topology.hosts.is_empty() && config.demo {
         TopologyConfig::demo()
     } else {

@@ -126,10 +126,17 @@ where
 
     /// The problem a panel built on this cache must show, if any.
     pub fn problem(&self) -> Option<SourceProblem> {
-        let kind = K::kind(&()).to_string();
-        let resource = match K::group(&()).as_ref() {
-            "" => K::plural(&()).to_string(),
-            group => format!("{}.{group}", K::plural(&())),
+        let (kind, resource) = match K::group(&()).as_ref() {
+            "" => (K::kind(&()).to_string(), K::plural(&()).to_string()),
+            // Longhorn's Node has the core Node's kind: qualify it so panels can tell them apart.
+            group if CORE_KINDS.contains(&K::kind(&()).as_ref()) => (
+                format!("{}.{group}", K::kind(&())),
+                format!("{}.{group}", K::plural(&())),
+            ),
+            group => (
+                K::kind(&()).to_string(),
+                format!("{}.{group}", K::plural(&())),
+            ),
         };
         match self.source() {
             SourceState::Live | SourceState::Syncing => None,
@@ -147,6 +154,16 @@ where
     }
 }
 
+/// Kinds of the core API the caches hold; a custom resource of the same kind is named with its
+/// group in [`SourceProblem`]s (`Node.longhorn.io`).
+const CORE_KINDS: &[&str] = &[
+    "Node",
+    "Pod",
+    "Event",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+];
+
 /// Declares the caches once: the struct fields, their construction, and a list of every cache's
 /// problem for the freshness banner.
 macro_rules! caches {
@@ -157,6 +174,7 @@ macro_rules! caches {
             changes: Arc<watch::Sender<u64>>,
             last_change: Arc<AtomicI64>,
             demo: std::sync::atomic::AtomicBool,
+            time_zone: RwLock<jiff::tz::TimeZone>,
         }
 
         impl ClusterCache {
@@ -168,6 +186,7 @@ macro_rules! caches {
                     changes,
                     last_change,
                     demo: std::sync::atomic::AtomicBool::new(false),
+                    time_zone: RwLock::new(jiff::tz::TimeZone::UTC),
                 })
             }
 
@@ -216,6 +235,23 @@ impl ClusterCache {
 
     pub fn set_demo(&self, demo: bool) {
         self.demo.store(demo, Ordering::Relaxed);
+    }
+
+    /// Filled from the embedded demo homelab rather than a cluster.
+    pub fn is_demo(&self) -> bool {
+        self.demo.load(Ordering::Relaxed)
+    }
+
+    /// The time zone cron schedules run in (`cluster.timezone`); UTC until set.
+    pub fn set_time_zone(&self, tz: jiff::tz::TimeZone) {
+        *self.time_zone.write().unwrap_or_else(|e| e.into_inner()) = tz;
+    }
+
+    pub fn time_zone(&self) -> jiff::tz::TimeZone {
+        self.time_zone
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn freshness(&self) -> Freshness {

@@ -255,6 +255,9 @@ pub struct LonghornNodeSpec {
     pub disks: BTreeMap<String, LonghornDisk>,
     #[serde(default)]
     pub allow_scheduling: bool,
+    /// Node tags (a StorageClass's `nodeSelector` picks nodes by them).
+    #[serde(default)]
+    pub tags: Vec<String>,
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
@@ -330,6 +333,20 @@ pub struct FluxStatus {
     pub last_applied_revision: Option<String>,
     pub last_attempted_revision: Option<String>,
     pub last_handled_reconcile_at: Option<String>,
+    /// HelmRelease v2: the releases made, newest first (its applied revision is the chart version).
+    #[serde(default)]
+    pub history: Vec<HelmReleaseSnapshot>,
+}
+
+/// One release a HelmRelease made.
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct HelmReleaseSnapshot {
+    pub chart_name: Option<String>,
+    pub chart_version: Option<String>,
+    pub app_version: Option<String>,
+    pub last_deployed: Option<String>,
+    pub status: Option<String>,
 }
 
 /// helm.toolkit.fluxcd.io/v2 HelmRelease.
@@ -355,7 +372,9 @@ pub struct HelmChart {
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
 pub struct HelmChartSpec {
     pub chart: String,
     pub version: Option<String>,
+    pub source_ref: Option<SourceRef>,
 }

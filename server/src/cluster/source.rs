@@ -4,12 +4,12 @@
 use std::sync::Arc;
 
 use frontend::model::{
-    Freshness, HealthSummary, NodeDetail, NodeSummary, ServiceDetail, ServiceEntry, SourceProblem,
-    Topology,
+    BackupsView, Freshness, GitOpsView, HealthSummary, NodeDetail, NodeSummary, ServiceDetail,
+    ServiceEntry, SourceProblem, StorageView, Topology,
 };
 use frontend::source::ClusterSource;
 
-use super::views::{health, nodes, services, topology};
+use super::views::{backups, gitops, health, nodes, services, storage, topology};
 use super::ClusterCache;
 use crate::config::TopologyConfig;
 
@@ -49,5 +49,17 @@ impl ClusterSource for ClusterView {
 
     fn node(&self, name: &str) -> Option<NodeDetail> {
         topology::node_detail(&self.cache.snapshot(), name)
+    }
+
+    fn backups(&self) -> BackupsView {
+        backups::view(&self.cache.snapshot())
+    }
+
+    fn storage(&self) -> StorageView {
+        storage::view(&self.cache.snapshot())
+    }
+
+    fn gitops(&self) -> GitOpsView {
+        gitops::view(&self.cache.snapshot())
     }
 }

@@ -18,7 +18,7 @@ use testbed::cluster::{TestCluster, TestClusterOptions};
 use tokio::net::TcpListener;
 
 /// A namespace or name no other test uses.
-fn unique(prefix: &str) -> String {
+pub(crate) fn unique(prefix: &str) -> String {
     format!("{prefix}-{:x}", rand_suffix())
 }
 
@@ -28,7 +28,7 @@ fn rand_suffix() -> u32 {
 }
 
 /// Polls `check` until it holds or `limit` passes; returns how long it took.
-async fn within(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Duration> {
+pub(crate) async fn within(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Duration> {
     let start = Instant::now();
     while start.elapsed() < limit {
         if check() {
@@ -39,7 +39,7 @@ async fn within(limit: Duration, mut check: impl FnMut() -> bool) -> Option<Dura
     check().then(|| start.elapsed())
 }
 
-async fn synced_cache(client: kube::Client) -> Arc<ClusterCache> {
+pub(crate) async fn synced_cache(client: kube::Client) -> Arc<ClusterCache> {
     let cache = ClusterCache::new();
     live::start(client, cache.clone());
     let synced = within(Duration::from_secs(20), || cache.is_synced()).await;

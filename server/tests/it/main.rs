@@ -3,6 +3,8 @@
 //!
 //! - [`support`]: starting the server, a browser-like HTTP client, captured logs.
 //! - [`cluster`]: the watch caches against a real kube-apiserver (`testbed::cluster`).
+//! - [`backups`]: the Backups, Storage and GitOps views against the real Velero, Longhorn and
+//!   Flux CRDs.
 //! - [`auth`]: sign-in through a real OpenID Connect provider (`testbed::oidc`), sessions, CSRF.
 
 #![allow(
@@ -13,5 +15,6 @@
 )]
 
 mod auth;
+mod backups;
 mod cluster;
 mod support;

@@ -99,3 +99,66 @@ impl Labelled for Node {
         self
     }
 }
+
+/// `Schedule::test("hourly", "0 * * * *")`: a Velero schedule in `velero`, created long ago.
+pub trait ScheduleFixture: Sized {
+    fn test(name: &str, cron: &str) -> Self;
+    fn created(self, at: &str) -> Self;
+    fn paused(self) -> Self;
+}
+
+impl ScheduleFixture for crate::cluster::crds::Schedule {
+    fn test(name: &str, cron: &str) -> Self {
+        let mut s = Self::new(
+            name,
+            crate::cluster::crds::ScheduleSpec {
+                schedule: cron.into(),
+                template: serde_json::json!({"includedNamespaces": ["media"], "ttl": "72h0m0s"}),
+                ..Default::default()
+            },
+        );
+        s.metadata.namespace = Some("velero".into());
+        s.created("2025-01-01T00:00:00Z")
+    }
+
+    fn created(mut self, at: &str) -> Self {
+        self.metadata.creation_timestamp =
+            Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+                at.parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH),
+            ));
+        self
+    }
+
+    fn paused(mut self) -> Self {
+        self.spec.paused = true;
+        self
+    }
+}
+
+/// `Backup::test("hourly-1", "hourly", "Completed", "2025-06-16T17:00:00Z")`: a backup its
+/// schedule made, finished a minute after it started unless still running.
+pub trait BackupFixture: Sized {
+    fn test(name: &str, schedule: &str, phase: &str, started: &str) -> Self;
+}
+
+impl BackupFixture for crate::cluster::crds::Backup {
+    fn test(name: &str, schedule: &str, phase: &str, started: &str) -> Self {
+        let mut b = Self::new(name, Default::default());
+        b.metadata.namespace = Some("velero".into());
+        b.metadata.labels = Some(BTreeMap::from([(
+            super::backups::SCHEDULE_LABEL.to_string(),
+            schedule.to_string(),
+        )]));
+        let start: jiff::Timestamp = started.parse().unwrap_or(jiff::Timestamp::UNIX_EPOCH);
+        let finished = super::backups::is_finished(phase)
+            .then(|| (start + jiff::SignedDuration::from_secs(60)).to_string());
+        b.status = Some(crate::cluster::crds::BackupStatus {
+            phase: Some(phase.into()),
+            start_timestamp: Some(start.to_string()),
+            completion_timestamp: finished,
+            errors: Some(i64::from(phase == "Failed")),
+            ..Default::default()
+        });
+        b
+    }
+}

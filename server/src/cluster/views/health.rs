@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use frontend::model::{HealthLevel, HealthReason, HealthSummary, Readiness, ServiceStatus};
 
-use super::{nodes, services, Snapshot};
+use super::{backups, nodes, services, Snapshot};
 
 /// Longhorn's CSI driver: every node with Longhorn disks must have it registered.
 pub const LONGHORN_DRIVER: &str = "driver.longhorn.io";
@@ -176,43 +176,63 @@ pub fn summary(snap: &Snapshot) -> HealthSummary {
         }
     }
 
-    // Velero: the last backup of each schedule failed.
+    // Velero, per schedule: an expression Velero cannot run, a pause, a failed last backup, and
+    // staleness: no Completed backup for more than twice the schedule's interval (or none ever,
+    // once one has finished otherwise or the schedule is older than two intervals).
     for s in &snap.schedules {
         let name = s.metadata.name.clone().unwrap_or_default();
-        let last = snap
-            .backups
-            .iter()
-            .filter(|b| {
-                b.metadata
-                    .labels
-                    .as_ref()
-                    .and_then(|l| l.get("velero.io/schedule-name"))
-                    == Some(&name)
-            })
-            .filter(|b| {
-                b.status
-                    .as_ref()
-                    .and_then(|st| st.phase.as_deref())
-                    .is_some_and(|p| p != "InProgress" && p != "New")
-            })
-            .max_by_key(|b| {
-                b.status
-                    .as_ref()
-                    .and_then(|st| st.start_timestamp.clone())
-                    .unwrap_or_default()
-            });
-        if let Some(phase) = last
-            .and_then(|b| b.status.as_ref())
-            .and_then(|st| st.phase.as_deref())
+        let subject = backups::schedule_subject(s);
+        let facts = backups::facts(snap, s);
+        let mut push = |message: String| {
+            reasons.push(reason(
+                HealthLevel::Degraded,
+                "backup",
+                &subject,
+                message,
+                "/backups",
+            ));
+        };
+        if let Err(e) = &facts.parsed {
+            push(format!(
+                "schedule {name} cannot be read ({e}): it takes no backups"
+            ));
+        }
+        if s.spec.paused {
+            push(format!(
+                "schedule {name} is paused: it takes no new backups"
+            ));
+        }
+        if let Some(last) = facts
+            .last_finished()
+            .filter(|b| backups::is_failure(&b.phase))
         {
-            if phase == "Failed" || phase == "PartiallyFailed" {
-                reasons.push(reason(
-                    HealthLevel::Degraded,
-                    "backup",
-                    format!("velero/{name}"),
-                    format!("last backup of schedule {name} is {phase}"),
-                    "/backups",
-                ));
+            push(format!(
+                "last backup of schedule {name} is {} ({} errors, {} warnings)",
+                last.phase, last.errors, last.warnings
+            ));
+        }
+        let interval = facts.parsed.as_ref().ok().and_then(|p| {
+            jiff::Timestamp::from_second(snap.now)
+                .ok()
+                .and_then(|now| p.interval(now))
+        });
+        if let (false, Some(interval)) = (s.spec.paused, interval) {
+            let words = backups::duration_words(interval);
+            match facts.last_completed {
+                Some(t) if snap.now - t > 2 * interval => push(format!(
+                    "last completed backup of schedule {name} is {} old, more than twice its interval ({words})",
+                    backups::duration_words(snap.now - t)
+                )),
+                Some(_) => {}
+                None => {
+                    let had_a_chance = facts.last_finished().is_some()
+                        || facts.created.is_none_or(|c| snap.now - c > 2 * interval);
+                    if had_a_chance {
+                        push(format!(
+                            "no backup of schedule {name} has completed (it runs every {words})"
+                        ));
+                    }
+                }
             }
         }
     }
@@ -227,7 +247,7 @@ pub fn summary(snap: &Snapshot) -> HealthSummary {
             reasons.push(reason(
                 HealthLevel::Degraded,
                 "backup",
-                format!("velero/{name}"),
+                format!("BackupStorageLocation {}", super::key(&l.metadata)),
                 format!("backup location {name} is Unavailable: {msg}"),
                 "/backups",
             ));
@@ -324,6 +344,121 @@ mod tests {
         let s = summary(&snap);
         assert_eq!(s.level, HealthLevel::Degraded);
         assert_eq!(s.reasons[0].subject, "w");
+    }
+
+    mod backups {
+        use std::sync::Arc;
+
+        use super::*;
+        use crate::cluster::crds::{Backup, Schedule};
+        use crate::cluster::views::fixtures::{BackupFixture, ScheduleFixture};
+
+        /// 2025-06-16T18:30:00Z.
+        const NOW: i64 = 1_750_098_600;
+
+        fn backup_reasons(schedules: Vec<Schedule>, backups: Vec<Backup>) -> Vec<String> {
+            let snap = Snapshot {
+                schedules: schedules.into_iter().map(Arc::new).collect(),
+                backups: backups.into_iter().map(Arc::new).collect(),
+                now: NOW,
+                ..Default::default()
+            };
+            summary(&snap)
+                .reasons
+                .into_iter()
+                .filter(|r| r.area == "backup")
+                .map(|r| format!("{}: {}", r.subject, r.message))
+                .collect()
+        }
+
+        #[test]
+        fn an_hourly_schedule_with_a_recent_completed_backup_is_fine() {
+            let reasons = backup_reasons(
+                vec![Schedule::test("hourly", "0 * * * *")],
+                vec![Backup::test(
+                    "h-18",
+                    "hourly",
+                    "Completed",
+                    "2025-06-16T18:00:00Z",
+                )],
+            );
+            assert!(reasons.is_empty(), "{reasons:?}");
+        }
+
+        #[test]
+        fn a_last_completed_backup_older_than_twice_the_interval_is_stale() {
+            let reasons = backup_reasons(
+                vec![Schedule::test("hourly", "0 * * * *")],
+                vec![
+                    Backup::test("h-15", "hourly", "Completed", "2025-06-16T15:00:00Z"),
+                    Backup::test("h-16", "hourly", "InProgress", "2025-06-16T16:00:00Z"),
+                ],
+            );
+            assert_eq!(
+                reasons,
+                ["Schedule velero/hourly: last completed backup of schedule hourly is 3 hours old, more than twice its interval (1 hour)"]
+            );
+        }
+
+        #[test]
+        fn a_failed_last_backup_is_a_warning_even_when_not_yet_stale() {
+            let reasons = backup_reasons(
+                vec![Schedule::test("daily", "0 3 * * *")],
+                vec![
+                    Backup::test("d-15", "daily", "Completed", "2025-06-15T03:00:00Z"),
+                    Backup::test("d-16", "daily", "Failed", "2025-06-16T03:00:00Z"),
+                ],
+            );
+            assert_eq!(
+                reasons,
+                ["Schedule velero/daily: last backup of schedule daily is Failed (1 errors, 0 warnings)"]
+            );
+        }
+
+        #[test]
+        fn a_schedule_that_never_completed_is_stale_once_it_had_its_chance() {
+            let never = backup_reasons(
+                vec![Schedule::test("weekly", "0 4 * * 0")],
+                vec![Backup::test(
+                    "w-1",
+                    "weekly",
+                    "PartiallyFailed",
+                    "2025-06-15T04:00:00Z",
+                )],
+            );
+            assert!(
+                never.iter().any(|r| r
+                    .contains("no backup of schedule weekly has completed (it runs every 7 days)")),
+                "{never:?}"
+            );
+            let old = backup_reasons(vec![Schedule::test("hourly", "0 * * * *")], vec![]);
+            assert_eq!(old.len(), 1, "{old:?}");
+            let brand_new = backup_reasons(
+                vec![Schedule::test("hourly", "0 * * * *").created("2025-06-16T18:00:00Z")],
+                vec![],
+            );
+            assert!(brand_new.is_empty(), "not yet due: {brand_new:?}");
+        }
+
+        #[test]
+        fn a_paused_schedule_says_so_instead_of_being_stale() {
+            let reasons =
+                backup_reasons(vec![Schedule::test("hourly", "0 * * * *").paused()], vec![]);
+            assert_eq!(
+                reasons,
+                ["Schedule velero/hourly: schedule hourly is paused: it takes no new backups"]
+            );
+        }
+
+        #[test]
+        fn an_unreadable_schedule_is_a_warning_not_a_crash() {
+            let reasons = backup_reasons(vec![Schedule::test("odd", "0 25 * * *")], vec![]);
+            assert_eq!(reasons.len(), 1, "{reasons:?}");
+            assert!(
+                reasons[0].starts_with("Schedule velero/odd: schedule odd cannot be read"),
+                "{reasons:?}"
+            );
+        }
     }
 
     #[test]

@@ -1,11 +1,14 @@
 //! Views: pure functions from a cache [`Snapshot`] to the shared view types. No I/O here, so each
 //! is unit-tested with fixtures.
 
+pub mod backups;
+pub mod gitops;
 pub mod health;
 pub mod nodes;
 pub mod quantity;
 pub mod services;
 pub mod snapshot;
+pub mod storage;
 pub mod topology;
 pub mod workloads;
 

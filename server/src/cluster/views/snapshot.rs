@@ -36,6 +36,15 @@ pub struct Snapshot {
     pub helm_releases: Vec<Arc<HelmRelease>>,
     /// Unix seconds the views treat as now (fixed in tests).
     pub now: i64,
+    /// The time zone cron schedules run in; None is UTC.
+    pub time_zone: Option<jiff::tz::TimeZone>,
+}
+
+impl Snapshot {
+    /// The time zone cron schedules run in (`cluster.timezone`).
+    pub fn tz(&self) -> jiff::tz::TimeZone {
+        self.time_zone.clone().unwrap_or(jiff::tz::TimeZone::UTC)
+    }
 }
 
 impl ClusterCache {
@@ -60,7 +69,14 @@ impl ClusterCache {
             longhorn_nodes: self.longhorn_nodes.state(),
             kustomizations: self.kustomizations.state(),
             helm_releases: self.helm_releases.state(),
-            now: crate::cluster::cache::now(),
+            // The demo is a recording of the homelab at one moment: its ages, staleness, next
+            // runs and the last 14 days of backups are computed as of then, not the wall clock.
+            now: if self.is_demo() {
+                crate::cluster::demo::DEMO_NOW
+            } else {
+                crate::cluster::cache::now()
+            },
+            time_zone: Some(self.time_zone()),
         }
     }
 }
