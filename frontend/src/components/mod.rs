@@ -5,3 +5,4 @@ pub mod empty;
 pub mod health;
 pub mod nav;
 pub mod status_badge;
+pub mod when;

@@ -1,10 +1,251 @@
-//! Storage.
+//! Storage: Released volumes first (the claim they still point at, whether it exists, what to
+//! do), the storage tiers with the volumes on each, persistent volumes and claims, and Longhorn
+//! volumes and nodes (or why Longhorn cannot be shown).
 
 use leptos::prelude::*;
 
-use crate::components::empty::EmptyState;
+use crate::components::banner::PanelProblems;
+use crate::components::status_badge::{StatusBadge, Tone};
+use crate::model::{Robustness, StorageView, VolumeRow};
+use crate::pages::topology::format_bytes;
+use crate::source::Cluster;
+
+const KINDS: &[&str] = &[
+    "PersistentVolume",
+    "PersistentVolumeClaim",
+    "StorageClass",
+    "Volume",
+    "Node.longhorn.io",
+];
+
+fn volume_phase_tone(phase: &str) -> Tone {
+    match phase {
+        "Bound" => Tone::Good,
+        "Available" => Tone::Neutral,
+        "Released" | "Pending" => Tone::Warn,
+        "Failed" | "Lost" => Tone::Bad,
+        _ => Tone::Neutral,
+    }
+}
+
+pub fn robustness_tone(r: Robustness) -> Tone {
+    match r {
+        Robustness::Healthy => Tone::Good,
+        Robustness::Degraded => Tone::Warn,
+        Robustness::Faulted => Tone::Bad,
+        Robustness::Unknown => Tone::Neutral,
+    }
+}
+
+fn yes_no(ok: bool, yes: &'static str, no: &'static str) -> impl IntoView {
+    if ok {
+        view! { <StatusBadge tone=Tone::Good text=yes/> }
+    } else {
+        view! { <StatusBadge tone=Tone::Warn text=no/> }
+    }
+}
+
+#[component]
+fn ReleasedVolumes(volumes: Vec<VolumeRow>) -> impl IntoView {
+    let items = volumes
+        .into_iter()
+        .filter_map(|v| {
+            let r = v.released?;
+            let state = match (r.exists, &r.phase) {
+                (false, _) => "no longer exists".to_string(),
+                (true, Some(p)) => format!("exists, {p}"),
+                (true, None) => "exists".to_string(),
+            };
+            Some(view! {
+                <li data-test="released-volume" data-volume=v.name.clone() data-claim=r.claim.clone() data-claim-exists=r.exists.to_string()>
+                    <strong>{v.name.clone()}</strong>
+                    " ("{v.capacity.clone().unwrap_or_default()}", "{v.storage_class.clone().unwrap_or_default()}") still points at "
+                    <strong>{r.claim.clone()}</strong>": "
+                    <StatusBadge tone=if r.exists { Tone::Warn } else { Tone::Bad } text=state/>
+                    <div class="small">{r.hint.clone()}</div>
+                </li>
+            })
+        })
+        .collect::<Vec<_>>();
+    (!items.is_empty()).then(|| {
+        view! {
+            <section class="card released" data-test="released-volumes" aria-labelledby="released-title">
+                <h2 id="released-title">{format!("Released volumes: {}", items.len())}</h2>
+                <p class="small">"A Released volume keeps its data but binds to no claim until its claimRef is cleared."</p>
+                <ul class="reasons">{items}</ul>
+            </section>
+        }
+    })
+}
 
 #[component]
 pub fn StoragePage() -> impl IntoView {
-    view! { <EmptyState title="Storage">"Persistent volumes and Longhorn arrive with the storage view."</EmptyState> }
+    let cluster = use_context::<Cluster>();
+    let Some(data) = cluster.as_ref().map(|c| c.storage()) else {
+        return view! { <h1>"Storage"</h1> }.into_any();
+    };
+    let problems = cluster.as_ref().map(|c| c.problems()).unwrap_or_default();
+    let longhorn_missing = problems
+        .iter()
+        .any(|p| p.kind() == "Volume" || p.kind() == "Node.longhorn.io");
+    let StorageView {
+        volumes,
+        claims,
+        tiers,
+        longhorn_volumes,
+        longhorn_nodes,
+    } = data;
+    let tier_rows = tiers
+        .iter()
+        .map(|t| {
+            let on: Vec<String> = volumes
+                .iter()
+                .filter(|v| {
+                    v.storage_class
+                        .as_ref()
+                        .is_some_and(|c| t.classes.contains(c))
+                })
+                .map(|v| v.claim.clone().unwrap_or_else(|| v.name.clone()))
+                .collect();
+            view! {
+                <tr data-test="tier-row" data-tier=t.name.clone()>
+                    <th scope="row">{t.name.clone()}</th>
+                    <td>{t.classes.join(", ")}</td>
+                    <td class="num">{t.volumes}</td>
+                    <td class="wrap small">{on.join(", ")}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let volume_rows = volumes
+        .iter()
+        .map(|v| {
+            let released = v.released.is_some();
+            let claim_note = v.released.as_ref().map(|r| {
+                let text = if r.exists { "claim exists" } else { "claim missing" };
+                view! { <div class="small">{text}</div> }
+            });
+            view! {
+                <tr data-test="volume-row" data-volume=v.name.clone() data-phase=v.phase.clone() class:released=released>
+                    <th scope="row">{v.name.clone()}</th>
+                    <td><StatusBadge tone=volume_phase_tone(&v.phase) text=v.phase.clone()/></td>
+                    <td class="num">{v.capacity.clone().unwrap_or_default()}</td>
+                    <td>{v.storage_class.clone().unwrap_or_default()}</td>
+                    <td>{v.claim.clone().unwrap_or_default()}{claim_note}</td>
+                    <td>{v.reclaim_policy.clone().unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let claim_rows = claims
+        .into_iter()
+        .map(|c| {
+            view! {
+                <tr data-test="claim-row" data-claim=format!("{}/{}", c.namespace, c.name) data-phase=c.phase.clone()>
+                    <th scope="row">{c.namespace.clone()}"/"{c.name.clone()}</th>
+                    <td><StatusBadge tone=volume_phase_tone(&c.phase) text=c.phase.clone()/></td>
+                    <td class="num">{c.capacity.clone().unwrap_or_default()}</td>
+                    <td>{c.storage_class.clone().unwrap_or_default()}</td>
+                    <td>{c.volume.clone().unwrap_or_default()}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let longhorn_volume_rows = longhorn_volumes
+        .iter()
+        .map(|v| {
+            view! {
+                <tr data-test="longhorn-volume-row" data-volume=v.name.clone() data-robustness=format!("{:?}", v.robustness).to_lowercase()>
+                    <th scope="row">{v.claim.clone().unwrap_or_else(|| v.name.clone())}<div class="muted small">{v.name.clone()}</div></th>
+                    <td><StatusBadge tone=robustness_tone(v.robustness) text=v.robustness.words()/></td>
+                    <td>{v.state.clone()}</td>
+                    <td>{v.node.clone().unwrap_or_else(|| "—".into())}</td>
+                    <td class="num">{v.size_bytes.map(format_bytes).unwrap_or_default()}</td>
+                    <td class="num">{v.replicas.map(|r| r.to_string()).unwrap_or_default()}</td>
+                    <td>{if v.disk_selector.is_empty() { "any disk".to_string() } else { v.disk_selector.join(", ") }}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let longhorn_node_rows = longhorn_nodes
+        .iter()
+        .map(|n| {
+            let mut tags: Vec<String> = n.disks.iter().flat_map(|d| d.tags.clone()).collect();
+            tags.sort();
+            tags.dedup();
+            let disks = n
+                .disks
+                .iter()
+                .map(|d| {
+                    view! {
+                        <li>
+                            <strong>{d.name.clone()}</strong>
+                            {(!d.tags.is_empty()).then(|| format!(" [{}]", d.tags.join(", ")))}
+                            ": "{format_bytes(d.schedulable_bytes)}" free of "{format_bytes(d.maximum_bytes)}
+                            {(!d.schedulable).then_some(" (not schedulable)")}
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <tr data-test="longhorn-node-row" data-node=n.name.clone()>
+                    <th scope="row">{n.name.clone()}</th>
+                    <td>{yes_no(n.ready, "Ready", "Not ready")}</td>
+                    <td>{yes_no(n.schedulable, "Schedulable", "Not schedulable")}</td>
+                    <td>{if tags.is_empty() { "none".to_string() } else { tags.join(", ") }}<div class="muted small">{n.tags.join(", ")}</div></td>
+                    <td class="num">{format_bytes(n.schedulable_bytes)}</td>
+                    <td class="wrap"><details><summary>{format!("{} disk{}", n.disks.len(), if n.disks.len() == 1 { "" } else { "s" })}</summary><ul class="disks">{disks}</ul></details></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    let longhorn_empty = (longhorn_volumes.is_empty() && longhorn_nodes.is_empty() && !longhorn_missing)
+        .then(|| view! { <p class="muted" data-test="longhorn-empty">"Longhorn reports no volumes and no nodes."</p> });
+    view! {
+        <h1>"Storage"</h1>
+        <PanelProblems problems=problems kinds=KINDS/>
+        <ReleasedVolumes volumes=volumes.clone()/>
+        <div class="table-wrap">
+            <table data-test="tiers">
+                <caption>"Storage tiers"</caption>
+                <thead><tr><th scope="col">"Tier"</th><th scope="col">"Classes"</th><th scope="col">"Volumes"</th><th scope="col">"Used by"</th></tr></thead>
+                <tbody>{tier_rows}</tbody>
+            </table>
+        </div>
+        <div class="table-wrap">
+            <table data-test="volumes">
+                <caption>"Persistent volumes"</caption>
+                <thead><tr><th scope="col">"Volume"</th><th scope="col">"Phase"</th><th scope="col">"Capacity"</th><th scope="col">"Class"</th><th scope="col">"Claim"</th><th scope="col">"Reclaim"</th></tr></thead>
+                <tbody>{volume_rows}</tbody>
+            </table>
+        </div>
+        <div class="table-wrap">
+            <table data-test="claims">
+                <caption>"Persistent volume claims"</caption>
+                <thead><tr><th scope="col">"Claim"</th><th scope="col">"Phase"</th><th scope="col">"Size"</th><th scope="col">"Class"</th><th scope="col">"Volume"</th></tr></thead>
+                <tbody>{claim_rows}</tbody>
+            </table>
+        </div>
+        <h2>"Longhorn"</h2>
+        {longhorn_empty}
+        {(!longhorn_volumes.is_empty()).then(|| view! {
+            <div class="table-wrap">
+                <table data-test="longhorn-volumes">
+                    <caption>"Longhorn volumes"</caption>
+                    <thead><tr><th scope="col">"Volume"</th><th scope="col">"Robustness"</th><th scope="col">"State"</th><th scope="col">"Attached to"</th><th scope="col">"Size"</th><th scope="col">"Replicas"</th><th scope="col">"Disks"</th></tr></thead>
+                    <tbody>{longhorn_volume_rows}</tbody>
+                </table>
+            </div>
+        })}
+        {(!longhorn_nodes.is_empty()).then(|| view! {
+            <div class="table-wrap">
+                <table data-test="longhorn-nodes">
+                    <caption>"Longhorn nodes"</caption>
+                    <thead><tr><th scope="col">"Node"</th><th scope="col">"Ready"</th><th scope="col">"Replicas"</th><th scope="col">"Disk tags"</th><th scope="col">"Schedulable space"</th><th scope="col">"Disks"</th></tr></thead>
+                    <tbody>{longhorn_node_rows}</tbody>
+                </table>
+            </div>
+        })}
+    }
+    .into_any()
 }
