@@ -10,6 +10,9 @@
 //! - [`components`]: server-rendered building blocks shared by pages.
 //! - [`islands`]: the only parts compiled to WASM and hydrated in the browser.
 
+// Deeply nested views make deep types; the WASM build needs more room than the default.
+#![recursion_limit = "256"]
+
 pub mod app;
 pub mod components;
 pub mod islands;

@@ -1,0 +1,102 @@
+// The cluster overview on the demo homelab: the family Status page on a phone, the service
+// catalog and topology for admins, the status API, and accessibility checks with axe-core.
+import { test, expect } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
+import { signIn, collectErrors, screenshot } from './support';
+
+const familyServices = ['media/jellyfin', 'media/plex', 'media/overseerr', 'ai/open-webui'];
+
+/** Serious and critical accessibility violations on the current page. */
+async function seriousViolations(page: import('@playwright/test').Page) {
+  const result = await new AxeBuilder({ page }).analyze();
+  return result.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+}
+
+test.describe('on a phone', () => {
+  test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
+
+  test('a family member sees the family services in words, and nothing internal', async ({ page }) => {
+    await signIn(page, 'family');
+    const cards = page.getByTestId('family-service');
+    await expect(cards).toHaveCount(familyServices.length);
+    for (const id of familyServices) {
+      const card = page.locator(`[data-service="${id}"]`);
+      await expect(card).toContainText('Working');
+      await expect(card.getByRole('link')).toHaveAttribute('href', /^https:\/\/.*fletcherlabs\.net$/);
+    }
+    await expect(page.getByTestId('health')).toHaveCount(0);
+    await expect(page.getByText('sonarr', { exact: false })).toHaveCount(0);
+    await screenshot(page, 'family-status-cards-phone');
+    expect(await seriousViolations(page)).toEqual([]);
+  });
+});
+
+test('admins see the health summary with the demo homelab\'s problems', async ({ page }) => {
+  await signIn(page, 'admin');
+  const health = page.getByTestId('health');
+  await expect(health).toContainText('Degraded');
+  await health.getByText(/reasons/).click();
+  await expect(page.locator('[data-test=health-reason][data-area=storage]').first()).toBeVisible();
+  await expect(health).toContainText('nfs-media-music');
+  await expect(health).toContainText('k3s1');
+});
+
+test('the service catalog shows every app with its status, and a detail page', async ({ page }) => {
+  const errors = collectErrors(page);
+  await signIn(page, 'admin', '/services');
+  await expect(page.locator('[data-service="media/bazarr"]')).toHaveAttribute('data-status', 'down');
+  await expect(page.locator('[data-service="monitoring/grafana"]')).toContainText('Scaled to zero');
+  await expect(page.locator('[data-service="media/sonarr"]')).toContainText('Up');
+  await screenshot(page, 'admin-services-catalog');
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.locator('[data-service="media/bazarr"]').getByRole('link', { name: 'Bazarr', exact: true }).click();
+  await expect(page).toHaveURL(/\/services\/media\/bazarr$/);
+  await expect(page.getByTestId('pod-row')).toContainText('CrashLoopBackOff');
+  await expect(page.getByTestId('warning-event').first()).toBeVisible();
+  await screenshot(page, 'admin-service-bazarr');
+  expect(errors).toEqual([]);
+});
+
+test('the topology draws the hosts and their nodes, with a node page', async ({ page }) => {
+  await signIn(page, 'admin', '/topology');
+  const diagram = page.getByTestId('topology-diagram');
+  await expect(diagram.getByTestId('host')).toHaveCount(3);
+  await expect(page.locator('[data-host="Dell R630"]')).toContainText('nvidia.com/gpu');
+  await expect(page.getByTestId('tier-row').filter({ hasText: 'Longhorn optane' })).toBeVisible();
+  await screenshot(page, 'admin-topology-diagram');
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByRole('link', { name: 'k3s3' }).first().click();
+  await expect(page.getByRole('heading', { level: 1, name: 'k3s3' })).toBeVisible();
+  await expect(page.getByTestId('pod-row').filter({ hasText: 'ollama' })).toBeVisible();
+});
+
+test('the status API answers the family services as JSON', async ({ page }) => {
+  await signIn(page, 'family');
+  const response = await page.request.get('/api/v1/status');
+  expect(response.status()).toBe(200);
+  const body = await response.json();
+  const names = body.map((s: { service: string }) => s.service).sort();
+  expect(names).toEqual(['Jellyfin', 'Open WebUI', 'Overseerr', 'Plex']);
+  expect(body.every((s: { status: string }) => s.status === 'up')).toBe(true);
+});
+
+test('the live stream delivers an update that the page applies', async ({ page }) => {
+  await signIn(page, 'admin', '/services');
+  await expect(page.getByTestId('freshness')).toHaveAttribute('data-live', 'true');
+  // The first update arrives as soon as the stream opens; it restates the demo's statuses.
+  const update = await page.evaluate(
+    () =>
+      new Promise<string>((resolve) => {
+        const source = new EventSource('/api/v1/live');
+        source.addEventListener('update', (e) => {
+          source.close();
+          resolve((e as MessageEvent).data);
+        });
+      }),
+  );
+  const parsed = JSON.parse(update);
+  expect(parsed.health).toBe('degraded');
+  expect(parsed.services).toContainEqual(['media/bazarr', 'down']);
+});
