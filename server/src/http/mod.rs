@@ -1,9 +1,9 @@
 //! HTTP: the router, its middleware (tracing, compression, timeouts, body limit, security
 //! headers, sessions, authorization, CSRF) and `serve` on a bound listener.
 
+pub mod api;
 pub mod csrf;
 pub mod error;
-pub mod api;
 pub mod health;
 pub mod live;
 pub mod page;
