@@ -24,6 +24,9 @@ pub struct Config {
     pub session: SessionConfig,
     /// The family Status page (service names, up or down, links) without sign-in.
     pub public_status: bool,
+    /// A read-only bearer token for `/api/v1/status` (scripts, Home Assistant, Homepage
+    /// widgets) without a session. Unset: only signed-in people (or `public_status`).
+    pub status_token: Option<String>,
     /// The physical machines and the nodes on them, for the Topology page.
     pub topology: TopologyConfig,
 }
@@ -194,6 +197,10 @@ impl fmt::Debug for Config {
             .field("oidc", &self.oidc)
             .field("session", &self.session)
             .field("public_status", &self.public_status)
+            .field(
+                "status_token",
+                &self.status_token.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -211,6 +218,10 @@ impl fmt::Debug for OidcConfig {
             .finish()
     }
 }
+
+/// Settings outside any section, so that `HOMELAB_<KEY>` variables can be told apart from other
+/// HOMELAB_* variables (HOMELAB_CONFIG, HOMELAB_LOG, the scripts' HOMELAB_CACHE).
+const TOP_LEVEL_KEYS: &[&str] = &["demo", "public_status", "status_token"];
 
 /// Why the configuration was refused. Each names the key at fault.
 #[derive(Debug, thiserror::Error)]
@@ -240,7 +251,9 @@ impl Config {
         // HOMELAB_* variables (HOMELAB_CONFIG, HOMELAB_LOG, the scripts' HOMELAB_CACHE) are not.
         let env = Env::prefixed("HOMELAB_").split("__").filter(|key| {
             let key = key.as_str();
-            key.eq_ignore_ascii_case("demo") || key.contains('.') || key.contains("__")
+            TOP_LEVEL_KEYS.iter().any(|k| key.eq_ignore_ascii_case(k))
+                || key.contains('.')
+                || key.contains("__")
         });
         let config: Config = figment
             .merge(env)

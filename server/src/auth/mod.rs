@@ -84,6 +84,17 @@ pub async fn authorize(
         return next.run(request).await;
     }
     let demo = state.config.demo;
+    if policy::takes_status_token(&path)
+        && status_token_matches(&request, state.config.status_token.as_deref())
+    {
+        request.extensions_mut().insert(RequestContext {
+            viewer: None,
+            nonce: String::new(),
+            demo,
+            csrf: String::new(),
+        });
+        return next.run(request).await;
+    }
     let user = match current_user(&state, &session).await {
         Ok(user) => user,
         Err(e) => return e.into_response_for(&path, demo, ""),
@@ -121,6 +132,20 @@ pub async fn authorize(
         csrf,
     });
     next.run(request).await
+}
+
+/// A read-only `Authorization: Bearer <status_token>` for the status API, compared in constant
+/// time. No token configured: never.
+fn status_token_matches(request: &Request, token: Option<&str>) -> bool {
+    let Some(token) = token.filter(|t| !t.is_empty()) else {
+        return false;
+    };
+    request
+        .headers()
+        .get(axum::http::header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .is_some_and(|given| crate::http::csrf::tokens_match(given, token))
 }
 
 /// The session's user, or None when signed out. Ends the session when it has outlived its

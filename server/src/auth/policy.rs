@@ -26,6 +26,11 @@ pub fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || matches!(path, "/favicon.svg" | "/favicon.ico" | "/app.css")
 }
 
+/// The one path a read-only bearer token (`status_token`) may open without a session.
+pub fn takes_status_token(path: &str) -> bool {
+    path == "/api/v1/status"
+}
+
 /// JSON endpoints answer 401/403 as JSON instead of redirecting.
 pub fn is_api(path: &str) -> bool {
     path.starts_with("/api/")

@@ -5,6 +5,7 @@
 //! - [`cluster`]: the watch caches against a real kube-apiserver (`testbed::cluster`).
 //! - [`backups`]: the Backups, Storage and GitOps views against the real Velero, Longhorn and
 //!   Flux CRDs.
+//! - [`api`]: the JSON status API and its read-only token.
 //! - [`auth`]: sign-in through a real OpenID Connect provider (`testbed::oidc`), sessions, CSRF.
 
 #![allow(
@@ -14,6 +15,7 @@
     reason = "tests and their helpers: a panic is a failed test with its location"
 )]
 
+mod api;
 mod auth;
 mod backups;
 mod cluster;
