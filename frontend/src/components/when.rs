@@ -3,8 +3,6 @@
 
 use leptos::prelude::*;
 
-use crate::islands::freshness::age_in_words;
-
 /// A span of seconds in its largest unit: "12 s", "40 min", "3 h", "2 days".
 pub fn span_in_words(seconds: i64) -> String {
     match seconds.max(0) {
@@ -18,11 +16,17 @@ pub fn span_in_words(seconds: i64) -> String {
 
 /// `t` seen from `now`: "3 h ago", "just now", "in 40 min".
 pub fn relative(now: i64, t: i64) -> String {
-    if t <= now + 4 {
-        age_in_words(now - t)
-    } else {
-        format!("in {}", span_in_words(t - now))
+    match now - t {
+        d if d.abs() < 5 => "just now".to_string(),
+        d if d > 0 => format!("{} ago", span_in_words(d)),
+        d => format!("in {}", span_in_words(-d)),
     }
+}
+
+/// An observed time (a start, a validation): never "in ..." when the cluster's clock runs a
+/// little ahead of ours.
+pub fn observed(now: i64, t: i64) -> String {
+    relative(now, t.min(now))
 }
 
 /// Year, month and day of a day count since 1970-01-01 (proleptic Gregorian).
@@ -72,12 +76,12 @@ fn iso(t: i64) -> String {
     )
 }
 
-/// A time relative to `now`, the exact UTC time on hover; a dash when unknown.
+/// An observed time relative to `now`, the exact UTC time on hover; a dash when unknown.
 #[component]
 pub fn When(now: i64, at: Option<i64>) -> impl IntoView {
     match at {
         Some(t) => {
-            view! { <time datetime=iso(t) title=utc(t)>{relative(now, t)}</time> }.into_any()
+            view! { <time datetime=iso(t) title=utc(t)>{observed(now, t)}</time> }.into_any()
         }
         None => view! { <span class="muted">"—"</span> }.into_any(),
     }
@@ -92,6 +96,8 @@ mod tests {
         assert_eq!(relative(1_000, 1_000), "just now");
         assert_eq!(relative(10_000, 10_000 - 7_200), "2 h ago");
         assert_eq!(relative(10_000, 10_000 + 2_400), "in 40 min");
+        assert_eq!(relative(200_000, 200_000 - 86_400 - 60), "1 day ago");
+        assert_eq!(observed(10_000, 10_064), "just now");
     }
 
     #[test]

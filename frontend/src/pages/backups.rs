@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use crate::app::request_context;
 use crate::components::banner::PanelProblems;
 use crate::components::status_badge::{StatusBadge, Tone};
-use crate::components::when::{relative, utc, utc_day, When};
+use crate::components::when::{relative, span_in_words, utc, utc_day, When};
 use crate::model::{BackupSummary, BackupTimeline, BackupsView, ScheduleRow};
 use crate::source::Cluster;
 
@@ -134,32 +134,32 @@ fn ScheduleTable(now: i64, schedules: Vec<ScheduleRow>) -> impl IntoView {
             view! {
                 <tr data-test="schedule-row" data-schedule=s.name.clone() data-status=status>
                     <th scope="row">{s.name.clone()}<div class="muted small">{s.namespace.clone()}</div></th>
-                    <td class="wrap">{health}</td>
-                    <td class="wrap">
+                    <td class="wrap-narrow" data-label="Health">{health}</td>
+                    <td data-label="Last backup">{last}</td>
+                    <td data-label="Next run">{next}</td>
+                    <td class="wrap-narrow" data-label="Runs">
                         <code>{s.cron.clone()}</code>
                         <div class="small">{s.cron_words.clone().unwrap_or_default()}</div>
                         <div class="muted small">{s.time_zone.clone()}</div>
                     </td>
-                    <td>{next}</td>
-                    <td>{s.ttl_words.clone().or(s.ttl.clone()).unwrap_or_else(|| "Velero default".into())}</td>
-                    <td class="wrap">
+                    <td data-label="Keeps">{s.ttl_words.clone().or(s.ttl.clone()).unwrap_or_else(|| "Velero default".into())}</td>
+                    <td class="wrap-narrow" data-label="Namespaces">
                         {namespaces(&s)}
                         {s.label_selector.clone().map(|l| view! { <div class="muted small">"only labelled "{l}</div> })}
                     </td>
-                    <td>{if s.paused { view! { <StatusBadge tone=Tone::Warn text="Paused"/> }.into_any() } else { view! { "No" }.into_any() }}</td>
-                    <td>{last}</td>
+                    <td data-label="Paused">{if s.paused { view! { <StatusBadge tone=Tone::Warn text="Paused"/> }.into_any() } else { view! { "No" }.into_any() }}</td>
                 </tr>
             }
         })
         .collect_view();
     view! {
         <div class="table-wrap">
-            <table data-test="schedules">
+            <table data-test="schedules" class="stack">
                 <caption>"Schedules"</caption>
                 <thead><tr>
-                    <th scope="col">"Schedule"</th><th scope="col">"Health"</th><th scope="col">"Runs"</th>
-                    <th scope="col">"Next run"</th><th scope="col">"Keeps"</th><th scope="col">"Namespaces"</th>
-                    <th scope="col">"Paused"</th><th scope="col">"Last backup"</th>
+                    <th scope="col">"Schedule"</th><th scope="col">"Health"</th><th scope="col">"Last backup"</th>
+                    <th scope="col">"Next run"</th><th scope="col">"Runs"</th><th scope="col">"Keeps"</th>
+                    <th scope="col">"Namespaces"</th><th scope="col">"Paused"</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -340,10 +340,10 @@ pub fn BackupsPage() -> impl IntoView {
             view! {
                 <tr data-test="location-row" data-location=l.name.clone() data-phase=l.phase.clone()>
                     <th scope="row">{l.name.clone()}{l.default.then(|| view! { <div class="muted small">"default"</div> })}</th>
-                    <td><StatusBadge tone=phase_tone(&l.phase) text=l.phase.clone()/></td>
-                    <td class="wrap" data-test="location-message">{l.message.clone().unwrap_or_default()}</td>
-                    <td>{l.provider.clone()}<div class="muted small">{l.bucket.clone().unwrap_or_default()}</div></td>
-                    <td><When now at=l.last_validated/></td>
+                    <td data-label="Phase"><StatusBadge tone=phase_tone(&l.phase) text=l.phase.clone()/></td>
+                    <td class="wrap" data-label="Message" data-test="location-message">{l.message.clone().unwrap_or_default()}</td>
+                    <td data-label="Where">{l.provider.clone()}<div class="muted small">{l.bucket.clone().unwrap_or_default()}</div></td>
+                    <td data-label="Validated"><When now at=l.last_validated/></td>
                 </tr>
             }
         })
@@ -356,8 +356,8 @@ pub fn BackupsPage() -> impl IntoView {
             view! {
                 <tr data-test="coverage-row" data-namespace=c.namespace.clone() data-covered=covered.to_string()>
                     <th scope="row">{c.namespace.clone()}</th>
-                    <td class="num">{c.claims}</td>
-                    <td class="wrap">{if covered {
+                    <td class="num" data-label="Claims">{c.claims}</td>
+                    <td class="wrap" data-label="Backed up by">{if covered {
                         view! { <StatusBadge tone=Tone::Good text="Backed up"/>" by "{c.schedules.join(", ")} }.into_any()
                     } else {
                         view! { <StatusBadge tone=Tone::Bad text="Not backed up"/>" no schedule includes it" }.into_any()
@@ -372,7 +372,7 @@ pub fn BackupsPage() -> impl IntoView {
             let took = b
                 .completed
                 .zip(b.started)
-                .map(|(c, s)| crate::components::when::span_in_words(c - s));
+                .map(|(c, s)| span_in_words(c - s));
             view! {
                 <tr data-test="backup-row" data-backup=b.name.clone() data-phase=b.phase.clone()>
                     <th scope="row">{b.name.clone()}</th>
@@ -395,14 +395,14 @@ pub fn BackupsPage() -> impl IntoView {
         <ScheduleTable now schedules/>
         <Timeline timeline/>
         <div class="table-wrap">
-            <table data-test="locations">
+            <table data-test="locations" class="stack">
                 <caption>"Storage locations"</caption>
                 <thead><tr><th scope="col">"Location"</th><th scope="col">"Phase"</th><th scope="col">"Message"</th><th scope="col">"Where"</th><th scope="col">"Validated"</th></tr></thead>
                 <tbody>{locations}</tbody>
             </table>
         </div>
         <div class="table-wrap">
-            <table data-test="coverage">
+            <table data-test="coverage" class="stack">
                 <caption>{format!("Coverage of namespaces with volumes: {uncovered} not backed up")}</caption>
                 <thead><tr><th scope="col">"Namespace"</th><th scope="col">"Claims"</th><th scope="col">"Backed up by"</th></tr></thead>
                 <tbody>{coverage_rows}</tbody>

@@ -55,24 +55,24 @@ fn FluxTable(
                 <tr data-test="flux-row" data-kind=o.kind.clone() data-name=format!("{}/{}", o.namespace, o.name)
                     data-ready=state data-suspended=o.suspended.to_string()>
                     <th scope="row">{o.name.clone()}<div class="muted small">{o.namespace.clone()}</div></th>
-                    <td>
+                    <td data-label="Ready">
                         <StatusBadge tone=tone text=words/>
                         {o.suspended.then(|| view! { " "<StatusBadge tone=Tone::Warn text="Suspended"/> })}
                     </td>
-                    <td class="wrap" data-test="flux-message">
+                    <td class="wrap" data-label="Message" data-test="flux-message">
                         {o.reason.clone().map(|r| view! { <strong>{r}</strong>": " })}
                         {o.message.clone().unwrap_or_default()}
                     </td>
-                    <td>{revision}{attempted}</td>
-                    <td><When now at=o.last_reconcile/>{o.interval.clone().map(|i| view! { <div class="muted small">"every "{i}</div> })}</td>
-                    <td class="wrap small">{o.source.clone().unwrap_or_default()}</td>
+                    <td data-label="Applied revision">{revision}{attempted}</td>
+                    <td data-label="Last reconciled"><When now at=o.last_reconcile/>{o.interval.clone().map(|i| view! { <div class="muted small">"every "{i}</div> })}</td>
+                    <td class="wrap small" data-label="Source">{o.source.clone().unwrap_or_default()}</td>
                 </tr>
             }
         })
         .collect_view();
     view! {
         <div class="table-wrap">
-            <table data-test=test>
+            <table data-test=test class="stack">
                 <caption>{caption}</caption>
                 <thead><tr>
                     <th scope="col">"Name"</th><th scope="col">"Ready"</th><th scope="col">"Message"</th>

@@ -157,12 +157,12 @@ pub fn StoragePage() -> impl IntoView {
             view! {
                 <tr data-test="longhorn-volume-row" data-volume=v.name.clone() data-robustness=format!("{:?}", v.robustness).to_lowercase()>
                     <th scope="row">{v.claim.clone().unwrap_or_else(|| v.name.clone())}<div class="muted small">{v.name.clone()}</div></th>
-                    <td><StatusBadge tone=robustness_tone(v.robustness) text=v.robustness.words()/></td>
-                    <td>{v.state.clone()}</td>
-                    <td>{v.node.clone().unwrap_or_else(|| "—".into())}</td>
-                    <td class="num">{v.size_bytes.map(format_bytes).unwrap_or_default()}</td>
-                    <td class="num">{v.replicas.map(|r| r.to_string()).unwrap_or_default()}</td>
-                    <td>{if v.disk_selector.is_empty() { "any disk".to_string() } else { v.disk_selector.join(", ") }}</td>
+                    <td data-label="Robustness"><StatusBadge tone=robustness_tone(v.robustness) text=v.robustness.words()/></td>
+                    <td data-label="State">{v.state.clone()}</td>
+                    <td data-label="Attached to">{v.node.clone().unwrap_or_else(|| "—".into())}</td>
+                    <td class="num" data-label="Size">{v.size_bytes.map(format_bytes).unwrap_or_default()}</td>
+                    <td class="num" data-label="Replicas">{v.replicas.map(|r| r.to_string()).unwrap_or_default()}</td>
+                    <td data-label="Disks">{if v.disk_selector.is_empty() { "any disk".to_string() } else { v.disk_selector.join(", ") }}</td>
                 </tr>
             }
         })
@@ -190,11 +190,11 @@ pub fn StoragePage() -> impl IntoView {
             view! {
                 <tr data-test="longhorn-node-row" data-node=n.name.clone()>
                     <th scope="row">{n.name.clone()}</th>
-                    <td>{yes_no(n.ready, "Ready", "Not ready")}</td>
-                    <td>{yes_no(n.schedulable, "Schedulable", "Not schedulable")}</td>
-                    <td>{if tags.is_empty() { "none".to_string() } else { tags.join(", ") }}<div class="muted small">{n.tags.join(", ")}</div></td>
-                    <td class="num">{format_bytes(n.schedulable_bytes)}</td>
-                    <td class="wrap"><details><summary>{format!("{} disk{}", n.disks.len(), if n.disks.len() == 1 { "" } else { "s" })}</summary><ul class="disks">{disks}</ul></details></td>
+                    <td data-label="Ready">{yes_no(n.ready, "Ready", "Not ready")}</td>
+                    <td data-label="Replicas">{yes_no(n.schedulable, "Schedulable", "Not schedulable")}</td>
+                    <td data-label="Disk tags">{if tags.is_empty() { "none".to_string() } else { tags.join(", ") }}<div class="muted small">{n.tags.join(", ")}</div></td>
+                    <td class="num" data-label="Schedulable space">{format_bytes(n.schedulable_bytes)}</td>
+                    <td class="wrap" data-label="Disks"><details><summary>{format!("{} disk{}", n.disks.len(), if n.disks.len() == 1 { "" } else { "s" })}</summary><ul class="disks">{disks}</ul></details></td>
                 </tr>
             }
         })
@@ -230,7 +230,7 @@ pub fn StoragePage() -> impl IntoView {
         {longhorn_empty}
         {(!longhorn_volumes.is_empty()).then(|| view! {
             <div class="table-wrap">
-                <table data-test="longhorn-volumes">
+                <table data-test="longhorn-volumes" class="stack">
                     <caption>"Longhorn volumes"</caption>
                     <thead><tr><th scope="col">"Volume"</th><th scope="col">"Robustness"</th><th scope="col">"State"</th><th scope="col">"Attached to"</th><th scope="col">"Size"</th><th scope="col">"Replicas"</th><th scope="col">"Disks"</th></tr></thead>
                     <tbody>{longhorn_volume_rows}</tbody>
@@ -239,7 +239,7 @@ pub fn StoragePage() -> impl IntoView {
         })}
         {(!longhorn_nodes.is_empty()).then(|| view! {
             <div class="table-wrap">
-                <table data-test="longhorn-nodes">
+                <table data-test="longhorn-nodes" class="stack">
                     <caption>"Longhorn nodes"</caption>
                     <thead><tr><th scope="col">"Node"</th><th scope="col">"Ready"</th><th scope="col">"Replicas"</th><th scope="col">"Disk tags"</th><th scope="col">"Schedulable space"</th><th scope="col">"Disks"</th></tr></thead>
                     <tbody>{longhorn_node_rows}</tbody>
