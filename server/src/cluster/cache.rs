@@ -167,7 +167,7 @@ const CORE_KINDS: &[&str] = &[
 /// Declares the caches once: the struct fields, their construction, and a list of every cache's
 /// problem for the freshness banner.
 macro_rules! caches {
-    ($($field:ident: $kind:ty),* $(,)?) => {
+    ([$($field:ident: $kind:ty),* $(,)?]) => {
         /// All watch caches of the server, shared by every request.
         pub struct ClusterCache {
             $(pub $field: Cache<$kind>,)*
@@ -205,27 +205,37 @@ macro_rules! caches {
     };
 }
 
-caches! {
-    nodes: Node,
-    pods: Pod,
-    deployments: Deployment,
-    statefulsets: StatefulSet,
-    daemonsets: DaemonSet,
-    pvs: PersistentVolume,
-    pvcs: PersistentVolumeClaim,
-    storage_classes: StorageClass,
-    csi_nodes: CSINode,
-    events: Event,
-    http_routes: HTTPRoute,
-    gateways: Gateway,
-    backups: Backup,
-    schedules: Schedule,
-    storage_locations: BackupStorageLocation,
-    longhorn_volumes: Volume,
-    longhorn_nodes: LonghornNode,
-    kustomizations: Kustomization,
-    helm_releases: HelmRelease,
+/// The one list of cached kinds. `with_cache_fields!(callback!(args...))` calls
+/// `callback!(args... [field: Kind, ...])`, so the demo loader and the live watchers walk the
+/// same list as the struct declares.
+macro_rules! with_cache_fields {
+    ($callback:ident ! ( $($args:tt)* )) => {
+        $callback! { $($args)* [
+            nodes: Node,
+            pods: Pod,
+            deployments: Deployment,
+            statefulsets: StatefulSet,
+            daemonsets: DaemonSet,
+            pvs: PersistentVolume,
+            pvcs: PersistentVolumeClaim,
+            storage_classes: StorageClass,
+            csi_nodes: CSINode,
+            events: Event,
+            http_routes: HTTPRoute,
+            gateways: Gateway,
+            backups: Backup,
+            schedules: Schedule,
+            storage_locations: BackupStorageLocation,
+            longhorn_volumes: Volume,
+            longhorn_nodes: LonghornNode,
+            kustomizations: Kustomization,
+            helm_releases: HelmRelease,
+        ] }
+    };
 }
+pub(crate) use with_cache_fields;
+
+with_cache_fields!(caches!());
 
 impl ClusterCache {
     /// A receiver that sees a new number after every change to any cache.

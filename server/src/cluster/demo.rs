@@ -6,7 +6,7 @@ use kube::Resource;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 
-use super::cache::Cache;
+use super::cache::{with_cache_fields, Cache};
 use super::ClusterCache;
 
 /// The fixture, compiled into the binary so the demo needs no files.
@@ -57,7 +57,7 @@ impl<'a, K: Resource<DynamicType = ()> + Clone + DeserializeOwned + 'static> Bat
 
 /// Declares, once, which kinds the demo fills: each gets a batch, a match and an apply.
 macro_rules! load_kinds {
-    ($cache:expr, $yaml:expr, [$($field:ident),* $(,)?]) => {{
+    ($cache:expr, $yaml:expr, [$($field:ident: $kind:ty),* $(,)?]) => {{
         $(let mut $field = Batch::new(&$cache.$field);)*
         for (index, document) in serde_yaml::Deserializer::from_str($yaml).enumerate() {
             let err = |reason: String| DemoError::Document { index, reason };
@@ -79,31 +79,7 @@ macro_rules! load_kinds {
 /// skipped; a document that is not valid for its kind is an error naming the document, and
 /// then no cache has been touched.
 pub fn load_yaml(cache: &ClusterCache, yaml: &str) -> Result<(), DemoError> {
-    load_kinds!(
-        cache,
-        yaml,
-        [
-            nodes,
-            pods,
-            deployments,
-            statefulsets,
-            daemonsets,
-            pvs,
-            pvcs,
-            storage_classes,
-            csi_nodes,
-            events,
-            http_routes,
-            gateways,
-            backups,
-            schedules,
-            storage_locations,
-            longhorn_volumes,
-            longhorn_nodes,
-            kustomizations,
-            helm_releases,
-        ]
-    );
+    with_cache_fields!(load_kinds!(cache, yaml,));
     Ok(())
 }
 

@@ -14,7 +14,7 @@ use kube::runtime::watcher::{self, Event};
 use kube::{Api, Client, Resource};
 use serde::de::DeserializeOwned;
 
-use super::cache::{now, Cache, SourceState};
+use super::cache::{now, with_cache_fields, Cache, SourceState};
 use super::ClusterCache;
 use crate::config::ClusterConfig;
 
@@ -49,31 +49,11 @@ pub async fn client(config: &ClusterConfig) -> Result<Client, LiveError> {
 /// Starts one watcher per cached kind on `client`.
 pub fn start(client: Client, cache: Arc<ClusterCache>) {
     macro_rules! watch_all {
-        ($($field:ident),* $(,)?) => {
+        ([$($field:ident: $kind:ty),* $(,)?]) => {
             $(spawn_watch(client.clone(), cache.clone(), |c: &ClusterCache| &c.$field);)*
         };
     }
-    watch_all!(
-        nodes,
-        pods,
-        deployments,
-        statefulsets,
-        daemonsets,
-        pvs,
-        pvcs,
-        storage_classes,
-        csi_nodes,
-        http_routes,
-        gateways,
-        backups,
-        schedules,
-        storage_locations,
-        longhorn_volumes,
-        longhorn_nodes,
-        kustomizations,
-        helm_releases,
-    );
-    spawn_events(client, cache);
+    with_cache_fields!(watch_all!());
 }
 
 /// What a failed watch means for the panel.
@@ -99,18 +79,13 @@ where
     K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
 {
     let api = Api::<K>::all(client);
-    run(api, watcher::Config::default(), cache, select);
-}
-
-/// Only recent Warning events are kept: the field selector keeps the rest off the wire.
-fn spawn_events(client: Client, cache: Arc<ClusterCache>) {
-    let api = Api::<k8s_openapi::api::core::v1::Event>::all(client);
-    run(
-        api,
-        watcher::Config::default().fields("type=Warning"),
-        cache,
-        |c| &c.events,
-    );
+    // Of the Events, only Warnings are kept: the field selector keeps the rest off the wire.
+    let config = if K::kind(&()) == "Event" && K::group(&()).is_empty() {
+        watcher::Config::default().fields("type=Warning")
+    } else {
+        watcher::Config::default()
+    };
+    run(api, config, cache, select);
 }
 
 /// Longest pause between two attempts to (re)start a watch.

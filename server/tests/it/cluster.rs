@@ -297,7 +297,12 @@ async fn an_unreachable_api_keeps_the_last_state_marked_stale_and_recovers_by_it
         .unwrap();
     // A node of its own, so the test does not depend on what other tests created first.
     let node = unique("it-stale-node");
-    cluster.apply_yaml(&format!("apiVersion: v1\nkind: Node\nmetadata: {{name: {node}}}\n")).await.unwrap();
+    cluster
+        .apply_yaml(&format!(
+            "apiVersion: v1\nkind: Node\nmetadata: {{name: {node}}}\n"
+        ))
+        .await
+        .unwrap();
     let relay = Relay::start("127.0.0.1:0".parse().unwrap(), upstream).await;
     let mut config = cluster.admin_config();
     config.cluster_url = format!("https://{}", relay.addr).parse().unwrap();
