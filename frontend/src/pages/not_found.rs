@@ -2,12 +2,17 @@
 
 use leptos::prelude::*;
 
-#[component]
-pub fn NotFound() -> impl IntoView {
+/// Makes the response of the page being rendered a 404 (pages for a missing node or service).
+pub fn answer_404() {
     #[cfg(feature = "ssr")]
     if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
+}
+
+#[component]
+pub fn NotFound() -> impl IntoView {
+    answer_404();
     view! {
         <h1>"Not found"</h1>
         <p>"There is no page at this address. "<a href="/">"Back to Status"</a></p>

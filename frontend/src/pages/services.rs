@@ -89,10 +89,7 @@ pub fn ServiceDetailPage() -> impl IntoView {
         .and_then(|c| c.service(&id))
         .filter(|d| admin || d.entry.audience == Audience::Family);
     let Some(d) = detail else {
-        #[cfg(feature = "ssr")]
-        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-            r.set_status(http::StatusCode::NOT_FOUND);
-        }
+        crate::pages::not_found::answer_404();
         return view! { <h1>"No such service"</h1><p><a href="/services">"Back to Services"</a></p> }.into_any();
     };
     let e = d.entry;

@@ -245,10 +245,7 @@ pub fn NodePage() -> impl IntoView {
     let params = use_params_map();
     let name = params.with_untracked(|p| p.get("node").unwrap_or_default());
     let Some(d) = use_context::<Cluster>().and_then(|c| c.node(&name)) else {
-        #[cfg(feature = "ssr")]
-        if let Some(r) = use_context::<leptos_axum::ResponseOptions>() {
-            r.set_status(http::StatusCode::NOT_FOUND);
-        }
+        crate::pages::not_found::answer_404();
         return view! { <h1>"No such node"</h1><p><a href="/topology">"Back to Topology"</a></p> }
             .into_any();
     };
