@@ -10,13 +10,8 @@ use crate::model::{Robustness, StorageView, VolumeRow};
 use crate::pages::topology::format_bytes;
 use crate::source::Cluster;
 
-const KINDS: &[&str] = &[
-    "PersistentVolume",
-    "PersistentVolumeClaim",
-    "StorageClass",
-    "Volume",
-    "Node.longhorn.io",
-];
+const KINDS: &[&str] = &["PersistentVolume", "PersistentVolumeClaim", "StorageClass"];
+const LONGHORN_KINDS: &[&str] = &["Volume", "Node.longhorn.io"];
 
 fn volume_phase_tone(phase: &str) -> Tone {
     match phase {
@@ -203,7 +198,7 @@ pub fn StoragePage() -> impl IntoView {
         .then(|| view! { <p class="muted" data-test="longhorn-empty">"Longhorn reports no volumes and no nodes."</p> });
     view! {
         <h1>"Storage"</h1>
-        <PanelProblems problems=problems kinds=KINDS/>
+        <PanelProblems problems=problems.clone() kinds=KINDS/>
         <ReleasedVolumes volumes=volumes.clone()/>
         <div class="table-wrap">
             <table data-test="tiers">
@@ -227,6 +222,7 @@ pub fn StoragePage() -> impl IntoView {
             </table>
         </div>
         <h2>"Longhorn"</h2>
+        <PanelProblems problems=problems kinds=LONGHORN_KINDS/>
         {longhorn_empty}
         {(!longhorn_volumes.is_empty()).then(|| view! {
             <div class="table-wrap">
