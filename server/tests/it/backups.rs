@@ -2,7 +2,9 @@
 //! Longhorn and Flux CRDs (`testbed::cluster`): objects are applied as the controllers would
 //! write them (Velero's kinds carry their status in the object; Longhorn, Flux and core kinds go
 //! through the status subresource), and each change must reach the views through the watches.
-//! Every test uses namespaces and names of its own, so they share one control plane.
+//! Every test uses namespaces and names of its own, so they share one control plane. The last
+//! test serves the pages in-process with the Velero, Longhorn and Flux caches marked not
+//! installed, as a cluster without those CRDs leaves them.
 
 use std::time::Duration;
 
@@ -487,4 +489,72 @@ status:
         .reasons
         .iter()
         .any(|r| r.subject == subject && r.message.contains("missing file")));
+}
+
+#[tokio::test]
+async fn without_velero_longhorn_and_flux_each_page_says_what_is_not_installed() {
+    use homelab::cluster::cache::SourceState;
+
+    use super::support::{config, Browser, TestApp};
+
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::start(config(dir.path())).await.unwrap();
+    let cache = &app.state.cluster.cache;
+    macro_rules! not_installed {
+        ($($field:ident),*) => {$(
+            cache.$field.replace(Vec::new());
+            cache.$field.set_source(SourceState::NotInstalled);
+        )*};
+    }
+    not_installed!(
+        backups,
+        schedules,
+        storage_locations,
+        longhorn_volumes,
+        longhorn_nodes,
+        kustomizations,
+        helm_releases
+    );
+    let browser = Browser::new(&app);
+    let signed_in = browser
+        .post_form("/auth/dev", &[("role", "admin"), ("next", "/backups")])
+        .await;
+    assert_eq!(signed_in.status(), reqwest::StatusCode::SEE_OTHER);
+    let page = |path: &'static str| {
+        let browser = &browser;
+        async move {
+            let response = browser.get(path).await;
+            assert_eq!(response.status(), reqwest::StatusCode::OK, "{path}");
+            response.text().await.unwrap()
+        }
+    };
+
+    let backups = page("/backups").await;
+    for kind in ["Schedule", "Backup", "BackupStorageLocation"] {
+        assert!(
+            backups.contains(&format!("{kind}: not installed in this cluster")),
+            "{kind}: {backups}"
+        );
+    }
+    assert!(!backups.contains("data-test=\"schedule-row\""));
+
+    let storage = page("/storage").await;
+    assert!(storage
+        .contains("Volume: not installed in this cluster (the API has no volumes.longhorn.io)"));
+    assert!(storage.contains(
+        "Node.longhorn.io: not installed in this cluster (the API has no nodes.longhorn.io)"
+    ));
+    assert!(
+        storage.contains("data-test=\"released-volume\""),
+        "volumes are still listed"
+    );
+    assert!(
+        !storage.contains("longhorn-empty"),
+        "the panel says why instead"
+    );
+
+    let gitops = page("/gitops").await;
+    assert!(gitops.contains("Kustomization: not installed in this cluster"));
+    assert!(gitops.contains("HelmRelease: not installed in this cluster"));
+    app.stop().await;
 }
