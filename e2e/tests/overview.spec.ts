@@ -99,4 +99,10 @@ test('the live stream delivers an update that the page applies', async ({ page }
   const parsed = JSON.parse(update);
   expect(parsed.health).toBe('degraded');
   expect(parsed.services).toContainEqual(['media/bazarr', 'down']);
+  expect(parsed.backups).toContainEqual({
+    id: 'velero/hourly-longhorn-20250616180000',
+    phase: 'InProgress',
+    done: 412,
+    total: 1050,
+  });
 });

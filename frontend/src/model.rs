@@ -341,6 +341,19 @@ pub struct LiveUpdate {
     pub health: Option<HealthLevel>,
     /// Each service's status, by id (`namespace/app`); family members get the family ones only.
     pub services: Vec<(String, ServiceStatus)>,
+    /// Backups still running, with their progress; only sent to admins.
+    #[serde(default)]
+    pub backups: Vec<BackupProgressUpdate>,
+}
+
+/// A running backup's progress, as the live stream carries it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackupProgressUpdate {
+    /// `namespace/name` of the Backup.
+    pub id: String,
+    pub phase: String,
+    pub done: u64,
+    pub total: u64,
 }
 
 /// One Velero backup, as the Backups page lists and charts it.

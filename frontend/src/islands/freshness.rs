@@ -106,6 +106,21 @@ mod live {
                 set_status(&el, *status);
             }
         }
+        for b in &update.backups {
+            let selector = format!("[data-live-backup=\"{}\"]", b.id);
+            let Ok(Some(el)) = document.query_selector(&selector) else {
+                continue;
+            };
+            if let Ok(Some(bar)) = el.query_selector("progress") {
+                let _ = bar.set_attribute("max", &b.total.to_string());
+                let _ = bar.set_attribute("value", &b.done.to_string());
+            }
+            if let Ok(Some(text)) = el.query_selector(".progress-text") {
+                text.set_text_content(Some(&crate::pages::backups::progress_words(
+                    b.done, b.total,
+                )));
+            }
+        }
         if let (Some(level), Ok(Some(el))) =
             (update.health, document.query_selector("[data-live-health]"))
         {

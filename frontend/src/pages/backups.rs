@@ -34,17 +34,27 @@ fn phase_shape(phase: &str) -> &'static str {
     }
 }
 
+/// "412 of 1050 items (39%)"; the live island writes the same words.
+pub fn progress_words(done: u64, total: u64) -> String {
+    let percent = done
+        .saturating_mul(100)
+        .checked_div(total)
+        .unwrap_or(0)
+        .min(100);
+    format!("{done} of {total} items ({percent}%)")
+}
+
 /// A backup's progress: a bar and the numbers in words.
 #[component]
-fn Progress(done: u64, total: u64) -> impl IntoView {
+fn Progress(id: String, done: u64, total: u64) -> impl IntoView {
     let percent = (done.saturating_mul(100))
         .checked_div(total)
         .unwrap_or(0)
         .min(100);
     view! {
-        <span class="progress" data-test="backup-progress">
+        <span class="progress" data-test="backup-progress" data-live-backup=id>
             <progress max=total.to_string() value=done.to_string()>{format!("{percent}%")}</progress>
-            " "{format!("{done} of {total} items ({percent}%)")}
+            " "<span class="progress-text">{progress_words(done, total)}</span>
         </span>
     }
 }
@@ -57,7 +67,10 @@ fn BackupCell(now: i64, backup: BackupSummary) -> impl IntoView {
         "Completed" | "PartiallyFailed" | "Failed" | "FailedValidation"
     );
     let progress = match (running, backup.items_backed_up, backup.total_items) {
-        (true, Some(done), Some(total)) if total > 0 => Some(view! { <Progress done total/> }),
+        (true, Some(done), Some(total)) if total > 0 => {
+            let id = format!("{}/{}", backup.namespace, backup.name);
+            Some(view! { <Progress id done total/> })
+        }
         _ => None,
     };
     let counts = (backup.errors > 0 || backup.warnings > 0).then(|| {

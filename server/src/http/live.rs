@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Extension;
-use frontend::model::{Audience, LiveUpdate, RequestContext, Role};
+use frontend::model::{Audience, BackupProgressUpdate, LiveUpdate, RequestContext, Role};
 use frontend::source::ClusterSource;
 use futures::Stream;
 
@@ -27,12 +27,52 @@ pub fn update_for(view: &ClusterView, role: Role) -> LiveUpdate {
         .filter(|s| role == Role::Admin || s.audience == Audience::Family)
         .map(|s| (s.id, s.status))
         .collect();
+    let backups = if role == Role::Admin {
+        running_backups(view)
+    } else {
+        Vec::new()
+    };
     LiveUpdate {
         as_of: freshness.as_of,
         stale_since: freshness.stale_since,
         health: (role == Role::Admin).then(|| view.health().level),
         services,
+        backups,
     }
+}
+
+/// Backups Velero has not finished, with their progress (items backed up of total items).
+fn running_backups(view: &ClusterView) -> Vec<BackupProgressUpdate> {
+    const FINISHED: &[&str] = &[
+        "Completed",
+        "PartiallyFailed",
+        "Failed",
+        "FailedValidation",
+        "Deleting",
+    ];
+    view.cache
+        .backups
+        .state()
+        .iter()
+        .filter_map(|b| {
+            let status = b.status.as_ref()?;
+            let phase = status.phase.clone().unwrap_or_else(|| "New".into());
+            if FINISHED.contains(&phase.as_str()) {
+                return None;
+            }
+            let progress = status.progress.as_ref();
+            Some(BackupProgressUpdate {
+                id: format!(
+                    "{}/{}",
+                    b.metadata.namespace.as_deref().unwrap_or(""),
+                    b.metadata.name.as_deref().unwrap_or("")
+                ),
+                phase,
+                done: progress.and_then(|p| p.items_backed_up).unwrap_or(0).max(0) as u64,
+                total: progress.and_then(|p| p.total_items).unwrap_or(0).max(0) as u64,
+            })
+        })
+        .collect()
 }
 
 pub async fn stream(
@@ -102,5 +142,15 @@ mod tests {
         let admin = update_for(&view, Role::Admin);
         assert!(admin.health.is_some());
         assert!(admin.services.len() > family.services.len());
+        assert!(family.backups.is_empty());
+        let running = admin
+            .backups
+            .iter()
+            .find(|b| b.id == "velero/hourly-longhorn-20250616180000")
+            .expect("the demo's running backup");
+        assert_eq!(
+            (running.phase.as_str(), running.done, running.total),
+            ("InProgress", 412, 1050)
+        );
     }
 }
