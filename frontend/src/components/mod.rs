@@ -4,5 +4,6 @@ pub mod banner;
 pub mod empty;
 pub mod health;
 pub mod nav;
+pub mod pods;
 pub mod status_badge;
 pub mod when;

@@ -5,7 +5,8 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::banner::PanelProblems;
-use crate::components::status_badge::{LiveServiceBadge, StatusBadge, Tone};
+use crate::components::pods::{PodTable, WarningList};
+use crate::components::status_badge::LiveServiceBadge;
 use crate::model::{Audience, Role, ServiceEntry};
 use crate::source::Cluster;
 
@@ -98,31 +99,10 @@ pub fn ServiceDetailPage() -> impl IntoView {
         .iter()
         .map(|w| view! { <tr><th scope="row">{w.kind.clone()}" "{w.name.clone()}</th><td class="num">{format!("{}/{}", w.ready, w.desired)}</td></tr> })
         .collect_view();
-    let pods = d
-        .pods
-        .into_iter()
-        .map(|p| {
-            let tone = if p.ready { Tone::Good } else { Tone::Bad };
-            let state = p.reason.clone().unwrap_or_else(|| p.phase.clone());
-            view! {
-                <tr data-test="pod-row">
-                    <th scope="row">{p.name}</th>
-                    <td><StatusBadge tone=tone text=state/></td>
-                    <td>{p.node.map(|n| view! { <a href=format!("/topology/{n}")>{n.clone()}</a> })}</td>
-                    <td class="num">{p.restarts}</td>
-                </tr>
-            }
-        })
-        .collect_view();
     let claims = d
         .claims
         .into_iter()
         .map(|c| view! { <tr><th scope="row">{c.name}</th><td>{c.phase}</td><td>{c.storage_class.unwrap_or_default()}</td><td>{c.capacity.unwrap_or_default()}</td></tr> })
-        .collect_view();
-    let events = d
-        .events
-        .into_iter()
-        .map(|ev| view! { <li data-test="warning-event"><strong>{ev.reason}</strong>" "{ev.object}": "{ev.message}</li> })
         .collect_view();
     view! {
         <p><a href="/services">"← Services"</a></p>
@@ -134,13 +114,11 @@ pub fn ServiceDetailPage() -> impl IntoView {
         </section>
         {admin.then(|| view! {
             <div class="table-wrap"><table><caption>"Workloads"</caption><tbody>{workloads}</tbody></table></div>
-            <div class="table-wrap"><table data-test="pods"><caption>"Pods"</caption>
-                <thead><tr><th scope="col">"Pod"</th><th scope="col">"State"</th><th scope="col">"Node"</th><th scope="col">"Restarts"</th></tr></thead>
-                <tbody>{pods}</tbody></table></div>
+            <PodTable pods=d.pods with_node=true/>
             <div class="table-wrap"><table><caption>"Volume claims"</caption>
                 <thead><tr><th scope="col">"Claim"</th><th scope="col">"Phase"</th><th scope="col">"Class"</th><th scope="col">"Size"</th></tr></thead>
                 <tbody>{claims}</tbody></table></div>
-            <section class="card"><h2>"Recent warnings"</h2><ul>{events}</ul></section>
+            <WarningList events=d.events/>
         })}
     }
     .into_any()

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::banner::PanelProblems;
 use crate::components::health::HealthCard;
+use crate::components::pods::{PodTable, WarningList};
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::model::{NodeSummary, Readiness, Topology, Usage};
 use crate::source::Cluster;
@@ -261,16 +262,6 @@ pub fn NodePage() -> impl IntoView {
         .into_iter()
         .map(|(t, s, m)| view! { <tr><th scope="row">{t}</th><td>{s}</td><td class="wrap">{m}</td></tr> })
         .collect_view();
-    let pods = d
-        .pods
-        .into_iter()
-        .map(|p| {
-            let tone = if p.ready { Tone::Good } else { Tone::Bad };
-            let st = p.reason.clone().unwrap_or_else(|| p.phase.clone());
-            view! { <tr data-test="pod-row"><th scope="row">{p.namespace}"/"{p.name}</th><td><StatusBadge tone=tone text=st/></td><td class="num">{p.restarts}</td></tr> }
-        })
-        .collect_view();
-    let events = d.events.into_iter().map(|e| view! { <li data-test="warning-event"><strong>{e.reason}</strong>" "{e.object}": "{e.message}</li> }).collect_view();
     view! {
         <p><a href="/topology">"← Topology"</a></p>
         <h1>{d.node.summary.name.clone()}</h1>
@@ -281,8 +272,8 @@ pub fn NodePage() -> impl IntoView {
             <p>"CSI drivers: "{d.node.csi_drivers.join(", ")}</p>
         </section>
         <div class="table-wrap"><table><caption>"Conditions"</caption><tbody>{conditions}</tbody></table></div>
-        <div class="table-wrap"><table data-test="pods"><caption>"Pods"</caption><tbody>{pods}</tbody></table></div>
-        <section class="card"><h2>"Recent warnings"</h2><ul>{events}</ul></section>
+        <PodTable pods=d.pods/>
+        <WarningList events=d.events/>
     }
     .into_any()
 }

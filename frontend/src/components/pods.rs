@@ -1,0 +1,53 @@
+//! Pods and recent warning events, as the service and node pages both list them.
+
+use leptos::prelude::*;
+
+use crate::components::status_badge::{StatusBadge, Tone};
+use crate::model::{PodSummary, WarningEvent};
+
+/// Pods with their state in words (the waiting reason when there is one), restarts, and the node
+/// each runs on when `with_node`.
+#[component]
+pub fn PodTable(pods: Vec<PodSummary>, #[prop(optional)] with_node: bool) -> impl IntoView {
+    let rows = pods
+        .into_iter()
+        .map(|p| {
+            let tone = if p.ready { Tone::Good } else { Tone::Bad };
+            let state = p.reason.clone().unwrap_or_else(|| p.phase.clone());
+            let node = with_node.then(|| {
+                view! { <td>{p.node.map(|n| view! { <a href=format!("/topology/{n}")>{n.clone()}</a> })}</td> }
+            });
+            view! {
+                <tr data-test="pod-row">
+                    <th scope="row">{p.namespace}"/"{p.name}</th>
+                    <td><StatusBadge tone=tone text=state/></td>
+                    {node}
+                    <td class="num">{p.restarts}</td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <div class="table-wrap">
+            <table data-test="pods">
+                <caption>"Pods"</caption>
+                <thead><tr>
+                    <th scope="col">"Pod"</th><th scope="col">"State"</th>
+                    {with_node.then(|| view! { <th scope="col">"Node"</th> })}
+                    <th scope="col">"Restarts"</th>
+                </tr></thead>
+                <tbody>{rows}</tbody>
+            </table>
+        </div>
+    }
+}
+
+/// Recent Warning events, newest first.
+#[component]
+pub fn WarningList(events: Vec<WarningEvent>) -> impl IntoView {
+    let items = events
+        .into_iter()
+        .map(|e| view! { <li data-test="warning-event"><strong>{e.reason}</strong>" "{e.object}": "{e.message}</li> })
+        .collect_view();
+    view! { <section class="card"><h2>"Recent warnings"</h2><ul>{items}</ul></section> }
+}
