@@ -4,7 +4,7 @@
 use std::collections::BTreeMap;
 
 use frontend::model::{ClaimSummary, PodSummary, WarningEvent, WorkloadSummary};
-use k8s_openapi::api::core::v1::{Pod, PodSpec};
+use k8s_openapi::api::core::v1::{Pod, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::{unix, Snapshot};
@@ -34,65 +34,66 @@ fn to_u32(n: Option<i32>) -> u32 {
     n.unwrap_or(0).max(0) as u32
 }
 
-/// Every workload of the snapshot.
+impl<'a> Workload<'a> {
+    /// Builds a workload from the parts every kind has: its metadata, pod template and counts.
+    fn new(
+        kind: &str,
+        meta: &'a ObjectMeta,
+        template: Option<&'a PodTemplateSpec>,
+        desired: Option<i32>,
+        ready: Option<i32>,
+    ) -> Self {
+        Workload {
+            summary: WorkloadSummary {
+                kind: kind.into(),
+                namespace: meta.namespace.clone().unwrap_or_default(),
+                name: meta.name.clone().unwrap_or_default(),
+                desired: to_u32(desired),
+                ready: to_u32(ready),
+            },
+            meta,
+            pod_labels: template
+                .and_then(|t| t.metadata.as_ref())
+                .and_then(|m| m.labels.clone())
+                .unwrap_or_default(),
+            pod_spec: template.and_then(|t| t.spec.as_ref()),
+        }
+    }
+}
+
+/// Every workload of the snapshot. An unset replica count means one, as the API defaults it.
 pub fn all(snap: &Snapshot) -> Vec<Workload<'_>> {
-    let mut out = Vec::new();
-    for d in &snap.deployments {
+    let deployments = snap.deployments.iter().map(|d| {
         let spec = d.spec.as_ref();
-        out.push(Workload {
-            summary: WorkloadSummary {
-                kind: "Deployment".into(),
-                namespace: d.metadata.namespace.clone().unwrap_or_default(),
-                name: d.metadata.name.clone().unwrap_or_default(),
-                desired: to_u32(spec.and_then(|s| s.replicas).or(Some(1))),
-                ready: to_u32(d.status.as_ref().and_then(|s| s.ready_replicas)),
-            },
-            meta: &d.metadata,
-            pod_labels: spec
-                .and_then(|s| s.template.metadata.as_ref())
-                .and_then(|m| m.labels.clone())
-                .unwrap_or_default(),
-            pod_spec: spec.and_then(|s| s.template.spec.as_ref()),
-        });
-    }
-    for s in &snap.statefulsets {
+        Workload::new(
+            "Deployment",
+            &d.metadata,
+            spec.map(|s| &s.template),
+            Some(spec.and_then(|s| s.replicas).unwrap_or(1)),
+            d.status.as_ref().and_then(|s| s.ready_replicas),
+        )
+    });
+    let statefulsets = snap.statefulsets.iter().map(|s| {
         let spec = s.spec.as_ref();
-        out.push(Workload {
-            summary: WorkloadSummary {
-                kind: "StatefulSet".into(),
-                namespace: s.metadata.namespace.clone().unwrap_or_default(),
-                name: s.metadata.name.clone().unwrap_or_default(),
-                desired: to_u32(spec.and_then(|s| s.replicas).or(Some(1))),
-                ready: to_u32(s.status.as_ref().and_then(|s| s.ready_replicas)),
-            },
-            meta: &s.metadata,
-            pod_labels: spec
-                .and_then(|s| s.template.metadata.as_ref())
-                .and_then(|m| m.labels.clone())
-                .unwrap_or_default(),
-            pod_spec: spec.and_then(|s| s.template.spec.as_ref()),
-        });
-    }
-    for d in &snap.daemonsets {
-        let spec = d.spec.as_ref();
+        Workload::new(
+            "StatefulSet",
+            &s.metadata,
+            spec.map(|s| &s.template),
+            Some(spec.and_then(|s| s.replicas).unwrap_or(1)),
+            s.status.as_ref().and_then(|s| s.ready_replicas),
+        )
+    });
+    let daemonsets = snap.daemonsets.iter().map(|d| {
         let status = d.status.as_ref();
-        out.push(Workload {
-            summary: WorkloadSummary {
-                kind: "DaemonSet".into(),
-                namespace: d.metadata.namespace.clone().unwrap_or_default(),
-                name: d.metadata.name.clone().unwrap_or_default(),
-                desired: to_u32(status.map(|s| s.desired_number_scheduled)),
-                ready: to_u32(status.map(|s| s.number_ready)),
-            },
-            meta: &d.metadata,
-            pod_labels: spec
-                .and_then(|s| s.template.metadata.as_ref())
-                .and_then(|m| m.labels.clone())
-                .unwrap_or_default(),
-            pod_spec: spec.and_then(|s| s.template.spec.as_ref()),
-        });
-    }
-    out
+        Workload::new(
+            "DaemonSet",
+            &d.metadata,
+            d.spec.as_ref().map(|s| &s.template),
+            status.map(|s| s.desired_number_scheduled),
+            status.map(|s| s.number_ready),
+        )
+    });
+    deployments.chain(statefulsets).chain(daemonsets).collect()
 }
 
 /// True when every label of `selector` is on `labels` (and the selector is not empty).
