@@ -265,6 +265,57 @@ pub struct FamilyStatus {
     pub since: Option<i64>,
 }
 
+/// What one hour of a service's history looked like, for the 7-day bar.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HourState {
+    Up,
+    Degraded,
+    Down,
+    /// Scaled to zero on purpose.
+    Off,
+    /// The server was not running, or could not see the cluster.
+    NoData,
+}
+
+impl HourState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HourState::Up => "up",
+            HourState::Degraded => "degraded",
+            HourState::Down => "down",
+            HourState::Off => "off",
+            HourState::NoData => "no-data",
+        }
+    }
+}
+
+/// One local day of a service's history.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DayHistory {
+    /// The day as people say it, e.g. `Mon 16 Jun`.
+    pub label: String,
+    /// The day's hours from local midnight, up to now for today (23 or 25 on a DST change).
+    pub hours: Vec<HourState>,
+    /// Tenths of a percent the service was up while it was meant to run; None without data.
+    pub uptime_permille: Option<u32>,
+}
+
+/// A service's recorded status history: what the Status page answers "was Plex up last night?"
+/// with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ServiceHistory {
+    /// The status last recorded, and the unix seconds since which the service has had it.
+    pub status: Option<ServiceStatus>,
+    pub since: Option<i64>,
+    /// `since` in the cluster's time zone, e.g. `Mon 16 Jun 14:02`.
+    pub since_label: Option<String>,
+    /// The last seven days, oldest first.
+    pub days: Vec<DayHistory>,
+    /// Over those days; time scaled to zero or without data does not count.
+    pub uptime_permille: Option<u32>,
+}
+
 /// How much of a resource a node offers and how much its pods request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {

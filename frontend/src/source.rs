@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use crate::model::{
     BackupsView, Freshness, GitOpsView, HealthSummary, NodeDetail, NodeSummary, ServiceDetail,
-    ServiceEntry, SourceProblem, StorageView, Topology,
+    ServiceEntry, ServiceHistory, SourceProblem, StorageView, Topology,
 };
 
 /// Read access to the cluster caches, already turned into view types.
@@ -30,3 +30,13 @@ pub trait ClusterSource: Send + Sync + 'static {
 
 /// The shared handle pages take from context.
 pub type Cluster = Arc<dyn ClusterSource>;
+
+/// Each service's recorded status history, kept in memory by the server's recorder so a page
+/// view reads no database either.
+pub trait HistorySource: Send + Sync + 'static {
+    /// History of the service `namespace/name`; None before anything was recorded.
+    fn history(&self, id: &str) -> Option<ServiceHistory>;
+}
+
+/// The shared handle pages take from context.
+pub type History = Arc<dyn HistorySource>;

@@ -7,6 +7,7 @@
 //! - [`cluster`]: watch caches (live or demo) and the pure views over them.
 //! - [`auth`]: sessions, sign-in, and the one access policy.
 //! - [`db`]: the SQLite pool and migrations.
+//! - [`history`]: the services' status history, recorded from the caches.
 //! - [`http`]: router, middleware, errors, health endpoints.
 //! - [`startup`]: wiring it all together for `homelab serve`.
 
@@ -14,6 +15,7 @@ pub mod auth;
 pub mod cluster;
 pub mod config;
 pub mod db;
+pub mod history;
 pub mod http;
 pub mod startup;
 pub mod state;

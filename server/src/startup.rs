@@ -14,6 +14,7 @@ use crate::auth::oidc::Oidc;
 use crate::cluster::{demo, live, ClusterCache, ClusterView};
 use crate::config::Config;
 use crate::config::TopologyConfig;
+use crate::history::{self, StatusHistory};
 use crate::state::AppState;
 use crate::{db, http};
 
@@ -65,6 +66,20 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         }
         None => None,
     };
+    let cluster = Arc::new(ClusterView {
+        cache: cluster,
+        topology,
+    });
+    let history = Arc::new(
+        StatusHistory::open(
+            pool.clone(),
+            config.cluster.time_zone()?,
+            jiff::Timestamp::now(),
+        )
+        .await
+        .context("loading the status history")?,
+    );
+    history::recorder::spawn(history.clone(), cluster.clone());
     let sessions = SqliteStore::new(pool.clone());
     let cleanup = sessions.clone();
     tokio::spawn(async move {
@@ -80,10 +95,8 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         config: Arc::new(config),
         db: pool,
         oidc,
-        cluster: Arc::new(ClusterView {
-            cache: cluster,
-            topology,
-        }),
+        cluster,
+        history,
     };
     let router = http::router(state.clone(), sessions);
     Ok((state, router))

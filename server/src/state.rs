@@ -9,6 +9,7 @@ use sqlx::SqlitePool;
 use crate::auth::oidc::Oidc;
 use crate::cluster::ClusterView;
 use crate::config::Config;
+use crate::history::StatusHistory;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -18,6 +19,8 @@ pub struct AppState {
     pub db: SqlitePool,
     /// The watch caches pages are rendered from.
     pub cluster: Arc<ClusterView>,
+    /// Each service's recorded status history.
+    pub history: Arc<StatusHistory>,
     /// Where cargo-leptos put the site, and the names of its hashed files.
     pub leptos: LeptosOptions,
     /// The OIDC provider as discovered at start-up; None without `[oidc]` (the plain demo).

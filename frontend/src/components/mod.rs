@@ -6,4 +6,5 @@ pub mod health;
 pub mod nav;
 pub mod pods;
 pub mod status_badge;
+pub mod uptime;
 pub mod when;

@@ -7,8 +7,9 @@ use leptos::prelude::*;
 use crate::app::request_context;
 use crate::components::health::HealthCard;
 use crate::components::status_badge::LiveServiceBadge;
+use crate::components::uptime::UptimeBar;
 use crate::model::{Audience, Role, ServiceStatus};
-use crate::source::Cluster;
+use crate::source::{Cluster, History};
 
 /// What a family member reads for each status.
 pub fn family_words(status: ServiceStatus) -> &'static str {
@@ -24,6 +25,7 @@ pub fn family_words(status: ServiceStatus) -> &'static str {
 #[component]
 pub fn StatusPage() -> impl IntoView {
     let cluster = use_context::<Cluster>();
+    let history = use_context::<History>();
     let admin = request_context()
         .viewer
         .is_some_and(|v| v.role == Role::Admin);
@@ -49,11 +51,21 @@ pub fn StatusPage() -> impl IntoView {
                 let host = u.trim_start_matches("https://").to_string();
                 view! { <a class="open" href=u>{host}</a> }
             });
+            let past = history.as_ref().and_then(|h| h.history(&s.id));
+            // "Since" only when the recorder has seen the status the page shows.
+            let since = past
+                .as_ref()
+                .filter(|p| p.status == Some(s.status))
+                .and_then(|p| p.since_label.clone())
+                .map(|label| view! { <span class="since" data-test="since">"Since " {label}</span> });
+            let bar = past.map(|p| view! { <UptimeBar history=p/> });
             view! {
                 <li class="service-card" data-test="family-service" data-service=s.id.clone() data-status=s.status.as_str()>
                     <span class="service-name">{s.name}</span>
                     <LiveServiceBadge id=s.id.clone() status=s.status family=true/>
+                    {since}
                     {link}
+                    {bar}
                 </li>
             }
         })

@@ -7,6 +7,7 @@ pub mod crds;
 pub mod demo;
 pub mod live;
 pub mod source;
+pub mod synthetic;
 pub mod views;
 
 pub use cache::ClusterCache;

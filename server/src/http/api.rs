@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::Json;
 use frontend::model::{Audience, FamilyStatus};
-use frontend::source::ClusterSource;
+use frontend::source::{ClusterSource, HistorySource};
 
 use crate::state::AppState;
 
@@ -14,11 +14,20 @@ pub async fn status(State(state): State<AppState>) -> Json<Vec<FamilyStatus>> {
         .services()
         .into_iter()
         .filter(|s| s.audience == Audience::Family)
-        .map(|s| FamilyStatus {
-            service: s.name,
-            status: s.status,
-            url: s.url,
-            since: None,
+        .map(|s| {
+            // The recorder's `since` belongs to the status it recorded; a change it has not
+            // written yet (within a second) has no since.
+            let since = state
+                .history
+                .history(&s.id)
+                .filter(|h| h.status == Some(s.status))
+                .and_then(|h| h.since);
+            FamilyStatus {
+                service: s.name,
+                status: s.status,
+                url: s.url,
+                since,
+            }
         })
         .collect();
     Json(out)

@@ -31,13 +31,14 @@ use tower_sessions_sqlx_store::SqliteStore;
 use crate::auth;
 use crate::state::AppState;
 use frontend::app::{shell, App};
-use frontend::source::Cluster;
+use frontend::source::{Cluster, History};
 
 /// Every route of the server, with its middleware.
 pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let config = state.config.clone();
     let leptos_options = state.leptos.clone();
     let cluster: Cluster = state.cluster.clone();
+    let history: History = state.history.clone();
     let routes = generate_route_list(App);
 
     // The cookie name is configurable (`session.cookie_name`): cookies are not separated by
@@ -77,10 +78,18 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .route("/auth/logout", post(auth::logout))
         .route(auth::oidc::SIGNED_OUT_PATH, get(auth::signed_out))
         .nest_service("/pkg", pkg)
-        .leptos_routes_with_context(&state, routes, move || provide_context(cluster.clone()), {
-            let options = leptos_options.clone();
-            move || shell(options.clone())
-        })
+        .leptos_routes_with_context(
+            &state,
+            routes,
+            move || {
+                provide_context(cluster.clone());
+                provide_context(history.clone());
+            },
+            {
+                let options = leptos_options.clone();
+                move || shell(options.clone())
+            },
+        )
         .fallback_service(ServeDir::new(site_root).not_found_service(get(page::not_found)))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::check))
         .layer(middleware::from_fn_with_state(

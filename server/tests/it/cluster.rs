@@ -51,7 +51,7 @@ pub(crate) async fn synced_cache(client: kube::Client) -> Arc<ClusterCache> {
     cache
 }
 
-fn app_yaml(ns: &str, ready: i32) -> String {
+pub(crate) fn app_yaml(ns: &str, ready: i32) -> String {
     format!(
         r#"apiVersion: v1
 kind: Namespace
@@ -337,4 +337,50 @@ async fn an_unreachable_api_keeps_the_last_state_marked_stale_and_recovers_by_it
     })
     .await;
     assert!(back.is_some(), "not recovered: {:?}", cache.problems());
+}
+
+#[tokio::test]
+async fn the_configured_kubeconfig_context_is_used_and_an_unknown_one_is_named() {
+    let cluster = TestCluster::shared().await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("kubeconfig");
+    // The current context points at a port nothing listens on; `homelab` at the test API server.
+    let kubeconfig = json!({
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [
+            {"name": "testbed", "cluster": {"server": cluster.server_url(),
+                "certificate-authority": cluster.ca_path()}},
+            {"name": "elsewhere", "cluster": {"server": "https://127.0.0.1:1",
+                "certificate-authority": cluster.ca_path()}},
+        ],
+        "users": [{"name": "admin", "user": {"token": cluster.admin_token()}}],
+        "contexts": [
+            {"name": "homelab", "context": {"cluster": "testbed", "user": "admin"}},
+            {"name": "other", "context": {"cluster": "elsewhere", "user": "admin"}},
+        ],
+        "current-context": "other",
+    });
+    std::fs::write(&path, kubeconfig.to_string()).unwrap();
+    let config = |context: Option<&str>| homelab::config::ClusterConfig {
+        kubeconfig: Some(path.clone()),
+        context: context.map(str::to_owned),
+        ..Default::default()
+    };
+
+    let chosen = live::client(&config(Some("homelab"))).await.unwrap();
+    let version = chosen.apiserver_version().await.unwrap();
+    assert_eq!(format!("v{}.{}", version.major, version.minor), "v1.32");
+
+    let current = live::client(&config(None)).await.unwrap();
+    assert!(
+        current.apiserver_version().await.is_err(),
+        "the current context is elsewhere"
+    );
+
+    let unknown = live::client(&config(Some("nope"))).await.err().unwrap();
+    assert!(
+        unknown.to_string().contains("nope"),
+        "the error names the context: {unknown}"
+    );
 }
