@@ -30,15 +30,18 @@ cargo test --workspace
 
 step "release build (server and WASM) for the browser tests"
 timed cargo leptos build --release
+# The live homelab of the browser tests runs the test control plane through this binary.
+cargo build -p testbed --bin testbed
 
 step "browser tests"
-# Three free loopback ports, held together while chosen so they differ: the demo app, the test
-# OIDC provider, and a second app signing in through it.
-read -r E2E_PORT E2E_OIDC_PORT E2E_OIDC_APP_PORT < <(python3 -c '
+# Four free loopback ports, held together while chosen so they differ: the demo app, the test
+# OIDC provider, a second app signing in through it, and the live app watching a real API server.
+read -r E2E_PORT E2E_OIDC_PORT E2E_OIDC_APP_PORT E2E_LIVE_PORT < <(python3 -c '
 import socket
-socks = [socket.socket() for _ in range(3)]
+socks = [socket.socket() for _ in range(4)]
 for s in socks: s.bind(("127.0.0.1", 0))
 print(*(s.getsockname()[1] for s in socks))')
-export E2E_PORT E2E_OIDC_PORT E2E_OIDC_APP_PORT
+export E2E_PORT E2E_OIDC_PORT E2E_OIDC_APP_PORT E2E_LIVE_PORT
 export HOMELAB_BIN="$CARGO_TARGET_DIR/release/homelab"
+export TESTBED_BIN="$CARGO_TARGET_DIR/debug/testbed"
 (cd e2e && npx playwright test)

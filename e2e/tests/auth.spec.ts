@@ -1,7 +1,7 @@
 // Sign-in through the test OIDC provider shaped like Authentik, in a real browser: the app in
 // demo mode with an [oidc] section (E2E_OIDC_APP_PORT), the provider's own login page.
 import { test, expect, type Page } from '@playwright/test';
-import { collectErrors, screenshot } from './support';
+import { collectErrors, screenshot, signInThroughProvider } from './support';
 
 const app = `http://127.0.0.1:${process.env.E2E_OIDC_APP_PORT ?? '3102'}`;
 const provider = `http://127.0.0.1:${process.env.E2E_OIDC_PORT ?? '3101'}`;
@@ -9,14 +9,8 @@ const cookieName = 'homelab_oidc_session';
 
 test.use({ baseURL: app });
 
-/** Signs in as `user` on the provider's login page, as a person would on Authentik's. */
 async function signIn(page: Page, user: 'admin' | 'family' | 'stranger', next = '/') {
-  await page.goto(`/auth/login?next=${encodeURIComponent(next)}`);
-  await expect(page).toHaveURL(new RegExp(`^${provider}/interaction/`));
-  await page.getByLabel('Username').fill(user);
-  await page.getByLabel('Password').fill('test-password');
-  await page.getByRole('button', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(`${app}${next}`);
+  await signInThroughProvider(page, app, user, next);
 }
 
 test('an admin signs in on the provider\'s page and sees the admin navigation', async ({ page }) => {

@@ -12,6 +12,25 @@ export async function signIn(page: Page, who: 'admin' | 'family', next = '/') {
   await expect(page).toHaveURL(new RegExp(`${next.replace(/[/]/g, '\\/')}$`));
 }
 
+/**
+ * Signs in on the test OIDC provider's login page, as a person would on Authentik's, to the app
+ * at `app` (an origin), and lands on `next`.
+ */
+export async function signInThroughProvider(
+  page: Page,
+  app: string,
+  user: 'admin' | 'family' | 'stranger',
+  next = '/',
+) {
+  const provider = `http://127.0.0.1:${process.env.E2E_OIDC_PORT ?? '3101'}`;
+  await page.goto(`${app}/auth/login?next=${encodeURIComponent(next)}`);
+  await expect(page).toHaveURL(new RegExp(`^${provider}/interaction/`));
+  await page.getByLabel('Username').fill(user);
+  await page.getByLabel('Password').fill('test-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(`${app}${next}`);
+}
+
 /** Collects console errors and uncaught exceptions (CSP violations land here too). */
 export function collectErrors(page: Page): string[] {
   const errors: string[] = [];

@@ -395,6 +395,10 @@ pub struct LiveUpdate {
     /// Backups still running, with their progress; only sent to admins.
     #[serde(default)]
     pub backups: Vec<BackupProgressUpdate>,
+    /// The version of each live panel's data (see `components::live_region`); only sent to
+    /// admins. A page holding a panel whose version changed fetches its new HTML.
+    #[serde(default)]
+    pub panels: Vec<(String, u64)>,
 }
 
 /// A running backup's progress, as the live stream carries it.

@@ -3,6 +3,7 @@
 pub mod banner;
 pub mod empty;
 pub mod health;
+pub mod live_region;
 pub mod nav;
 pub mod pods;
 pub mod status_badge;

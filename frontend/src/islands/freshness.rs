@@ -1,7 +1,8 @@
 //! "Updated 12 s ago", kept live: the one island every page carries. It ticks the age of the
 //! data, and holds the tab's one server-sent-event stream (`/api/v1/live`): on each update it
 //! refreshes every status marked `data-live-service` on the page, and the health badge, without
-//! a reload. The page itself stays server-rendered HTML; this only patches text and classes.
+//! a reload. The page itself stays server-rendered HTML; this patches text and classes, and swaps
+//! in the new server-rendered HTML of a live panel whose data changed (`components::live_region`).
 
 use leptos::prelude::*;
 
@@ -127,6 +128,85 @@ mod live {
             el.set_text_content(Some(level.words()));
             let _ = el.set_attribute("class", crate::components::health::tone_class_of(level));
         }
+        refresh_panels(&document, &update.panels);
+    }
+
+    thread_local! {
+        /// A fetch of the page is under way; updates meanwhile wait in `PENDING`.
+        static FETCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+        static PENDING: std::cell::RefCell<Option<Vec<(String, u64)>>> =
+            const { std::cell::RefCell::new(None) };
+    }
+
+    fn region(document: &web_sys::Document, key: &str) -> Option<web_sys::Element> {
+        document
+            .query_selector(&format!("[data-live-region=\"{key}\"]"))
+            .ok()
+            .flatten()
+    }
+
+    /// Fetches the page again when a panel on it shows an older version than the stream's, one
+    /// fetch at a time.
+    fn refresh_panels(document: &web_sys::Document, panels: &[(String, u64)]) {
+        let stale: Vec<String> = panels
+            .iter()
+            .filter(|(key, version)| {
+                region(document, key).is_some_and(|el| {
+                    el.get_attribute("data-live-version").as_deref()
+                        != Some(version.to_string().as_str())
+                })
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        if stale.is_empty() {
+            return;
+        }
+        if FETCHING.with(|f| f.replace(true)) {
+            PENDING.with(|p| *p.borrow_mut() = Some(panels.to_vec()));
+            return;
+        }
+        leptos::task::spawn_local(async move {
+            swap_regions(&stale).await;
+            FETCHING.with(|f| f.set(false));
+            let pending = PENDING.with(|p| p.borrow_mut().take());
+            if let (Some(panels), Some(document)) =
+                (pending, web_sys::window().and_then(|w| w.document()))
+            {
+                refresh_panels(&document, &panels);
+            }
+        });
+    }
+
+    /// Replaces the panels `keys` with their HTML from a fresh copy of this page.
+    async fn swap_regions(keys: &[String]) -> Option<()> {
+        use wasm_bindgen_futures::JsFuture;
+        let window = web_sys::window()?;
+        let href = window.location().href().ok()?;
+        let response: web_sys::Response = JsFuture::from(window.fetch_with_str(&href))
+            .await
+            .ok()?
+            .dyn_into()
+            .ok()?;
+        if !response.ok() {
+            return None;
+        }
+        let text = JsFuture::from(response.text().ok()?)
+            .await
+            .ok()?
+            .as_string()?;
+        let fresh = web_sys::DomParser::new()
+            .ok()?
+            .parse_from_string(&text, web_sys::SupportedType::TextHtml)
+            .ok()?;
+        let document = window.document()?;
+        for key in keys {
+            if let (Some(old), Some(new)) = (region(&document, key), region(&fresh, key)) {
+                old.set_inner_html(&new.inner_html());
+                let version = new.get_attribute("data-live-version").unwrap_or_default();
+                let _ = old.set_attribute("data-live-version", &version);
+            }
+        }
+        Some(())
     }
 
     fn set_status(el: &web_sys::Element, status: ServiceStatus) {

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::app::request_context;
 use crate::components::banner::PanelProblems;
+use crate::components::live_region::{LivePanel, LiveRegion};
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::components::when::{relative, span_in_words, utc, utc_day, When};
 use crate::model::{BackupSummary, BackupTimeline, BackupsView, ScheduleRow};
@@ -331,6 +332,7 @@ pub fn BackupsPage() -> impl IntoView {
         return view! { <h1>"Backups"</h1> }.into_any();
     };
     let problems = cluster.as_ref().map(|c| c.problems()).unwrap_or_default();
+    let version = view_data.version();
     let BackupsView {
         now,
         time_zone,
@@ -403,6 +405,7 @@ pub fn BackupsPage() -> impl IntoView {
     view! {
         <h1>"Backups"</h1>
         {demo}
+        <LiveRegion key=BackupsView::KEY version>
         <PanelProblems problems=problems kinds=KINDS/>
         <p class="muted">"Schedules run in "{time_zone}". A schedule warns when its last backup failed, or when its last completed backup is older than twice its interval."</p>
         <ScheduleTable now schedules/>
@@ -431,6 +434,7 @@ pub fn BackupsPage() -> impl IntoView {
                 <tbody>{recent}</tbody>
             </table>
         </div>
+        </LiveRegion>
     }
     .into_any()
 }

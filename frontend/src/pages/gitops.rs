@@ -4,9 +4,10 @@
 use leptos::prelude::*;
 
 use crate::components::banner::PanelProblems;
+use crate::components::live_region::{LivePanel, LiveRegion};
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::components::when::When;
-use crate::model::{FluxObject, Readiness};
+use crate::model::{FluxObject, GitOpsView, Readiness};
 use crate::source::Cluster;
 
 const KINDS: &[&str] = &["Kustomization", "HelmRelease"];
@@ -105,9 +106,11 @@ pub fn GitOpsPage() -> impl IntoView {
     view! {
         <h1>"GitOps"</h1>
         <PanelProblems problems=problems kinds=KINDS/>
+        <LiveRegion key=GitOpsView::KEY version=data.version()>
         <p data-test="gitops-headline">{headline}</p>
-        <FluxTable now=data.now caption="Kustomizations" test="kustomizations" objects=data.kustomizations/>
-        <FluxTable now=data.now caption="Helm releases" test="helm-releases" objects=data.helm_releases/>
+        <FluxTable now=data.now caption="Kustomizations" test="kustomizations" objects=data.kustomizations.clone()/>
+        <FluxTable now=data.now caption="Helm releases" test="helm-releases" objects=data.helm_releases.clone()/>
+        </LiveRegion>
     }
     .into_any()
 }

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::components::banner::PanelProblems;
+use crate::components::live_region::{LivePanel, LiveRegion};
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::model::{Robustness, StorageView, VolumeRow};
 use crate::pages::topology::format_bytes;
@@ -83,6 +84,7 @@ pub fn StoragePage() -> impl IntoView {
     let longhorn_missing = problems
         .iter()
         .any(|p| p.kind() == "Volume" || p.kind() == "Node.longhorn.io");
+    let version = data.version();
     let StorageView {
         volumes,
         claims,
@@ -199,6 +201,7 @@ pub fn StoragePage() -> impl IntoView {
     view! {
         <h1>"Storage"</h1>
         <PanelProblems problems=problems.clone() kinds=KINDS/>
+        <LiveRegion key=StorageView::KEY version>
         <ReleasedVolumes volumes=volumes.clone()/>
         <div class="table-wrap">
             <table data-test="tiers">
@@ -242,6 +245,7 @@ pub fn StoragePage() -> impl IntoView {
                 </table>
             </div>
         })}
+        </LiveRegion>
     }
     .into_any()
 }

@@ -6,6 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::banner::PanelProblems;
 use crate::components::health::HealthCard;
+use crate::components::live_region::{LivePanel, LiveRegion};
 use crate::components::pods::{PodTable, WarningList};
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::model::{NodeSummary, Readiness, Topology, Usage};
@@ -165,6 +166,7 @@ pub fn TopologyPage() -> impl IntoView {
         hosts: vec![],
         tiers: vec![],
     });
+    let version = topology.version();
     let health = cluster.as_ref().map(|c| c.health());
     let problems = cluster.as_ref().map(|c| c.problems()).unwrap_or_default();
     let hosts_text = topology
@@ -209,6 +211,7 @@ pub fn TopologyPage() -> impl IntoView {
         <h1>"Topology"</h1>
         {health.map(|h| view! { <HealthCard health=h/> })}
         <PanelProblems problems=problems kinds=&["Node", "Pod", "CSINode", "StorageClass", "Node.longhorn.io"]/>
+        <LiveRegion key=Topology::KEY version>
         <TopologyDiagram topology=topology.clone()/>
         <ul class="hosts">{hosts_text}</ul>
         <div class="table-wrap">
@@ -238,6 +241,7 @@ pub fn TopologyPage() -> impl IntoView {
                 <tbody>{tiers}</tbody>
             </table>
         </div>
+        </LiveRegion>
     }
 }
 

@@ -8,6 +8,7 @@ use std::time::Duration;
 use axum::extract::State;
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::Extension;
+use frontend::components::live_region::LivePanel;
 use frontend::model::{Audience, BackupProgressUpdate, LiveUpdate, RequestContext, Role};
 use frontend::source::ClusterSource;
 use futures::Stream;
@@ -27,18 +28,34 @@ pub fn update_for(view: &ClusterView, role: Role) -> LiveUpdate {
         .filter(|s| role == Role::Admin || s.audience == Audience::Family)
         .map(|s| (s.id, s.status))
         .collect();
-    let backups = if role == Role::Admin {
+    let admin = role == Role::Admin;
+    let backups = if admin {
         running_backups(view)
+    } else {
+        Vec::new()
+    };
+    let panels = if admin {
+        vec![
+            panel(&view.backups()),
+            panel(&view.storage()),
+            panel(&view.gitops()),
+            panel(&view.topology()),
+        ]
     } else {
         Vec::new()
     };
     LiveUpdate {
         as_of: freshness.as_of,
         stale_since: freshness.stale_since,
-        health: (role == Role::Admin).then(|| view.health().level),
+        health: admin.then(|| view.health().level),
         services,
         backups,
+        panels,
     }
+}
+
+fn panel<P: LivePanel>(view: &P) -> (String, u64) {
+    (P::KEY.to_string(), view.version())
 }
 
 /// Backups Velero has not finished, with their progress (items backed up of total items).

@@ -292,8 +292,10 @@ pub fn summary(backup: &Backup) -> BackupSummary {
 }
 
 /// Newest first; ties (and backups without times) by name, newest name first.
+/// Newest first; a backup Velero has not started yet was just asked for, so it comes first.
 fn newest_first(backups: &mut [BackupSummary]) {
-    backups.sort_by(|a, b| (b.started, &b.name).cmp(&(a.started, &a.name)));
+    let key = |b: &BackupSummary| b.started.unwrap_or(i64::MAX);
+    backups.sort_by(|a, b| (key(b), &b.name).cmp(&(key(a), &a.name)));
 }
 
 /// What the views and the health summary need to know about one schedule.

@@ -1,0 +1,66 @@
+// A live homelab for the browser tests: the test control plane (`testbed --demo`: a real
+// kube-apiserver and etcd with the CRDs and the demo homelab applied), then `homelab serve`
+// watching it through a kubeconfig, signing in through the test OIDC provider.
+//
+//   node e2e/live/serve.mjs
+//
+// Environment: TESTBED_BIN and HOMELAB_BIN (the binaries), E2E_LIVE_INFO (where the testbed
+// writes its details: kubeconfig, server URL, admin token, CA; the tests read it to change the
+// cluster), and the HOMELAB_* settings of the app, passed on as they are.
+// Both children stop with this process: the testbed when its standard input (our pipe) closes,
+// the app on SIGTERM; Playwright stops the whole process group anyway.
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+function need(name) {
+  const value = process.env[name];
+  if (!value) {
+    console.error(`serve.mjs: ${name} is not set`);
+    process.exit(2);
+  }
+  return value;
+}
+
+const testbedBin = need('TESTBED_BIN');
+const homelabBin = need('HOMELAB_BIN');
+const infoPath = need('E2E_LIVE_INFO');
+
+const testbed = spawn(testbedBin, ['--demo', infoPath], { stdio: ['pipe', 'inherit', 'inherit'] });
+let app = null;
+let stopping = false;
+
+function stop(code) {
+  if (stopping) return;
+  stopping = true;
+  if (app && app.exitCode === null) app.kill('SIGTERM');
+  testbed.stdin.end();
+  if (testbed.exitCode === null) testbed.kill('SIGTERM');
+  setTimeout(() => process.exit(code), 500);
+}
+
+process.on('SIGTERM', () => stop(0));
+process.on('SIGINT', () => stop(0));
+testbed.on('exit', (code) => {
+  if (!stopping) console.error(`serve.mjs: testbed exited (${code})`);
+  stop(1);
+});
+
+const deadline = Date.now() + 120_000;
+while (!fs.existsSync(infoPath)) {
+  if (stopping) process.exit(1);
+  if (Date.now() > deadline) {
+    console.error('serve.mjs: the testbed did not get ready in 120 s');
+    stop(1);
+  }
+  await sleep(100);
+}
+const info = JSON.parse(fs.readFileSync(infoPath, 'utf8'));
+app = spawn(homelabBin, ['serve'], {
+  stdio: 'inherit',
+  env: { ...process.env, HOMELAB_CLUSTER__KUBECONFIG: info.kubeconfig },
+});
+app.on('exit', (code) => {
+  if (!stopping) console.error(`serve.mjs: homelab exited (${code})`);
+  stop(code ?? 1);
+});

@@ -1,0 +1,156 @@
+// A live homelab (e2e/live/serve.mjs): the server watching a real kube-apiserver with the demo
+// homelab applied. A change made through the Kubernetes API reaches an open page over the live
+// stream, without a reload.
+import { test, expect, type Page } from '@playwright/test';
+import * as fs from 'node:fs';
+import * as https from 'node:https';
+import { collectErrors, screenshot, signInThroughProvider } from './support';
+
+const app = `http://127.0.0.1:${process.env.E2E_LIVE_PORT ?? '3103'}`;
+
+test.use({ baseURL: app });
+
+interface TestbedInfo {
+  server: string;
+  token: string;
+  ca_file: string;
+}
+
+/** Sends `body` to `path` on the test API server as its admin; fails unless it answers 2xx. */
+async function kube(method: 'PATCH' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<void> {
+  const info: TestbedInfo = JSON.parse(fs.readFileSync(process.env.E2E_LIVE_INFO!, 'utf8'));
+  const url = new URL(path, info.server);
+  const payload = body === undefined ? '' : JSON.stringify(body);
+  const type = method === 'PATCH' ? 'application/merge-patch+json' : 'application/json';
+  await new Promise<void>((resolve, reject) => {
+    const req = https.request(
+      url,
+      {
+        method,
+        ca: fs.readFileSync(info.ca_file),
+        headers: {
+          authorization: `Bearer ${info.token}`,
+          'content-type': type,
+          'content-length': Buffer.byteLength(payload),
+        },
+      },
+      (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => {
+          const ok = res.statusCode !== undefined && res.statusCode >= 200 && res.statusCode < 300;
+          if (ok) resolve();
+          else reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+        });
+      },
+    );
+    req.on('error', reject);
+    req.end(payload);
+  });
+}
+
+const patch = (path: string, body: unknown) => kube('PATCH', path, body);
+
+const plexStatus = '/apis/apps/v1/namespaces/media/deployments/plex/status';
+
+async function markReload(page: Page) {
+  await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
+}
+
+async function stillSameDocument(page: Page): Promise<boolean> {
+  return page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument === true);
+}
+
+test('Plex losing its ready replica reaches the open Services page without a reload', async ({ page }) => {
+  await signInThroughProvider(page, app, 'admin', '/services');
+  // Errors of our own page from here on (the provider's pages are not ours).
+  const errors = collectErrors(page);
+  const badge = page.locator('[data-test=service-row][data-service="media/plex"] [data-live-service]');
+  await expect(badge).toHaveText('Up');
+  await expect(page.getByTestId('freshness')).toBeVisible();
+  await markReload(page);
+  try {
+    await patch(plexStatus, { status: { readyReplicas: 0, availableReplicas: 0 } });
+    await expect(badge).toHaveText('Down', { timeout: 5_000 });
+    await expect(badge).toHaveClass(/bad/);
+    expect(await stillSameDocument(page)).toBe(true);
+    await screenshot(page, 'live-plex-down');
+  } finally {
+    await patch(plexStatus, { status: { readyReplicas: 1, availableReplicas: 1 } });
+  }
+  await expect(badge).toHaveText('Up', { timeout: 5_000 });
+  expect(await stillSameDocument(page)).toBe(true);
+  expect(errors).toEqual([]);
+});
+
+test('a family member on a phone watches Plex come back on the Status page', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await signInThroughProvider(page, app, 'family', '/');
+  const card = page.locator('[data-test=family-service][data-service="media/plex"]');
+  await expect(card.locator('[data-live-service]')).toHaveText('Working');
+  // The recorder has written Plex's status: the card says since when, and the bar is drawn.
+  await expect(card.getByTestId('since')).toBeVisible({ timeout: 5_000 });
+  await expect(card.getByTestId('uptime')).toBeVisible();
+  await markReload(page);
+  try {
+    await patch(plexStatus, { status: { readyReplicas: 0, availableReplicas: 0 } });
+    await expect(card.locator('[data-live-service]')).toHaveText('Not working', { timeout: 5_000 });
+  } finally {
+    await patch(plexStatus, { status: { readyReplicas: 1, availableReplicas: 1 } });
+  }
+  await expect(card.locator('[data-live-service]')).toHaveText('Working', { timeout: 5_000 });
+  expect(await stillSameDocument(page)).toBe(true);
+  // The API reports since when Plex has had its status.
+  await expect
+    .poll(async () => {
+      const all = await (await page.request.get('/api/v1/status')).json();
+      const plex = all.find((s: { service: string }) => s.service === 'Plex');
+      return [plex.status, typeof plex.since];
+    })
+    .toEqual(['up', 'number']);
+  await screenshot(page, 'live-family-status');
+});
+
+test('a Kustomization failing and a new Backup reach the open GitOps and Backups pages without a reload', async ({ page }) => {
+  await signInThroughProvider(page, app, 'admin', '/gitops');
+  const errors = collectErrors(page);
+  const media = page.locator('[data-test=flux-row][data-name="flux-system/media"]');
+  await expect(media).toHaveAttribute('data-ready', 'ready');
+  await expect(page.getByTestId('freshness')).toHaveAttribute('data-live', 'true');
+  await markReload(page);
+  const path = '/apis/kustomize.toolkit.fluxcd.io/v1/namespaces/flux-system/kustomizations/media/status';
+  const condition = (status: string, reason: string, message: string) => ({
+    status: {
+      conditions: [
+        { type: 'Ready', status, reason, message, observedGeneration: 1, lastTransitionTime: new Date().toISOString().replace(/\.\d+Z$/, 'Z') },
+      ],
+    },
+  });
+  try {
+    await patch(path, condition('False', 'BuildFailed', 'kustomize build failed: missing resource jellyfin.yaml'));
+    await expect(page.locator('[data-test=flux-row][data-name="flux-system/media"]')).toHaveAttribute('data-ready', 'not-ready', { timeout: 5_000 });
+    await expect(page.locator('[data-test=flux-row][data-name="flux-system/media"] [data-test=flux-message]')).toContainText('missing resource jellyfin.yaml');
+    expect(await stillSameDocument(page)).toBe(true);
+    await screenshot(page, 'live-gitops-not-ready');
+  } finally {
+    await patch(path, condition('True', 'ReconciliationSucceeded', 'Applied revision: main@sha1:73eb7443d0d0d64342a722f17f94ffe2c29c3b0d'));
+  }
+
+  await page.goto('/backups');
+  await expect(page.getByTestId('freshness')).toHaveAttribute('data-live', 'true');
+  await markReload(page);
+  const name = `manual-e2e-${Date.now()}`;
+  await kube('POST', '/apis/velero.io/v1/namespaces/velero/backups', {
+    apiVersion: 'velero.io/v1',
+    kind: 'Backup',
+    metadata: { name, namespace: 'velero' },
+    spec: { includedNamespaces: ['media'], storageLocation: 'default', ttl: '72h0m0s' },
+  });
+  try {
+    await expect(page.locator(`[data-test=backup-row][data-backup="${name}"]`)).toBeVisible({ timeout: 5_000 });
+    expect(await stillSameDocument(page)).toBe(true);
+  } finally {
+    await kube('DELETE', `/apis/velero.io/v1/namespaces/velero/backups/${name}`);
+  }
+  expect(errors).toEqual([]);
+});
