@@ -9,9 +9,11 @@
 //! - [`db`]: the SQLite pool and migrations.
 //! - [`history`]: the services' status history, recorded from the caches.
 //! - [`http`]: router, middleware, errors, health endpoints.
+//! - [`bench`]: `homelab bench`, benchmarks that print figures.
 //! - [`startup`]: wiring it all together for `homelab serve`.
 
 pub mod auth;
+pub mod bench;
 pub mod cluster;
 pub mod config;
 pub mod db;

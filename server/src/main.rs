@@ -28,11 +28,57 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// Benchmarks that print figures (not tests: they never fail on a slow machine).
+    #[command(subcommand)]
+    Bench(BenchCommand),
+}
+
+#[derive(Subcommand)]
+enum BenchCommand {
+    /// Time each view over a synthetic cluster held in the caches, and report memory.
+    Views {
+        #[arg(long, default_value_t = 5_000)]
+        pods: usize,
+        #[arg(long, default_value_t = 500)]
+        deployments: usize,
+        /// Timed runs of each view.
+        #[arg(long, default_value_t = 200)]
+        iterations: usize,
+        /// Also write the figures as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Bench(BenchCommand::Views {
+            pods,
+            deployments,
+            iterations,
+            json,
+        }) => {
+            let size = homelab::cluster::synthetic::Size { pods, deployments };
+            let report = match homelab::bench::views::run(size, iterations.max(1)) {
+                Ok(r) => r,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+            print!("{}", homelab::bench::views::table(&report));
+            if let Some(path) = json {
+                let written = serde_json::to_vec_pretty(&report)
+                    .map_err(std::io::Error::other)
+                    .and_then(|bytes| std::fs::write(&path, bytes));
+                if let Err(e) = written {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+            ExitCode::SUCCESS
+        }
         Command::Serve { config, demo } => {
             if demo {
                 // The flag is the same setting as `demo = true`, so it goes through validation.
