@@ -27,6 +27,8 @@ pub struct Config {
     /// A read-only bearer token for `/api/v1/status` (scripts, Home Assistant, Homepage
     /// widgets) without a session. Unset: only signed-in people (or `public_status`).
     pub status_token: Option<String>,
+    /// A bearer token for `/metrics` (Prometheus). Unset: only signed-in admins may read it.
+    pub metrics_token: Option<String>,
     /// The physical machines and the nodes on them, for the Topology page.
     pub topology: TopologyConfig,
 }
@@ -201,6 +203,10 @@ impl fmt::Debug for Config {
                 "status_token",
                 &self.status_token.as_ref().map(|_| "[redacted]"),
             )
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -221,7 +227,7 @@ impl fmt::Debug for OidcConfig {
 
 /// Settings outside any section, so that `HOMELAB_<KEY>` variables can be told apart from other
 /// HOMELAB_* variables (HOMELAB_CONFIG, HOMELAB_LOG, the scripts' HOMELAB_CACHE).
-const TOP_LEVEL_KEYS: &[&str] = &["demo", "public_status", "status_token"];
+const TOP_LEVEL_KEYS: &[&str] = &["demo", "public_status", "status_token", "metrics_token"];
 
 /// Why the configuration was refused. Each names the key at fault.
 #[derive(Debug, thiserror::Error)]

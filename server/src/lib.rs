@@ -8,6 +8,7 @@
 //! - [`auth`]: sessions, sign-in, and the one access policy.
 //! - [`db`]: the SQLite pool and migrations.
 //! - [`http`]: router, middleware, errors, health endpoints.
+//! - [`metrics`]: what `/metrics` reports to Prometheus.
 //! - [`startup`]: wiring it all together for `homelab serve`.
 
 pub mod auth;
@@ -15,5 +16,6 @@ pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod http;
+pub mod metrics;
 pub mod startup;
 pub mod state;

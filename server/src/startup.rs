@@ -80,6 +80,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         config: Arc::new(config),
         db: pool,
         oidc,
+        metrics: crate::metrics::Metrics::new(),
         cluster: Arc::new(ClusterView {
             cache: cluster,
             topology,

@@ -9,6 +9,7 @@ use sqlx::SqlitePool;
 use crate::auth::oidc::Oidc;
 use crate::cluster::ClusterView;
 use crate::config::Config;
+use crate::metrics::Metrics;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -22,4 +23,6 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// The OIDC provider as discovered at start-up; None without `[oidc]` (the plain demo).
     pub oidc: Option<Arc<Oidc>>,
+    /// Counters and histograms for `/metrics`.
+    pub metrics: Arc<Metrics>,
 }

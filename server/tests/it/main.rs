@@ -6,6 +6,7 @@
 //! - [`backups`]: the Backups, Storage and GitOps views against the real Velero, Longhorn and
 //!   Flux CRDs.
 //! - [`api`]: the JSON status API and its read-only token.
+//! - [`metrics`]: `/metrics` in the Prometheus text format, and who may read it.
 //! - [`auth`]: sign-in through a real OpenID Connect provider (`testbed::oidc`), sessions, CSRF.
 
 #![allow(
@@ -19,4 +20,5 @@ mod api;
 mod auth;
 mod backups;
 mod cluster;
+mod metrics;
 mod support;
