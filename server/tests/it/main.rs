@@ -6,6 +6,7 @@
 //! - [`backups`]: the Backups, Storage and GitOps views against the real Velero, Longhorn and
 //!   Flux CRDs.
 //! - [`api`]: the JSON status API and its read-only token.
+//! - [`db`]: `homelab db backup` and `check`, as the real binary, under a write load.
 //! - [`metrics`]: `/metrics` in the Prometheus text format, and who may read it.
 //! - [`auth`]: sign-in through a real OpenID Connect provider (`testbed::oidc`), sessions, CSRF.
 
@@ -20,5 +21,6 @@ mod api;
 mod auth;
 mod backups;
 mod cluster;
+mod db;
 mod metrics;
 mod support;
