@@ -7,6 +7,8 @@
 //!   Flux CRDs.
 //! - [`api`]: the JSON status API and its read-only token.
 //! - [`db`]: `homelab db backup` and `check`, as the real binary, under a write load.
+//! - [`deploy`]: the manifests of `deploy/` against the real API server, and the ClusterRole
+//!   against the permissions the code declares.
 //! - [`metrics`]: `/metrics` in the Prometheus text format, and who may read it.
 //! - [`auth`]: sign-in through a real OpenID Connect provider (`testbed::oidc`), sessions, CSRF.
 
@@ -22,5 +24,6 @@ mod auth;
 mod backups;
 mod cluster;
 mod db;
+mod deploy;
 mod metrics;
 mod support;
