@@ -6,6 +6,7 @@
 //! - [`backups`]: the Backups, Storage and GitOps views against the real Velero, Longhorn and
 //!   Flux CRDs.
 //! - [`api`]: the JSON status API and its read-only token.
+//! - [`compose`]: docker-compose.yml against the Compose specification's schema.
 //! - [`db`]: `homelab db backup` and `check`, as the real binary, under a write load.
 //! - [`deploy`]: the manifests of `deploy/` against the real API server, and the ClusterRole
 //!   against the permissions the code declares.
@@ -23,6 +24,7 @@ mod api;
 mod auth;
 mod backups;
 mod cluster;
+mod compose;
 mod db;
 mod deploy;
 mod metrics;
