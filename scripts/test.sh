@@ -31,6 +31,9 @@ cargo test --workspace
 step "release build (server and WASM) for the browser tests"
 timed cargo leptos build --release
 
+step "Dockerfile: the paths it copies exist after the release build"
+bash scripts/check-dockerfile.sh Dockerfile "$CARGO_TARGET_DIR"
+
 step "browser tests"
 # Three free loopback ports, held together while chosen so they differ: the demo app, the test
 # OIDC provider, and a second app signing in through it.
