@@ -629,6 +629,22 @@ impl TestCluster {
         name: &str,
         cluster_role: Option<&str>,
     ) -> anyhow::Result<kube::Client> {
+        let yaml = self
+            .service_account_kubeconfig(namespace, name, cluster_role)
+            .await?;
+        Ok(kube::Client::try_from(
+            config_from_kubeconfig(&yaml).await?,
+        )?)
+    }
+
+    /// What [`TestCluster::service_account_client`] connects with, as kubeconfig YAML (the CA
+    /// inline, the token valid for a day): for a server started from a kubeconfig file.
+    pub async fn service_account_kubeconfig(
+        &self,
+        namespace: &str,
+        name: &str,
+        cluster_role: Option<&str>,
+    ) -> anyhow::Result<String> {
         let admin = self.admin_client();
         let mut docs = vec![
             json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}),
@@ -664,9 +680,7 @@ impl TestCluster {
             .token;
         let user = format!("system:serviceaccount:{namespace}:{name}");
         let ca_pem = fs::read_to_string(self.ca_path())?;
-        let config =
-            config_from_kubeconfig(&kubeconfig_yaml(&self.server, &ca_pem, &user, &token)).await?;
-        Ok(kube::Client::try_from(config)?)
+        Ok(kubeconfig_yaml(&self.server, &ca_pem, &user, &token))
     }
 
     /// Server-side applies every document of a multi-document YAML (field manager

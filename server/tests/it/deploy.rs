@@ -2,7 +2,9 @@
 //! apply, `dryRun=All`); the ClusterRole grants exactly what the code declares it uses
 //! (`homelab::cluster::rbac`); and the server's watch caches, running as the shipped
 //! ServiceAccount through the shipped binding, all sync, while the actions' write verbs are
-//! allowed and anything beyond them is not.
+//! allowed and anything beyond them is not; and the whole server, started from a kubeconfig of
+//! that ServiceAccount with an admin signed in through a real OIDC provider, renders every page
+//! without a permission problem.
 
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -16,10 +18,13 @@ use k8s_openapi::api::authorization::v1::{
 use k8s_openapi::api::core::v1::Node;
 use kube::api::PostParams;
 use kube::Api;
+use reqwest::StatusCode;
 use serde_json::Value;
 use testbed::cluster::TestCluster;
+use testbed::oidc::{TestOidc, TestOidcOptions};
 
 use crate::cluster::within;
+use crate::support::{oidc_config, Browser, TestApp};
 
 fn deploy_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
@@ -239,6 +244,23 @@ async fn every_manifest_is_accepted_by_a_server_side_dry_run_against_the_real_ap
     }
 }
 
+/// The objects RBAC needs (Namespace, ServiceAccount, ClusterRole, ClusterRoleBinding), applied
+/// for real exactly as shipped.
+async fn apply_shipped_rbac(cluster: &TestCluster) {
+    let docs = documents(&render(&deploy_dir().join("base")));
+    let rbac: Vec<String> = docs
+        .iter()
+        .filter(|d| {
+            matches!(
+                d["kind"].as_str(),
+                Some("Namespace" | "ServiceAccount" | "ClusterRole" | "ClusterRoleBinding")
+            )
+        })
+        .map(|d| serde_yaml::to_string(d).unwrap())
+        .collect();
+    cluster.apply_yaml(&rbac.join("---\n")).await.unwrap();
+}
+
 async fn allowed(client: &kube::Client, group: &str, resource: &str, verb: &str) -> bool {
     let (resource, subresource) = match resource.split_once('/') {
         Some((r, s)) => (r.to_owned(), Some(s.to_owned())),
@@ -270,19 +292,7 @@ async fn allowed(client: &kube::Client, group: &str, resource: &str, verb: &str)
 async fn as_the_shipped_service_account_every_cache_goes_live_and_only_the_declared_verbs_are_allowed(
 ) {
     let cluster = TestCluster::shared().await.unwrap();
-    let docs = documents(&render(&deploy_dir().join("base")));
-    // The objects RBAC needs, applied for real exactly as shipped.
-    let rbac: Vec<String> = docs
-        .iter()
-        .filter(|d| {
-            matches!(
-                d["kind"].as_str(),
-                Some("Namespace" | "ServiceAccount" | "ClusterRole" | "ClusterRoleBinding")
-            )
-        })
-        .map(|d| serde_yaml::to_string(d).unwrap())
-        .collect();
-    cluster.apply_yaml(&rbac.join("---\n")).await.unwrap();
+    apply_shipped_rbac(cluster).await;
     // A token for the shipped ServiceAccount; no extra binding (None): only the shipped one.
     let client = cluster
         .service_account_client("homelab", "homelab", None)
@@ -352,4 +362,78 @@ async fn as_the_shipped_service_account_every_cache_goes_live_and_only_the_decla
             "{verb} on {resource} ({group:?}) must not be allowed"
         );
     }
+}
+
+/// The first link in `html` under `prefix` (`/services/`), e.g. a service's detail page.
+fn first_link(html: &str, prefix: &str) -> Option<String> {
+    let marker = format!("href=\"{prefix}");
+    let start = html.find(&marker)? + "href=\"".len();
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].to_owned())
+}
+
+#[tokio::test]
+async fn the_server_running_as_the_shipped_service_account_is_ready_and_renders_every_page_without_a_permission_problem(
+) {
+    let cluster = TestCluster::shared().await.unwrap();
+    cluster.load_demo().await.unwrap();
+    apply_shipped_rbac(cluster).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let yaml = cluster
+        .service_account_kubeconfig("homelab", "homelab", None)
+        .await
+        .unwrap();
+    std::fs::write(&kubeconfig, yaml).unwrap();
+    let oidc = TestOidc::start(TestOidcOptions::default()).await.unwrap();
+    let mut cfg = oidc_config(dir.path(), &oidc);
+    cfg.demo = false;
+    cfg.cluster.kubeconfig = Some(kubeconfig);
+    let app = TestApp::start(cfg).await.unwrap();
+
+    let cache = app.state.cluster.cache.clone();
+    let live = within(Duration::from_secs(30), || {
+        cache
+            .summaries()
+            .iter()
+            .all(|s| s.source == SourceState::Live)
+    })
+    .await;
+    assert!(live.is_some(), "not live: {:?}", cache.problems());
+    let ready = reqwest::get(app.url("/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+
+    let browser = Browser::new(&app);
+    let signed_in = browser.sign_in(&oidc, "admin", "/").await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let mut pages: Vec<String> = [
+        "/",
+        "/services",
+        "/topology",
+        "/backups",
+        "/storage",
+        "/gitops",
+        "/aars",
+        "/audit",
+    ]
+    .map(String::from)
+    .to_vec();
+    let services = browser.get("/services").await.text().await.unwrap();
+    pages.extend(first_link(&services, "/services/"));
+    let topology = browser.get("/topology").await.text().await.unwrap();
+    pages.extend(first_link(&topology, "/topology/"));
+    assert_eq!(pages.len(), 10, "a service and a node page too: {pages:?}");
+    for page in &pages {
+        let response = browser.get(page).await;
+        assert_eq!(response.status(), 200, "{page}");
+        let html = response.text().await.unwrap();
+        for problem in [
+            "data-test=\"panel-problem\"",
+            "data-test=\"stale-banner\"",
+            "not allowed",
+        ] {
+            assert!(!html.contains(problem), "{page} shows {problem}");
+        }
+    }
+    app.stop().await;
 }
