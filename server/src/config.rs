@@ -677,6 +677,36 @@ mod tests {
         });
     }
 
+    /// As the pod runs it: the ConfigMap's file, the secrets from the Secret as environment.
+    #[test]
+    fn the_deployed_configuration_loads_with_its_secrets_from_the_environment() {
+        let manifest: serde_yaml::Value =
+            serde_yaml::from_str(include_str!("../../deploy/base/configmap.yaml")).expect("yaml");
+        let file = manifest["data"]["homelab.toml"]
+            .as_str()
+            .expect("homelab.toml");
+        Jail::expect_with(|jail| {
+            jail.create_file("homelab.toml", file)?;
+            jail.set_env("HOMELAB_OIDC__CLIENT_SECRET", "from-the-secret");
+            jail.set_env("HOMELAB_METRICS_TOKEN", "scrape-me");
+            let config = Config::load(Some(Path::new("homelab.toml"))).expect("valid config");
+            assert!(!config.demo && config.server.json_logs);
+            assert_eq!(config.server.listen.port(), 3000);
+            assert_eq!(
+                config.server.data_dir,
+                Path::new("/data"),
+                "the PVC's mount"
+            );
+            assert_eq!(config.metrics_token.as_deref(), Some("scrape-me"));
+            let debug = format!("{config:?}");
+            assert!(
+                !debug.contains("scrape-me") && !debug.contains("from-the-secret"),
+                "{debug}"
+            );
+            Ok(())
+        });
+    }
+
     #[test]
     fn environment_overrides_the_file_and_the_secret_is_redacted() {
         Jail::expect_with(|jail| {

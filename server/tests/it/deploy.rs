@@ -171,15 +171,7 @@ fn the_deployment_is_one_hardened_replica_with_probes_and_limits() {
         assert!(container["resources"][kind]["memory"].is_string(), "{kind}");
         assert!(container["resources"][kind]["cpu"].is_string(), "{kind}");
     }
-    // The config file in the ConfigMap is one the server accepts (the secrets come from env).
-    let config_map = of_kind(&docs, "ConfigMap")[0];
-    let toml = config_map["data"]["homelab.toml"].as_str().unwrap();
-    let config = toml_from(toml);
-    assert!(config
-        .oidc
-        .is_some_and(|o| o.issuer_url.ends_with("/application/o/homelab/")));
-    assert_eq!(config.server.data_dir, Path::new("/data"));
-    assert!(config.server.json_logs);
+    // The ConfigMap's homelab.toml itself is loaded in config.rs's tests, as the pod loads it.
     let mount_paths: Vec<&str> = container["volumeMounts"]
         .as_array()
         .unwrap()
@@ -187,15 +179,6 @@ fn the_deployment_is_one_hardened_replica_with_probes_and_limits() {
         .filter_map(|m| m["mountPath"].as_str())
         .collect();
     assert!(mount_paths.contains(&"/data") && mount_paths.contains(&"/etc/homelab"));
-}
-
-/// The configuration a TOML text gives, read strictly (unknown keys fail, as at start-up), and
-/// without the test process's HOMELAB_* environment.
-fn toml_from(text: &str) -> homelab::config::Config {
-    use figment::providers::{Format, Toml};
-    figment::Figment::from(Toml::string(text))
-        .extract()
-        .unwrap_or_else(|e| panic!("the ConfigMap's homelab.toml: {e}"))
 }
 
 #[tokio::test]
