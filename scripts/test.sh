@@ -33,6 +33,9 @@ timed cargo leptos build --release
 # The live homelab of the browser tests runs the test control plane through this binary.
 cargo build -p testbed --bin testbed
 
+step "Dockerfile: the paths it copies exist after the release build"
+bash scripts/check-dockerfile.sh Dockerfile "$CARGO_TARGET_DIR"
+
 step "browser tests"
 # Four free loopback ports, held together while chosen so they differ: the demo app, the test
 # OIDC provider, a second app signing in through it, and the live app watching a real API server.

@@ -27,6 +27,8 @@ pub struct Config {
     /// A read-only bearer token for `/api/v1/status` (scripts, Home Assistant, Homepage
     /// widgets) without a session. Unset: only signed-in people (or `public_status`).
     pub status_token: Option<String>,
+    /// A bearer token for `/metrics` (Prometheus). Unset: only signed-in admins may read it.
+    pub metrics_token: Option<String>,
     /// The physical machines and the nodes on them, for the Topology page.
     pub topology: TopologyConfig,
 }
@@ -201,6 +203,10 @@ impl fmt::Debug for Config {
                 "status_token",
                 &self.status_token.as_ref().map(|_| "[redacted]"),
             )
+            .field(
+                "metrics_token",
+                &self.metrics_token.as_ref().map(|_| "[redacted]"),
+            )
             .finish()
     }
 }
@@ -221,7 +227,7 @@ impl fmt::Debug for OidcConfig {
 
 /// Settings outside any section, so that `HOMELAB_<KEY>` variables can be told apart from other
 /// HOMELAB_* variables (HOMELAB_CONFIG, HOMELAB_LOG, the scripts' HOMELAB_CACHE).
-const TOP_LEVEL_KEYS: &[&str] = &["demo", "public_status", "status_token"];
+const TOP_LEVEL_KEYS: &[&str] = &["demo", "public_status", "status_token", "metrics_token"];
 
 /// Why the configuration was refused. Each names the key at fault.
 #[derive(Debug, thiserror::Error)]
@@ -667,6 +673,36 @@ mod tests {
             jail.create_file("h.toml", "demo = true\npublic_status = true\n")?;
             let config = Config::load(Some(Path::new("h.toml"))).expect("public status");
             assert!(config.public_status);
+            Ok(())
+        });
+    }
+
+    /// As the pod runs it: the ConfigMap's file, the secrets from the Secret as environment.
+    #[test]
+    fn the_deployed_configuration_loads_with_its_secrets_from_the_environment() {
+        let manifest: serde_yaml::Value =
+            serde_yaml::from_str(include_str!("../../deploy/base/configmap.yaml")).expect("yaml");
+        let file = manifest["data"]["homelab.toml"]
+            .as_str()
+            .expect("homelab.toml");
+        Jail::expect_with(|jail| {
+            jail.create_file("homelab.toml", file)?;
+            jail.set_env("HOMELAB_OIDC__CLIENT_SECRET", "from-the-secret");
+            jail.set_env("HOMELAB_METRICS_TOKEN", "scrape-me");
+            let config = Config::load(Some(Path::new("homelab.toml"))).expect("valid config");
+            assert!(!config.demo && config.server.json_logs);
+            assert_eq!(config.server.listen.port(), 3000);
+            assert_eq!(
+                config.server.data_dir,
+                Path::new("/data"),
+                "the PVC's mount"
+            );
+            assert_eq!(config.metrics_token.as_deref(), Some("scrape-me"));
+            let debug = format!("{config:?}");
+            assert!(
+                !debug.contains("scrape-me") && !debug.contains("from-the-secret"),
+                "{debug}"
+            );
             Ok(())
         });
     }

@@ -10,6 +10,7 @@
 //! - [`history`]: the services' status history, recorded from the caches.
 //! - [`http`]: router, middleware, errors, health endpoints.
 //! - [`bench`]: `homelab bench`, benchmarks that print figures.
+//! - [`metrics`]: what `/metrics` reports to Prometheus.
 //! - [`startup`]: wiring it all together for `homelab serve`.
 
 pub mod auth;
@@ -19,5 +20,6 @@ pub mod config;
 pub mod db;
 pub mod history;
 pub mod http;
+pub mod metrics;
 pub mod startup;
 pub mod state;

@@ -31,6 +31,17 @@ enum Command {
     /// Benchmarks that print figures (not tests: they never fail on a slow machine).
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Database safety: an online backup, and integrity checks.
+    Db {
+        /// Directory of homelab.db. Default: `server.data_dir` of the configuration.
+        #[arg(long, global = true)]
+        data_dir: Option<PathBuf>,
+        /// TOML configuration file, read for `server.data_dir` when --data-dir is not given.
+        #[arg(long, env = "HOMELAB_CONFIG", global = true)]
+        config: Option<PathBuf>,
+        #[command(subcommand)]
+        command: DbCommand,
+    },
 }
 
 #[derive(Subcommand)]
@@ -47,6 +58,20 @@ enum BenchCommand {
         /// Also write the figures as JSON here.
         #[arg(long)]
         json: Option<PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+enum DbCommand {
+    /// Copy the database to a new file while the server runs (a consistent snapshot).
+    Backup {
+        /// Where to write the copy; an existing file is never overwritten.
+        path: PathBuf,
+    },
+    /// Run SQLite's integrity and foreign key checks; exit code 1 when they find anything.
+    Check {
+        /// The database file to check (a backup, say). Default: the data directory's homelab.db.
+        path: Option<PathBuf>,
     },
 }
 
@@ -79,6 +104,11 @@ fn main() -> ExitCode {
             }
             ExitCode::SUCCESS
         }
+        Command::Db {
+            data_dir,
+            config,
+            command,
+        } => db_command(data_dir, config, command),
         Command::Serve { config, demo } => {
             if demo {
                 // The flag is the same setting as `demo = true`, so it goes through validation.
@@ -103,6 +133,79 @@ fn main() -> ExitCode {
                 Ok(()) => ExitCode::SUCCESS,
                 Err(e) => {
                     eprintln!("error: {e:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+    }
+}
+
+/// `homelab db ...`: exit 0 when done and sound, 1 when the check found problems or the command
+/// failed, 2 for a configuration that cannot be read.
+fn db_command(data_dir: Option<PathBuf>, config: Option<PathBuf>, command: DbCommand) -> ExitCode {
+    // The database of the data directory; the configuration is read only when it is needed.
+    let database = || -> Result<PathBuf, ExitCode> {
+        let dir = match data_dir {
+            Some(dir) => dir,
+            None => match Config::load(config.as_deref()) {
+                Ok(c) => c.server.data_dir,
+                Err(e) => {
+                    eprintln!("error: {e} (or name the data directory with --data-dir)");
+                    return Err(ExitCode::from(2));
+                }
+            },
+        };
+        Ok(homelab::db::backup::database_path(&dir))
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match command {
+        DbCommand::Backup { path } => {
+            let database = match database() {
+                Ok(d) => d,
+                Err(code) => return code,
+            };
+            match runtime.block_on(homelab::db::backup::backup(&database, &path)) {
+                Ok(()) => {
+                    println!("backed up {} to {}", database.display(), path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        DbCommand::Check { path } => {
+            let path = match path {
+                Some(p) => p,
+                None => match database() {
+                    Ok(d) => d,
+                    Err(code) => return code,
+                },
+            };
+            match runtime.block_on(homelab::db::backup::check(&path)) {
+                Ok(report) if report.is_ok() => {
+                    println!("{}: integrity ok, foreign keys ok", path.display());
+                    ExitCode::SUCCESS
+                }
+                Ok(report) => {
+                    eprintln!("error: {} failed its checks:", path.display());
+                    for line in report.integrity.iter().chain(&report.foreign_keys) {
+                        eprintln!("  {line}");
+                    }
+                    ExitCode::FAILURE
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
                     ExitCode::FAILURE
                 }
             }

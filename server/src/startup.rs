@@ -97,6 +97,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         oidc,
         cluster,
         history,
+        metrics: crate::metrics::Metrics::new(),
     };
     let router = http::router(state.clone(), sessions);
     Ok((state, router))

@@ -10,6 +10,7 @@ use crate::auth::oidc::Oidc;
 use crate::cluster::ClusterView;
 use crate::config::Config;
 use crate::history::StatusHistory;
+use crate::metrics::Metrics;
 
 #[derive(Clone, FromRef)]
 pub struct AppState {
@@ -25,4 +26,6 @@ pub struct AppState {
     pub leptos: LeptosOptions,
     /// The OIDC provider as discovered at start-up; None without `[oidc]` (the plain demo).
     pub oidc: Option<Arc<Oidc>>,
+    /// Counters and histograms for `/metrics`.
+    pub metrics: Arc<Metrics>,
 }

@@ -550,7 +550,7 @@ impl TestCluster {
             .map(|doc| {
                 let (client, ar, caps) = (client.clone(), ar.clone(), caps.clone());
                 async move {
-                    let applied = apply_one(&client, &ar, &caps, doc).await?;
+                    let applied = apply_one(&client, &ar, &caps, doc, Mode::Apply).await?;
                     anyhow::Ok(applied.metadata.name.unwrap_or_default())
                 }
             })
@@ -629,6 +629,22 @@ impl TestCluster {
         name: &str,
         cluster_role: Option<&str>,
     ) -> anyhow::Result<kube::Client> {
+        let yaml = self
+            .service_account_kubeconfig(namespace, name, cluster_role)
+            .await?;
+        Ok(kube::Client::try_from(
+            config_from_kubeconfig(&yaml).await?,
+        )?)
+    }
+
+    /// What [`TestCluster::service_account_client`] connects with, as kubeconfig YAML (the CA
+    /// inline, the token valid for a day): for a server started from a kubeconfig file.
+    pub async fn service_account_kubeconfig(
+        &self,
+        namespace: &str,
+        name: &str,
+        cluster_role: Option<&str>,
+    ) -> anyhow::Result<String> {
         let admin = self.admin_client();
         let mut docs = vec![
             json!({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}}),
@@ -644,7 +660,7 @@ impl TestCluster {
                 "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}],
             }));
         }
-        apply_documents(&admin, docs).await?;
+        apply_documents(&admin, docs, Mode::Apply).await?;
         if let Some(role) = cluster_role {
             wait_for_binding(&admin, namespace, name, role).await?;
         }
@@ -664,9 +680,7 @@ impl TestCluster {
             .token;
         let user = format!("system:serviceaccount:{namespace}:{name}");
         let ca_pem = fs::read_to_string(self.ca_path())?;
-        let config =
-            config_from_kubeconfig(&kubeconfig_yaml(&self.server, &ca_pem, &user, &token)).await?;
-        Ok(kube::Client::try_from(config)?)
+        Ok(kubeconfig_yaml(&self.server, &ca_pem, &user, &token))
     }
 
     /// Server-side applies every document of a multi-document YAML (field manager
@@ -674,7 +688,15 @@ impl TestCluster {
     /// through the status subresource where the kind has one. Namespaced objects without a
     /// namespace go to `default`. Returns the objects as stored.
     pub async fn apply_yaml(&self, yaml: &str) -> anyhow::Result<Vec<DynamicObject>> {
-        apply_documents(&self.admin_client(), parse_documents(yaml)?).await
+        apply_documents(&self.admin_client(), parse_documents(yaml)?, Mode::Apply).await
+    }
+
+    /// Sends every document of a multi-document YAML as a server-side apply with
+    /// `dryRun=All`: validated, defaulted and admitted as a real apply would be, nothing stored.
+    /// Namespaced objects need their namespace to exist already. Returns the objects as the
+    /// server would have stored them.
+    pub async fn dry_run_yaml(&self, yaml: &str) -> anyhow::Result<Vec<DynamicObject>> {
+        apply_documents(&self.admin_client(), parse_documents(yaml)?, Mode::DryRun).await
     }
 
     /// Applies the demo fixture, `server/demo/homelab.yaml` ([`demo_fixture_path`]).
@@ -726,10 +748,18 @@ fn parse_documents(yaml: &str) -> anyhow::Result<Vec<Value>> {
     Ok(docs)
 }
 
+/// Whether an apply is stored or only validated (`dryRun=All`).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Mode {
+    Apply,
+    DryRun,
+}
+
 /// Applies documents in order, CRDs first (then waits for them), Namespaces next.
 async fn apply_documents(
     client: &kube::Client,
     mut docs: Vec<Value>,
+    mode: Mode,
 ) -> anyhow::Result<Vec<DynamicObject>> {
     let rank = |doc: &Value| match doc.get("kind").and_then(Value::as_str) {
         Some("CustomResourceDefinition") => 0,
@@ -752,8 +782,8 @@ async fn apply_documents(
             wait_established(client, std::mem::take(&mut crds)).await?;
         }
         let (ar, caps) = resolver.resolve(&gvk).await?;
-        let object = apply_one(client, &ar, &caps, doc).await?;
-        if gvk.kind == "CustomResourceDefinition" {
+        let object = apply_one(client, &ar, &caps, doc, mode).await?;
+        if gvk.kind == "CustomResourceDefinition" && mode == Mode::Apply {
             crds.push(object.metadata.name.clone().unwrap_or_default());
         }
         applied.push(object);
@@ -781,6 +811,7 @@ async fn apply_one(
     ar: &ApiResource,
     caps: &ApiCapabilities,
     mut doc: Value,
+    mode: Mode,
 ) -> anyhow::Result<DynamicObject> {
     let what = format!("{} {}", ar.kind, excerpt_name(&doc));
     let name = doc
@@ -807,7 +838,10 @@ async fn apply_one(
         Some(fields) if has_status_subresource => fields.remove("status"),
         _ => None,
     };
-    let params = PatchParams::apply(FIELD_MANAGER).force();
+    let params = match mode {
+        Mode::Apply => PatchParams::apply(FIELD_MANAGER).force(),
+        Mode::DryRun => PatchParams::apply(FIELD_MANAGER).force().dry_run(),
+    };
     let mut object = api
         .patch(&name, &params, &Patch::Apply(&doc))
         .await

@@ -14,6 +14,7 @@ use tower_sessions::Session;
 use super::{safe_next, sign_in, SessionUser};
 use crate::http::error::AppError;
 use crate::http::page::{escape, simple_page};
+use crate::metrics::SignInResult;
 use crate::state::AppState;
 
 #[derive(Deserialize)]
@@ -55,9 +56,10 @@ pub async fn dev_sign_in(
         "admin" => (Role::Admin, "demo-admin"),
         "viewer" => (Role::Viewer, "demo-family"),
         other => {
+            state.metrics.sign_in("dev", SignInResult::Failure);
             return Err(AppError::BadRequest(format!(
                 "unknown role `{other}`: pick admin or viewer"
-            )))
+            )));
         }
     };
     let user = SessionUser {
@@ -68,5 +70,6 @@ pub async fn dev_sign_in(
         oidc: None,
     };
     sign_in(&session, user).await?;
+    state.metrics.sign_in("dev", SignInResult::Success);
     Ok(Redirect::to(&safe_next(form.next.as_deref())).into_response())
 }

@@ -84,9 +84,11 @@ pub async fn authorize(
         return next.run(request).await;
     }
     let demo = state.config.demo;
-    if policy::takes_status_token(&path)
-        && status_token_matches(&request, state.config.status_token.as_deref())
-    {
+    let token = policy::bearer_token_for(&path).and_then(|kind| match kind {
+        policy::BearerToken::Status => state.config.status_token.as_deref(),
+        policy::BearerToken::Metrics => state.config.metrics_token.as_deref(),
+    });
+    if bearer_token_matches(&request, token) {
         request.extensions_mut().insert(RequestContext {
             viewer: None,
             nonce: String::new(),
@@ -134,9 +136,9 @@ pub async fn authorize(
     next.run(request).await
 }
 
-/// A read-only `Authorization: Bearer <status_token>` for the status API, compared in constant
-/// time. No token configured: never.
-fn status_token_matches(request: &Request, token: Option<&str>) -> bool {
+/// `Authorization: Bearer <token>` with the token configured for this path (`status_token`,
+/// `metrics_token`), compared in constant time. No token configured: never.
+fn bearer_token_matches(request: &Request, token: Option<&str>) -> bool {
     let Some(token) = token.filter(|t| !t.is_empty()) else {
         return false;
     };

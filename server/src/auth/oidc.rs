@@ -55,6 +55,7 @@ use super::secret::Secret;
 use super::{policy, sign_in, SessionUser};
 use crate::config::Config;
 use crate::http::error::AppError;
+use crate::metrics::SignInResult;
 use crate::state::AppState;
 
 /// Session key of the sign-ins started in this browser and not finished yet.
@@ -729,9 +730,18 @@ pub async fn callback(
         Ok(done) => done,
         Err(e) => {
             tracing::warn!(error = %e, "sign-in refused");
+            state.metrics.sign_in("oidc", SignInResult::Failure);
             return e.into_response_for(CALLBACK_PATH, demo, "");
         }
     };
+    state.metrics.sign_in(
+        "oidc",
+        if user.role.is_some() {
+            SignInResult::Success
+        } else {
+            SignInResult::NoAccess
+        },
+    );
     tracing::info!(
         sub = %user.sub,
         user = %user.display_name,

@@ -26,14 +26,28 @@ pub fn is_asset(path: &str) -> bool {
     path.starts_with("/pkg/") || matches!(path, "/favicon.svg" | "/favicon.ico" | "/app.css")
 }
 
-/// The one path a read-only bearer token (`status_token`) may open without a session.
-pub fn takes_status_token(path: &str) -> bool {
-    path == "/api/v1/status"
+/// The read-only bearer tokens of the config. Each opens exactly one path without a session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BearerToken {
+    /// `status_token`: the family status JSON.
+    Status,
+    /// `metrics_token`: the Prometheus scrape.
+    Metrics,
 }
 
-/// JSON endpoints answer 401/403 as JSON instead of redirecting.
+/// The token that may open `path` without a session, if any.
+pub fn bearer_token_for(path: &str) -> Option<BearerToken> {
+    match path {
+        "/api/v1/status" => Some(BearerToken::Status),
+        crate::metrics::METRICS_PATH => Some(BearerToken::Metrics),
+        _ => None,
+    }
+}
+
+/// Endpoints for programs (JSON under `/api`, and `/metrics`) answer 401/403 with a JSON body
+/// instead of redirecting to sign-in.
 pub fn is_api(path: &str) -> bool {
-    path.starts_with("/api/")
+    path.starts_with("/api/") || path == crate::metrics::METRICS_PATH
 }
 
 /// The lowest role that may open `path`. `public_status` is the config key of that name.
@@ -79,6 +93,22 @@ mod tests {
         assert_eq!(required("/topology", false), Access::Admin);
         assert_eq!(required("/audit", false), Access::Admin);
         assert_eq!(required("/api/v1/actions/scale", false), Access::Admin);
+    }
+
+    #[test]
+    fn metrics_are_for_admins_or_their_token_and_never_public() {
+        assert_eq!(required("/metrics", false), Access::Admin);
+        assert_eq!(required("/metrics", true), Access::Admin);
+        assert_eq!(bearer_token_for("/metrics"), Some(BearerToken::Metrics));
+        assert_eq!(
+            bearer_token_for("/api/v1/status"),
+            Some(BearerToken::Status)
+        );
+        assert_eq!(bearer_token_for("/api/v1/live"), None);
+        assert!(
+            is_api("/metrics"),
+            "a scraper gets 401, not a sign-in redirect"
+        );
     }
 
     #[test]

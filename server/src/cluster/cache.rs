@@ -50,6 +50,19 @@ where
     state: RwLock<SourceState>,
     changes: Arc<watch::Sender<u64>>,
     last_change: Arc<AtomicI64>,
+    /// Unix seconds of this cache's own last change (the shared `last_change` is any cache's).
+    own_last_change: AtomicI64,
+}
+
+/// One cache at a glance, for `/metrics`.
+#[derive(Clone, Debug)]
+pub struct CacheSummary {
+    /// The API resource, `plural.group` (`deployments.apps`, `nodes`, `nodes.longhorn.io`).
+    pub resource: String,
+    pub source: SourceState,
+    pub objects: usize,
+    /// Unix seconds of the last list or change applied; 0 before the first.
+    pub last_change: i64,
 }
 
 impl<K> Cache<K>
@@ -64,6 +77,7 @@ where
             state: RwLock::new(SourceState::Syncing),
             changes,
             last_change,
+            own_last_change: AtomicI64::new(0),
         }
     }
 
@@ -90,7 +104,9 @@ where
             }
             watcher::Event::Init | watcher::Event::InitApply(_) => return,
         }
-        self.last_change.store(now(), Ordering::Relaxed);
+        let at = now();
+        self.last_change.store(at, Ordering::Relaxed);
+        self.own_last_change.store(at, Ordering::Relaxed);
         self.changes.send_modify(|v| *v += 1);
     }
 
@@ -124,19 +140,32 @@ where
         self.changes.send_modify(|v| *v += 1);
     }
 
+    /// The API resource as RBAC and kubectl name it: `plural.group`, or `plural` in the core group.
+    pub fn resource() -> String {
+        match K::group(&()).as_ref() {
+            "" => K::plural(&()).to_string(),
+            group => format!("{}.{group}", K::plural(&())),
+        }
+    }
+
+    pub fn summary(&self) -> CacheSummary {
+        CacheSummary {
+            resource: Self::resource(),
+            source: self.source(),
+            objects: self.reader.state().len(),
+            last_change: self.own_last_change.load(Ordering::Relaxed),
+        }
+    }
+
     /// The problem a panel built on this cache must show, if any.
     pub fn problem(&self) -> Option<SourceProblem> {
-        let (kind, resource) = match K::group(&()).as_ref() {
-            "" => (K::kind(&()).to_string(), K::plural(&()).to_string()),
+        let resource = Self::resource();
+        let kind = match K::group(&()).as_ref() {
             // Longhorn's Node has the core Node's kind: qualify it so panels can tell them apart.
-            group if CORE_KINDS.contains(&K::kind(&()).as_ref()) => (
-                format!("{}.{group}", K::kind(&())),
-                format!("{}.{group}", K::plural(&())),
-            ),
-            group => (
-                K::kind(&()).to_string(),
-                format!("{}.{group}", K::plural(&())),
-            ),
+            group if !group.is_empty() && CORE_KINDS.contains(&K::kind(&()).as_ref()) => {
+                format!("{}.{group}", K::kind(&()))
+            }
+            _ => K::kind(&()).to_string(),
         };
         match self.source() {
             SourceState::Live | SourceState::Syncing => None,
@@ -195,6 +224,11 @@ macro_rules! caches {
                 let mut out = Vec::new();
                 $(if let Some(p) = self.$field.problem() { out.push(p); })*
                 out
+            }
+
+            /// Every cache at a glance, in the order of the one list.
+            pub fn summaries(&self) -> Vec<CacheSummary> {
+                vec![$(self.$field.summary(),)*]
             }
 
             /// Every cache has completed its initial list at least once (or knows why not).

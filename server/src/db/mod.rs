@@ -1,5 +1,8 @@
 //! The SQLite database: one pool for the whole process, WAL mode, foreign keys on, and the
-//! migrations in `migrations/` applied at start. SQL lives in one module per aggregate.
+//! migrations in `migrations/` applied at start. SQL lives in one module per aggregate;
+//! [`backup`] holds the online copy and the integrity checks of `homelab db`.
+
+pub mod backup;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -17,6 +20,24 @@ pub enum DbError {
         #[source]
         source: std::io::Error,
     },
+    #[error("no database at {path}")]
+    Missing { path: String },
+    #[error("cannot open the database {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: sqlx::Error,
+    },
+    #[error("{path} already exists: a backup never overwrites a file; choose a new name")]
+    BackupExists { path: String },
+    #[error("the backup path {path} is not valid UTF-8")]
+    BackupPath { path: String },
+    #[error("the backup to {path} failed: {source}")]
+    Backup {
+        path: String,
+        #[source]
+        source: sqlx::Error,
+    },
     #[error("database error")]
     Sqlx(#[from] sqlx::Error),
     #[error("database migration failed")]
@@ -30,7 +51,7 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, DbError> {
         path: data_dir.display().to_string(),
         source,
     })?;
-    let url = format!("sqlite://{}", data_dir.join("homelab.db").display());
+    let url = format!("sqlite://{}", backup::database_path(data_dir).display());
     let options = SqliteConnectOptions::from_str(&url)?
         .create_if_missing(true)
         .journal_mode(SqliteJournalMode::Wal)

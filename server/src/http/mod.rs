@@ -72,6 +72,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/api/v1/live", get(live::stream))
         .route("/api/v1/status", get(api::status))
+        .route(crate::metrics::METRICS_PATH, get(crate::metrics::scrape))
         .route("/auth/login", get(auth::login))
         .route(auth::oidc::CALLBACK_PATH, get(auth::oidc::callback))
         .route("/auth/dev", post(auth::dev::dev_sign_in))
@@ -107,6 +108,11 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             Duration::from_secs(config.server.request_timeout_secs),
         ))
         .layer(CompressionLayer::new().br(true).gzip(true))
+        // Outside the timeout, body limit and authorization, so their refusals are counted too.
+        .layer(middleware::from_fn_with_state(
+            state.metrics.clone(),
+            crate::metrics::track,
+        ))
         // The path only, never the query: the sign-in callback's query holds the authorization
         // code and state.
         .layer(

@@ -7,6 +7,11 @@
 //!   Flux CRDs.
 //! - [`api`]: the JSON status API and its read-only token.
 //! - [`history`]: the status history recorded from a real cluster's changes.
+//! - [`compose`]: docker-compose.yml against the Compose specification's schema.
+//! - [`db`]: `homelab db backup` and `check`, as the real binary, under a write load.
+//! - [`deploy`]: the manifests of `deploy/` against the real API server, and the ClusterRole
+//!   against the permissions the code declares.
+//! - [`metrics`]: `/metrics` in the Prometheus text format, and who may read it.
 //! - [`auth`]: sign-in through a real OpenID Connect provider (`testbed::oidc`), sessions, CSRF.
 
 #![allow(
@@ -20,5 +25,9 @@ mod api;
 mod auth;
 mod backups;
 mod cluster;
+mod compose;
+mod db;
+mod deploy;
 mod history;
+mod metrics;
 mod support;

@@ -1,0 +1,156 @@
+//! What the server asks of the Kubernetes API, as RBAC names it: the one list the shipped
+//! ClusterRole (`deploy/base/clusterrole.yaml`) must equal, verb for verb. Tests hold both sides
+//! to it: every watch cache's kind is listed with `list` and `watch` (unit test below), and the
+//! ClusterRole grants exactly these (integration test against the real API server).
+//!
+//! The write verbs are those of the guarded actions (issue 8); an action added or changed there
+//! changes this list, and the ClusterRole with it.
+
+/// One API resource (or subresource, `deployments/scale`) and the verbs used on it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Permission {
+    /// API group; `""` is the core group.
+    pub group: &'static str,
+    pub resource: &'static str,
+    pub verbs: &'static [&'static str],
+}
+
+/// Reading a kind: the watch caches list and watch; `get` is for the actions, which read the
+/// object fresh for their preview and resourceVersion check rather than trust the cache.
+const READ: &[&str] = &["get", "list", "watch"];
+/// Watched kinds no action touches: list and watch are all the reflectors use.
+const WATCH: &[&str] = &["list", "watch"];
+
+const fn p(
+    group: &'static str,
+    resource: &'static str,
+    verbs: &'static [&'static str],
+) -> Permission {
+    Permission {
+        group,
+        resource,
+        verbs,
+    }
+}
+
+/// Every permission the server uses.
+pub const PERMISSIONS: &[Permission] = &[
+    // Cordon and uncordon: patch spec.unschedulable.
+    p("", "nodes", &["get", "list", "watch", "patch"]),
+    p("", "pods", WATCH),
+    // Warnings only (a field selector), for the problem lists.
+    p("", "events", WATCH),
+    // Clear or re-point a Released volume's claimRef.
+    p("", "persistentvolumes", &["get", "list", "watch", "patch"]),
+    p("", "persistentvolumeclaims", READ),
+    // Restart (the rollout restart annotation on the pod template).
+    p("apps", "deployments", &["get", "list", "watch", "patch"]),
+    p("apps", "statefulsets", &["get", "list", "watch", "patch"]),
+    p("apps", "daemonsets", WATCH),
+    // Scale through the scale subresource: read it for the preview, patch it.
+    p("apps", "deployments/scale", &["get", "patch"]),
+    p("apps", "statefulsets/scale", &["get", "patch"]),
+    p("storage.k8s.io", "storageclasses", WATCH),
+    p("storage.k8s.io", "csinodes", WATCH),
+    p("gateway.networking.k8s.io", "httproutes", WATCH),
+    p("gateway.networking.k8s.io", "gateways", WATCH),
+    // Trigger a backup: from a schedule's template or ad hoc.
+    p("velero.io", "backups", &["get", "list", "watch", "create"]),
+    p("velero.io", "schedules", READ),
+    p("velero.io", "backupstoragelocations", READ),
+    p("longhorn.io", "volumes", WATCH),
+    p("longhorn.io", "nodes", WATCH),
+    // Reconcile now (requestedAt annotation), suspend and resume.
+    p(
+        "kustomize.toolkit.fluxcd.io",
+        "kustomizations",
+        &["get", "list", "watch", "patch"],
+    ),
+    p(
+        "helm.toolkit.fluxcd.io",
+        "helmreleases",
+        &["get", "list", "watch", "patch"],
+    ),
+];
+
+/// With `impersonate = true` (issue 8), actions are sent as the signed-in admin: only the
+/// optional overlay `deploy/overlays/impersonate` grants these.
+pub const IMPERSONATE: &[Permission] = &[
+    p("", "users", &["impersonate"]),
+    p("", "groups", &["impersonate"]),
+];
+
+/// Every (group, resource, verb) of `permissions`, sorted: the form both sides are compared in.
+pub fn triples(permissions: &[Permission]) -> Vec<(String, String, String)> {
+    let mut out: Vec<_> = permissions
+        .iter()
+        .flat_map(|p| {
+            p.verbs
+                .iter()
+                .map(|v| (p.group.to_owned(), p.resource.to_owned(), (*v).to_owned()))
+        })
+        .collect();
+    out.sort();
+    out.dedup();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::cache::with_cache_fields;
+    use super::super::crds::{
+        Backup, BackupStorageLocation, Gateway, HTTPRoute, HelmRelease, Kustomization,
+        LonghornNode, Schedule, Volume,
+    };
+    use super::*;
+    use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
+    use k8s_openapi::api::core::v1::{Event, Node, PersistentVolume, PersistentVolumeClaim, Pod};
+    use k8s_openapi::api::storage::v1::{CSINode, StorageClass};
+    use kube::Resource;
+
+    /// (group, plural) of every watch cache, from the one list of cached kinds.
+    fn cached_kinds() -> Vec<(String, String)> {
+        macro_rules! kinds {
+            ([$($field:ident: $kind:ty),* $(,)?]) => {
+                vec![$((<$kind>::group(&()).to_string(), <$kind>::plural(&()).to_string()),)*]
+            };
+        }
+        with_cache_fields!(kinds!())
+    }
+
+    #[test]
+    fn every_watch_cache_has_list_and_watch_on_its_kind() {
+        let granted = triples(PERMISSIONS);
+        for (group, resource) in cached_kinds() {
+            for verb in ["list", "watch"] {
+                assert!(
+                    granted.contains(&(group.clone(), resource.clone(), verb.to_owned())),
+                    "{verb} on {resource} in group {group:?} is missing from PERMISSIONS"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_listed_resource_is_watched_or_is_a_subresource_an_action_uses() {
+        let cached = cached_kinds();
+        for permission in PERMISSIONS {
+            let watched =
+                cached.contains(&(permission.group.to_owned(), permission.resource.to_owned()));
+            let subresource = permission.resource.contains('/');
+            assert!(
+                watched || subresource,
+                "{} in group {:?} is in PERMISSIONS but no cache watches it",
+                permission.resource,
+                permission.group
+            );
+            if watched {
+                assert!(
+                    permission.verbs.contains(&"list") && permission.verbs.contains(&"watch"),
+                    "{}",
+                    permission.resource
+                );
+            }
+        }
+    }
+}

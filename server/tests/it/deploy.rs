@@ -1,0 +1,422 @@
+//! The Kubernetes manifests of `deploy/`: the real API server accepts every one (server-side
+//! apply, `dryRun=All`); the ClusterRole grants exactly what the code declares it uses
+//! (`homelab::cluster::rbac`); and the server's watch caches, running as the shipped
+//! ServiceAccount through the shipped binding, all sync, while the actions' write verbs are
+//! allowed and anything beyond them is not; and the whole server, started from a kubeconfig of
+//! that ServiceAccount with an admin signed in through a real OIDC provider, renders every page
+//! without a permission problem.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use homelab::cluster::cache::SourceState;
+use homelab::cluster::rbac::{triples, Permission, IMPERSONATE, PERMISSIONS};
+use homelab::cluster::{live, ClusterCache};
+use k8s_openapi::api::authorization::v1::{
+    ResourceAttributes, SelfSubjectAccessReview, SelfSubjectAccessReviewSpec,
+};
+use k8s_openapi::api::core::v1::Node;
+use kube::api::PostParams;
+use kube::Api;
+use reqwest::StatusCode;
+use serde_json::Value;
+use testbed::cluster::TestCluster;
+use testbed::oidc::{TestOidc, TestOidcOptions};
+
+use crate::cluster::within;
+use crate::support::{oidc_config, Browser, TestApp};
+
+fn deploy_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
+}
+
+/// What `kustomize build dir` renders, for kustomizations that only list `resources` (files, or
+/// directories with their own kustomization): the files' documents, in order. Any other field
+/// fails here, so this never silently differs from kustomize.
+fn render(dir: &Path) -> String {
+    let path = dir.join("kustomization.yaml");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let kustomization: Value = serde_yaml::from_str(&text).unwrap();
+    for key in kustomization.as_object().unwrap().keys() {
+        assert!(
+            matches!(key.as_str(), "apiVersion" | "kind" | "resources"),
+            "{}: `{key}` is a transformer the tests do not render; keep the base to plain resources",
+            path.display()
+        );
+    }
+    let mut out = String::new();
+    for resource in kustomization["resources"].as_array().unwrap() {
+        let target = dir.join(resource.as_str().unwrap());
+        if target.is_dir() {
+            out.push_str(&render(&target));
+        } else {
+            let yaml = std::fs::read_to_string(&target)
+                .unwrap_or_else(|e| panic!("{}: {e}", target.display()));
+            out.push_str("---\n");
+            out.push_str(&yaml);
+            out.push('\n');
+        }
+    }
+    out
+}
+
+fn documents(yaml: &str) -> Vec<Value> {
+    serde_yaml::Deserializer::from_str(yaml)
+        .map(|d| <Value as serde::Deserialize>::deserialize(d).unwrap())
+        .filter(|v| !v.is_null())
+        .collect()
+}
+
+fn of_kind<'a>(docs: &'a [Value], kind: &str) -> Vec<&'a Value> {
+    docs.iter().filter(|d| d["kind"] == kind).collect()
+}
+
+/// Every (group, resource, verb) the ClusterRole named `name` grants.
+fn granted(docs: &[Value], name: &str) -> Vec<(String, String, String)> {
+    let role = of_kind(docs, "ClusterRole")
+        .into_iter()
+        .find(|r| r["metadata"]["name"] == name)
+        .unwrap_or_else(|| panic!("no ClusterRole {name}"));
+    let strings = |v: &Value| -> Vec<String> {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut out = Vec::new();
+    for rule in role["rules"].as_array().unwrap() {
+        assert!(
+            rule.get("resourceNames").is_none() && rule.get("nonResourceURLs").is_none(),
+            "{rule}"
+        );
+        for group in strings(&rule["apiGroups"]) {
+            for resource in strings(&rule["resources"]) {
+                for verb in strings(&rule["verbs"]) {
+                    assert!(
+                        group != "*" && resource != "*" && verb != "*",
+                        "no wildcards: {rule}"
+                    );
+                    out.push((group.clone(), resource.clone(), verb));
+                }
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
+fn difference(
+    a: &[(String, String, String)],
+    b: &[(String, String, String)],
+) -> Vec<(String, String, String)> {
+    a.iter().filter(|t| !b.contains(t)).cloned().collect()
+}
+
+#[test]
+fn the_cluster_role_grants_exactly_what_the_code_declares() {
+    let docs = documents(&render(&deploy_dir().join("base")));
+    let role = granted(&docs, "homelab");
+    let code = triples(PERMISSIONS);
+    let unused = difference(&role, &code);
+    let missing = difference(&code, &role);
+    assert!(
+        unused.is_empty() && missing.is_empty(),
+        "deploy/base/clusterrole.yaml and rbac::PERMISSIONS differ.\n\
+         granted but unused by the code: {unused:?}\n\
+         used by the code but not granted: {missing:?}"
+    );
+    assert_eq!(
+        of_kind(&docs, "ClusterRole").len(),
+        1,
+        "impersonation stays out of the base"
+    );
+
+    let overlay = documents(&render(&deploy_dir().join("overlays/impersonate")));
+    assert_eq!(
+        granted(&overlay, "homelab-impersonate"),
+        triples(IMPERSONATE)
+    );
+    assert_eq!(
+        granted(&overlay, "homelab"),
+        role,
+        "the overlay keeps the base role"
+    );
+}
+
+#[test]
+fn the_deployment_is_one_hardened_replica_with_probes_and_limits() {
+    let docs = documents(&render(&deploy_dir().join("base")));
+    let deployment = of_kind(&docs, "Deployment")[0];
+    let spec = &deployment["spec"];
+    assert_eq!(spec["replicas"], 1);
+    assert_eq!(spec["strategy"]["type"], "Recreate");
+    let pod = &spec["template"]["spec"];
+    assert_eq!(pod["securityContext"]["runAsNonRoot"], true);
+    assert_eq!(pod["serviceAccountName"], "homelab");
+    let container = &pod["containers"][0];
+    assert_eq!(container["livenessProbe"]["httpGet"]["path"], "/healthz");
+    assert_eq!(container["readinessProbe"]["httpGet"]["path"], "/readyz");
+    assert_eq!(container["securityContext"]["readOnlyRootFilesystem"], true);
+    assert_eq!(
+        container["securityContext"]["allowPrivilegeEscalation"],
+        false
+    );
+    assert_eq!(
+        container["securityContext"]["capabilities"]["drop"][0],
+        "ALL"
+    );
+    for kind in ["requests", "limits"] {
+        assert!(container["resources"][kind]["memory"].is_string(), "{kind}");
+        assert!(container["resources"][kind]["cpu"].is_string(), "{kind}");
+    }
+    // The ConfigMap's homelab.toml itself is loaded in config.rs's tests, as the pod loads it.
+    let mount_paths: Vec<&str> = container["volumeMounts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|m| m["mountPath"].as_str())
+        .collect();
+    assert!(mount_paths.contains(&"/data") && mount_paths.contains(&"/etc/homelab"));
+}
+
+#[tokio::test]
+async fn every_manifest_is_accepted_by_a_server_side_dry_run_against_the_real_api_server() {
+    let cluster = TestCluster::shared().await.unwrap();
+    for dir in ["base", "overlays/impersonate"] {
+        let yaml = render(&deploy_dir().join(dir));
+        let docs = documents(&yaml);
+        // A dry run stores nothing, and namespaced objects need their namespace to exist.
+        let namespaces: Vec<String> = of_kind(&docs, "Namespace")
+            .iter()
+            .map(|n| serde_yaml::to_string(n).unwrap())
+            .collect();
+        cluster
+            .dry_run_yaml(&namespaces.join("---\n"))
+            .await
+            .unwrap();
+        cluster.apply_yaml(&namespaces.join("---\n")).await.unwrap();
+        let accepted = cluster
+            .dry_run_yaml(&yaml)
+            .await
+            .unwrap_or_else(|e| panic!("deploy/{dir}: {e:#}"));
+        assert_eq!(accepted.len(), docs.len(), "deploy/{dir}");
+        let kinds: Vec<&str> = accepted
+            .iter()
+            .filter_map(|o| o.types.as_ref().map(|t| t.kind.as_str()))
+            .collect();
+        for kind in [
+            "Namespace",
+            "ServiceAccount",
+            "ClusterRole",
+            "ClusterRoleBinding",
+            "ConfigMap",
+            "Secret",
+            "PersistentVolumeClaim",
+            "Deployment",
+            "Service",
+            "HTTPRoute",
+            "NetworkPolicy",
+        ] {
+            assert!(
+                kinds.contains(&kind),
+                "deploy/{dir} lacks a {kind}: {kinds:?}"
+            );
+        }
+    }
+}
+
+/// The objects RBAC needs (Namespace, ServiceAccount, ClusterRole, ClusterRoleBinding), applied
+/// for real exactly as shipped.
+async fn apply_shipped_rbac(cluster: &TestCluster) {
+    let docs = documents(&render(&deploy_dir().join("base")));
+    let rbac: Vec<String> = docs
+        .iter()
+        .filter(|d| {
+            matches!(
+                d["kind"].as_str(),
+                Some("Namespace" | "ServiceAccount" | "ClusterRole" | "ClusterRoleBinding")
+            )
+        })
+        .map(|d| serde_yaml::to_string(d).unwrap())
+        .collect();
+    cluster.apply_yaml(&rbac.join("---\n")).await.unwrap();
+}
+
+async fn allowed(client: &kube::Client, group: &str, resource: &str, verb: &str) -> bool {
+    let (resource, subresource) = match resource.split_once('/') {
+        Some((r, s)) => (r.to_owned(), Some(s.to_owned())),
+        None => (resource.to_owned(), None),
+    };
+    let review = SelfSubjectAccessReview {
+        spec: SelfSubjectAccessReviewSpec {
+            resource_attributes: Some(ResourceAttributes {
+                group: Some(group.to_owned()),
+                resource: Some(resource),
+                subresource,
+                verb: Some(verb.to_owned()),
+                namespace: Some("media".to_owned()),
+                ..Default::default()
+            }),
+            ..Default::default()
+        },
+        ..Default::default()
+    };
+    Api::<SelfSubjectAccessReview>::all(client.clone())
+        .create(&PostParams::default(), &review)
+        .await
+        .unwrap()
+        .status
+        .is_some_and(|s| s.allowed)
+}
+
+#[tokio::test]
+async fn as_the_shipped_service_account_every_cache_goes_live_and_only_the_declared_verbs_are_allowed(
+) {
+    let cluster = TestCluster::shared().await.unwrap();
+    apply_shipped_rbac(cluster).await;
+    // A token for the shipped ServiceAccount; no extra binding (None): only the shipped one.
+    let client = cluster
+        .service_account_client("homelab", "homelab", None)
+        .await
+        .unwrap();
+    // The RBAC authorizer sees a new binding within moments; wait for it before watching.
+    let nodes: Api<Node> = Api::all(client.clone());
+    let mut seen = false;
+    for _ in 0..100 {
+        if nodes.list(&Default::default()).await.is_ok() {
+            seen = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(
+        seen,
+        "the shipped binding never let the ServiceAccount list nodes"
+    );
+
+    let cache = ClusterCache::new();
+    live::start(client.clone(), cache.clone());
+    let live = within(Duration::from_secs(30), || {
+        cache
+            .summaries()
+            .iter()
+            .all(|s| s.source == SourceState::Live)
+    })
+    .await;
+    let not_live: Vec<_> = cache
+        .summaries()
+        .into_iter()
+        .filter(|s| s.source != SourceState::Live)
+        .map(|s| (s.resource, s.source))
+        .collect();
+    assert!(
+        live.is_some(),
+        "caches not live as the ServiceAccount: {not_live:?}"
+    );
+    eprintln!(
+        "as the ServiceAccount, {} caches live in {:?}",
+        cache.summaries().len(),
+        live.unwrap()
+    );
+
+    // Every declared verb is allowed, writes included; the obvious neighbours are not.
+    let declared: &[Permission] = PERMISSIONS;
+    for (group, resource, verb) in triples(declared) {
+        assert!(
+            allowed(&client, &group, &resource, &verb).await,
+            "{verb} on {resource} ({group:?}) is declared but not allowed"
+        );
+    }
+    for (group, resource, verb) in [
+        ("", "pods", "delete"),
+        ("", "secrets", "get"),
+        ("", "secrets", "list"),
+        ("apps", "deployments", "delete"),
+        ("", "persistentvolumes", "delete"),
+        ("velero.io", "backups", "delete"),
+        ("velero.io", "restores", "create"),
+        ("", "users", "impersonate"),
+        ("", "pods/exec", "create"),
+    ] {
+        assert!(
+            !allowed(&client, group, resource, verb).await,
+            "{verb} on {resource} ({group:?}) must not be allowed"
+        );
+    }
+}
+
+/// The first link in `html` under `prefix` (`/services/`), e.g. a service's detail page.
+fn first_link(html: &str, prefix: &str) -> Option<String> {
+    let marker = format!("href=\"{prefix}");
+    let start = html.find(&marker)? + "href=\"".len();
+    let end = start + html[start..].find('"')?;
+    Some(html[start..end].to_owned())
+}
+
+#[tokio::test]
+async fn the_server_running_as_the_shipped_service_account_is_ready_and_renders_every_page_without_a_permission_problem(
+) {
+    let cluster = TestCluster::shared().await.unwrap();
+    cluster.load_demo().await.unwrap();
+    apply_shipped_rbac(cluster).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let yaml = cluster
+        .service_account_kubeconfig("homelab", "homelab", None)
+        .await
+        .unwrap();
+    std::fs::write(&kubeconfig, yaml).unwrap();
+    let oidc = TestOidc::start(TestOidcOptions::default()).await.unwrap();
+    let mut cfg = oidc_config(dir.path(), &oidc);
+    cfg.demo = false;
+    cfg.cluster.kubeconfig = Some(kubeconfig);
+    let app = TestApp::start(cfg).await.unwrap();
+
+    let cache = app.state.cluster.cache.clone();
+    let live = within(Duration::from_secs(30), || {
+        cache
+            .summaries()
+            .iter()
+            .all(|s| s.source == SourceState::Live)
+    })
+    .await;
+    assert!(live.is_some(), "not live: {:?}", cache.problems());
+    let ready = reqwest::get(app.url("/readyz")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+
+    let browser = Browser::new(&app);
+    let signed_in = browser.sign_in(&oidc, "admin", "/").await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let mut pages: Vec<String> = [
+        "/",
+        "/services",
+        "/topology",
+        "/backups",
+        "/storage",
+        "/gitops",
+        "/aars",
+        "/audit",
+    ]
+    .map(String::from)
+    .to_vec();
+    let services = browser.get("/services").await.text().await.unwrap();
+    pages.extend(first_link(&services, "/services/"));
+    let topology = browser.get("/topology").await.text().await.unwrap();
+    pages.extend(first_link(&topology, "/topology/"));
+    assert_eq!(pages.len(), 10, "a service and a node page too: {pages:?}");
+    for page in &pages {
+        let response = browser.get(page).await;
+        assert_eq!(response.status(), 200, "{page}");
+        let html = response.text().await.unwrap();
+        for problem in [
+            "data-test=\"panel-problem\"",
+            "data-test=\"stale-banner\"",
+            "not allowed",
+        ] {
+            assert!(!html.contains(problem), "{page} shows {problem}");
+        }
+    }
+    app.stop().await;
+}
