@@ -3,6 +3,7 @@
 //! crate's data through the traits of `frontend::source`, provided as context.
 //!
 //! # Layout
+//! - [`aar`]: after-action reviews: Markdown import and export, rendering, search, the form.
 //! - [`config`]: the TOML file and `HOMELAB_*` overrides, validated at start.
 //! - [`cluster`]: watch caches (live or demo) and the pure views over them.
 //! - [`auth`]: sessions, sign-in, and the one access policy.
@@ -10,6 +11,7 @@
 //! - [`http`]: router, middleware, errors, health endpoints.
 //! - [`startup`]: wiring it all together for `homelab serve`.
 
+pub mod aar;
 pub mod auth;
 pub mod cluster;
 pub mod config;
