@@ -91,7 +91,14 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/backups") view=pages::backups::BackupsPage/>
                     <Route path=path!("/storage") view=pages::storage::StoragePage/>
                     <Route path=path!("/gitops") view=pages::gitops::GitOpsPage/>
+                    // The AAR pages: each shows the data its server handler loaded (pages::aars).
                     <Route path=path!("/aars") view=pages::aars::AarsPage/>
+                    <Route path=path!("/aars/new") view=pages::aars::AarsPage/>
+                    <Route path=path!("/aars/open-items") view=pages::aars::AarsPage/>
+                    <Route path=path!("/aars/import") view=pages::aars::AarsPage/>
+                    <Route path=path!("/aars/:id") view=pages::aars::AarsPage/>
+                    <Route path=path!("/aars/:id/edit") view=pages::aars::AarsPage/>
+                    <Route path=path!("/aars/:id/revisions/:version") view=pages::aars::AarsPage/>
                     <Route path=path!("/audit") view=pages::audit::AuditPage/>
                 </Routes>
             </main>

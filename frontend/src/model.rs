@@ -658,3 +658,5 @@ pub struct GitOpsView {
     pub kustomizations: Vec<FluxObject>,
     pub helm_releases: Vec<FluxObject>,
 }
+
+pub mod aar;

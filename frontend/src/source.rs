@@ -40,3 +40,14 @@ pub trait HistorySource: Send + Sync + 'static {
 
 /// The shared handle pages take from context.
 pub type History = Arc<dyn HistorySource>;
+
+/// Markdown to HTML for AAR text fields. The server's renderer sanitises the result (no script,
+/// event handler or `javascript:`/`data:` URL survives), so pages may insert it as HTML.
+pub trait MarkdownSource: Send + Sync + 'static {
+    fn to_safe_html(&self, markdown: &str) -> String;
+    /// The same without a paragraph around a single paragraph (list items, table cells).
+    fn to_safe_inline_html(&self, markdown: &str) -> String;
+}
+
+/// The shared handle pages take from context.
+pub type Markdown = Arc<dyn MarkdownSource>;

@@ -3,6 +3,7 @@
 //! crate's data through the traits of `frontend::source`, provided as context.
 //!
 //! # Layout
+//! - [`aar`]: after-action reviews: Markdown import and export, rendering, search, the form.
 //! - [`config`]: the TOML file and `HOMELAB_*` overrides, validated at start.
 //! - [`cluster`]: watch caches (live or demo) and the pure views over them.
 //! - [`auth`]: sessions, sign-in, and the one access policy.
@@ -13,6 +14,7 @@
 //! - [`metrics`]: what `/metrics` reports to Prometheus.
 //! - [`startup`]: wiring it all together for `homelab serve`.
 
+pub mod aar;
 pub mod auth;
 pub mod bench;
 pub mod cluster;

@@ -92,6 +92,16 @@ mod tests {
         assert_eq!(required("/api/v1/status", false), Access::Viewer);
         assert_eq!(required("/topology", false), Access::Admin);
         assert_eq!(required("/audit", false), Access::Admin);
+        for aar_path in [
+            "/aars",
+            "/aars/1",
+            "/aars/new",
+            "/aars/open-items",
+            "/aars/import",
+        ] {
+            assert_eq!(required(aar_path, false), Access::Admin, "{aar_path}");
+            assert_eq!(required(aar_path, true), Access::Admin, "{aar_path}");
+        }
         assert_eq!(required("/api/v1/actions/scale", false), Access::Admin);
     }
 

@@ -1,7 +1,9 @@
 //! The SQLite database: one pool for the whole process, WAL mode, foreign keys on, and the
-//! migrations in `migrations/` applied at start. SQL lives in one module per aggregate;
-//! [`backup`] holds the online copy and the integrity checks of `homelab db`.
+//! migrations in `migrations/` applied at start. SQL lives in one module per aggregate
+//! ([`aar`]: after-action reviews); [`backup`] holds the online copy and the integrity checks of
+//! `homelab db`.
 
+pub mod aar;
 pub mod backup;
 
 use std::path::Path;
@@ -42,6 +44,23 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The thing asked for does not exist (the message names it).
+    #[error("{0}")]
+    NotFound(String),
+    /// A save based on an older version than the stored one: refused, nothing written.
+    #[error("this AAR was saved by {by} at {at} (version {current}) after the version you edited (version {based_on}); your changes were not saved")]
+    Stale {
+        based_on: i64,
+        current: i64,
+        by: String,
+        at: String,
+    },
+    /// A second AAR with the same title and incident date (the key imports match on).
+    #[error("an AAR titled \"{title}\" on {date} exists already")]
+    Duplicate { title: String, date: String },
+    /// A stored JSON document that no longer reads as the current types.
+    #[error("stored data cannot be read: {0}")]
+    Corrupt(#[from] serde_json::Error),
 }
 
 /// Opens (creating when missing) `homelab.db` in `data_dir` and brings its schema up to date.

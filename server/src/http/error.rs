@@ -7,6 +7,7 @@ use axum::Json;
 use serde_json::json;
 
 use super::page::{escape, simple_page};
+use crate::db::DbError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -28,7 +29,8 @@ pub enum AppError {
     SignIn(#[from] crate::auth::oidc::OidcError),
     #[error("session store error")]
     Session(#[from] tower_sessions::session::Error),
-    #[error("database error")]
+    /// Not found and conflicts are told as they are; anything else is a 500 and told nothing.
+    #[error(transparent)]
     Db(#[from] crate::db::DbError),
 }
 
@@ -41,6 +43,8 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::Csrf(_) => StatusCode::FORBIDDEN,
             AppError::SignIn(e) => e.status(),
+            AppError::Db(DbError::NotFound(_)) => StatusCode::NOT_FOUND,
+            AppError::Db(DbError::Stale { .. } | DbError::Duplicate { .. }) => StatusCode::CONFLICT,
             AppError::Session(_) | AppError::Db(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -83,6 +87,8 @@ impl AppError {
             ),
             AppError::Forbidden => ("Admins only", back),
             AppError::Csrf(_) => ("Request refused", back),
+            AppError::Db(DbError::NotFound(_)) => ("Not found", back),
+            AppError::Db(DbError::Stale { .. }) => ("Not saved", back),
             AppError::SignIn(_) => (
                 "Sign-in failed",
                 "<p><a class=\"primary\" href=\"/auth/login\">Try again</a></p>".to_owned(),

@@ -1,6 +1,7 @@
 //! HTTP: the router, its middleware (tracing, compression, timeouts, body limit, security
 //! headers, sessions, authorization, CSRF) and `serve` on a bound listener.
 
+pub mod aars;
 pub mod api;
 pub mod csrf;
 pub mod error;
@@ -39,7 +40,13 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let leptos_options = state.leptos.clone();
     let cluster: Cluster = state.cluster.clone();
     let history: History = state.history.clone();
-    let routes = generate_route_list(App);
+    let markdown = crate::aar::markdown::renderer();
+    // The AAR pages are rendered by their own handlers, which load their data first
+    // (`aars`); the generated Leptos routes for them would clash.
+    let routes: Vec<_> = generate_route_list(App)
+        .into_iter()
+        .filter(|r| !r.path().starts_with("/aars"))
+        .collect();
 
     // The cookie name is configurable (`session.cookie_name`): cookies are not separated by
     // port, so two instances on one host (and the identity provider's `authentik_*` cookies on
@@ -78,6 +85,16 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .route("/auth/dev", post(auth::dev::dev_sign_in))
         .route("/auth/logout", post(auth::logout))
         .route(auth::oidc::SIGNED_OUT_PATH, get(auth::signed_out))
+        .route("/aars", get(aars::list))
+        .route("/aars/new", get(aars::new_form).post(aars::create))
+        .route("/aars/open-items", get(aars::open_items))
+        .route("/aars/import", get(aars::import_form).post(aars::import))
+        .route("/aars/export", get(aars::export_all))
+        .route("/aars/{id}", get(aars::detail))
+        .route("/aars/{id}/edit", get(aars::edit_form).post(aars::update))
+        .route("/aars/{id}/export", get(aars::export_one))
+        .route("/aars/{id}/items/{position}", post(aars::set_item))
+        .route("/aars/{id}/revisions/{version}", get(aars::revision))
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(
             &state,
@@ -85,6 +102,7 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             move || {
                 provide_context(cluster.clone());
                 provide_context(history.clone());
+                provide_context(markdown.clone());
             },
             {
                 let options = leptos_options.clone();

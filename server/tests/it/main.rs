@@ -1,6 +1,7 @@
 //! The server's one integration test binary (each file directly in `tests/` would be another
 //! slow link): the homelab server started in-process on 127.0.0.1, against real components.
 //!
+//! - [`aars`]: the AAR pages: admins only, forms, concurrent saves, import, search, open items.
 //! - [`support`]: starting the server, a browser-like HTTP client, captured logs.
 //! - [`cluster`]: the watch caches against a real kube-apiserver (`testbed::cluster`).
 //! - [`backups`]: the Backups, Storage and GitOps views against the real Velero, Longhorn and
@@ -21,6 +22,7 @@
     reason = "tests and their helpers: a panic is a failed test with its location"
 )]
 
+mod aars;
 mod api;
 mod auth;
 mod backups;

@@ -1,0 +1,328 @@
+//! After-action reviews (AARs): the record as stored and edited, and what the AAR pages show.
+//! Dates are ISO `YYYY-MM-DD` strings, checked by the server before they are stored (the browser
+//! build needs no date library for them).
+
+use serde::{Deserialize, Serialize};
+
+/// How bad the incident was. Imported AARs that say nothing are unrated (`None`), not guessed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    pub const ALL: [Severity; 4] = [
+        Severity::Critical,
+        Severity::High,
+        Severity::Medium,
+        Severity::Low,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Severity> {
+        Severity::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// A draft is being written; a published AAR is the reviewed record.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AarStatus {
+    #[default]
+    Draft,
+    Published,
+}
+
+impl AarStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AarStatus::Draft => "draft",
+            AarStatus::Published => "published",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<AarStatus> {
+        [AarStatus::Draft, AarStatus::Published]
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// P0 (drop everything) to P3 (when there is time). Ordered so that P0 sorts first.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum Priority {
+    P0,
+    P1,
+    P2,
+    P3,
+}
+
+impl Priority {
+    pub const ALL: [Priority; 4] = [Priority::P0, Priority::P1, Priority::P2, Priority::P3];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Priority::P0 => "P0",
+            Priority::P1 => "P1",
+            Priority::P2 => "P2",
+            Priority::P3 => "P3",
+        }
+    }
+
+    /// The number stored in SQLite (0 to 3), so that ordering by it is ordering by urgency.
+    pub fn rank(self) -> i64 {
+        self as i64
+    }
+
+    pub fn from_rank(rank: i64) -> Option<Priority> {
+        Priority::ALL.into_iter().find(|p| p.rank() == rank)
+    }
+
+    pub fn parse(text: &str) -> Option<Priority> {
+        Priority::ALL
+            .into_iter()
+            .find(|p| p.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ItemStatus {
+    #[default]
+    Open,
+    Done,
+    Dropped,
+}
+
+impl ItemStatus {
+    pub const ALL: [ItemStatus; 3] = [ItemStatus::Open, ItemStatus::Done, ItemStatus::Dropped];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ItemStatus::Open => "open",
+            ItemStatus::Done => "done",
+            ItemStatus::Dropped => "dropped",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<ItemStatus> {
+        ItemStatus::ALL
+            .into_iter()
+            .find(|s| s.as_str().eq_ignore_ascii_case(text.trim()))
+    }
+}
+
+/// One line of the timeline: `when` is free text as people write it ("June 14 AM", "Detection",
+/// or empty when the entry has no label).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TimelineEntry {
+    pub when: String,
+    pub text: String,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionItem {
+    pub text: String,
+    pub owner: Option<String>,
+    pub priority: Option<Priority>,
+    pub status: ItemStatus,
+    pub due: Option<String>,
+    pub done_on: Option<String>,
+}
+
+/// A section the fixed fields have no place for ("Configuration Changes", "Security Concern"),
+/// kept as written so that nothing imported is lost.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtraSection {
+    pub heading: String,
+    /// Markdown.
+    pub body: String,
+}
+
+/// The content of an AAR: everything an admin writes. Text fields are Markdown.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AarContent {
+    pub title: String,
+    /// First day of the incident.
+    pub incident_date: String,
+    /// Last day, when it spanned several ("June 15-16").
+    pub incident_end: Option<String>,
+    /// "Evening", "Night", "Early Morning": the part of the day, as written.
+    pub time_of_day: Option<String>,
+    pub severity: Option<Severity>,
+    pub status: AarStatus,
+    /// What happened.
+    pub summary: String,
+    pub timeline: Vec<TimelineEntry>,
+    pub direct_cause: String,
+    pub contributing_factors: Vec<String>,
+    pub went_well: Vec<String>,
+    pub could_improve: Vec<String>,
+    pub lessons: Vec<String>,
+    pub action_items: Vec<ActionItem>,
+    pub extra_sections: Vec<ExtraSection>,
+    pub tags: Vec<String>,
+    /// Services and nodes the incident concerns.
+    pub services: Vec<String>,
+}
+
+/// A stored AAR: its content, and the version every save is checked against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Aar {
+    pub id: i64,
+    /// Starts at 1; each save adds one. A save based on an older version is refused.
+    pub version: i64,
+    pub updated_at: String,
+    pub updated_by: String,
+    pub content: AarContent,
+}
+
+/// One row of the AAR list.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AarRow {
+    pub id: i64,
+    pub title: String,
+    pub incident_date: String,
+    pub severity: Option<Severity>,
+    pub status: AarStatus,
+    pub tags: Vec<String>,
+    pub services: Vec<String>,
+    pub open_items: i64,
+}
+
+/// Part of a search snippet: text, highlighted where it matched. Never HTML.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnippetPart {
+    pub text: String,
+    pub hit: bool,
+}
+
+/// A search result, best first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct SearchHit {
+    pub row: AarRow,
+    pub snippet: Vec<SnippetPart>,
+}
+
+/// An open action item with the AAR it came from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OpenItem {
+    pub aar_id: i64,
+    pub aar_title: String,
+    pub aar_version: i64,
+    pub incident_date: String,
+    /// Position of the item within its AAR (0-based).
+    pub position: i64,
+    pub item: ActionItem,
+}
+
+/// One kept revision: who saved which version when, and what it changed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RevisionInfo {
+    pub version: i64,
+    pub at: String,
+    pub by: String,
+    pub changes: String,
+}
+
+/// Filters of the AAR list; empty strings mean "any".
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AarFilter {
+    pub q: String,
+    pub severity: String,
+    pub tag: String,
+    pub service: String,
+    pub open_items: bool,
+}
+
+/// The list page: the filters as given, the choices for them, and either rows or search hits.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AarListView {
+    pub filter: AarFilter,
+    pub all_tags: Vec<String>,
+    pub all_services: Vec<String>,
+    pub rows: Vec<AarRow>,
+    /// Set when `filter.q` is not empty: the ranked hits (already filtered).
+    pub hits: Option<Vec<SearchHit>>,
+    /// A notice after a redirect ("Imported 3 AARs").
+    pub notice: Option<String>,
+}
+
+/// The detail page of one AAR, or of one of its older revisions.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AarDetailView {
+    pub aar: Aar,
+    pub revisions: Vec<RevisionInfo>,
+    /// Some(version) when an older revision is shown (read-only).
+    pub old_revision: Option<i64>,
+    pub notice: Option<String>,
+}
+
+/// A form field's problem, by field name (`title`, `item_text.1`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldError {
+    pub field: String,
+    pub message: String,
+}
+
+/// The create or edit form: what was entered (kept as typed, also when refused), the problems,
+/// and the version it is based on.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AarForm {
+    /// None: a new AAR.
+    pub id: Option<i64>,
+    pub version: i64,
+    pub fields: Vec<(String, String)>,
+    pub errors: Vec<FieldError>,
+    /// A problem with the whole form (a newer version was saved meanwhile).
+    pub conflict: Option<String>,
+}
+
+impl AarForm {
+    pub fn value(&self, name: &str) -> String {
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    }
+
+    pub fn error(&self, name: &str) -> Option<String> {
+        self.errors
+            .iter()
+            .find(|e| e.field == name)
+            .map(|e| e.message.clone())
+    }
+}
+
+/// The import page: the pasted text (kept when refused) and what went wrong.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImportView {
+    pub text: String,
+    pub error: Option<String>,
+}
+
+/// What an AAR page shows; the server loads it before rendering and provides it as context.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum AarPage {
+    List(AarListView),
+    // Boxed: an AAR is large next to the other variants.
+    Detail(Box<AarDetailView>),
+    Form(AarForm),
+    OpenItems(Vec<OpenItem>),
+    Import(ImportView),
+}

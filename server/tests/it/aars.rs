@@ -1,0 +1,306 @@
+//! The AAR pages over HTTP, as a browser without JavaScript uses them: admins only, forms with
+//! field-level messages, a refused concurrent save, import whole or not at all, search, the
+//! open-items page and export.
+
+use reqwest::StatusCode;
+
+use crate::support::{config, location, Browser, TestApp};
+
+const SEED: &str = include_str!("../fixtures/aar-log.md");
+
+async fn signed_in(app: &TestApp, role: &str) -> Browser {
+    let browser = Browser::new(app);
+    let response = browser
+        .post_form("/auth/dev", &[("role", role), ("next", "/")])
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    browser
+}
+
+async fn start() -> (tempfile::TempDir, TestApp) {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::start(config(dir.path())).await.unwrap();
+    (dir, app)
+}
+
+async fn count(app: &TestApp, table: &str) -> i64 {
+    sqlx::query_scalar(&format!("select count(*) from {table}"))
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap()
+}
+
+/// A complete new-AAR form with two action items.
+fn new_aar<'a>(csrf: &'a str, title: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("csrf", csrf),
+        ("title", title),
+        ("incident_date", "2025-06-20"),
+        ("severity", "high"),
+        ("status", "draft"),
+        ("summary", "Jellyfin could not reach its **NFS** share."),
+        (
+            "timeline",
+            "- **09:10**: Playback failed with stale file handles\n- **09:30**: Remounted the share",
+        ),
+        ("direct_cause", "The NFS server restarted"),
+        ("tags", "storage, nfs"),
+        ("services", "jellyfin, r730"),
+        ("item_text.0", "Alert on stale NFS handles"),
+        ("item_priority.0", "P1"),
+        ("item_status.0", "open"),
+        ("item_text.1", "Document the remount"),
+        ("item_priority.1", "P3"),
+        ("item_status.1", "open"),
+    ]
+}
+
+#[tokio::test]
+async fn family_members_get_403_on_every_aar_page_and_post() {
+    let (_dir, app) = start().await;
+    let family = signed_in(&app, "viewer").await;
+    for path in [
+        "/aars",
+        "/aars/new",
+        "/aars/open-items",
+        "/aars/import",
+        "/aars/1",
+        "/aars/export",
+    ] {
+        assert_eq!(
+            family.get(path).await.status(),
+            StatusCode::FORBIDDEN,
+            "{path}"
+        );
+    }
+    let csrf = family.csrf("/").await;
+    let response = family
+        .post_form("/aars/new", &new_aar(&csrf, "Family was here"))
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    let response = family
+        .post_form("/aars/import", &[("csrf", &csrf), ("markdown", SEED)])
+        .await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+    assert_eq!(count(&app, "aars").await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_admin_creates_an_aar_and_finds_it_by_a_word_of_its_timeline() {
+    let (_dir, app) = start().await;
+    let admin = signed_in(&app, "admin").await;
+    let csrf = admin.csrf("/aars/new").await;
+    let response = admin
+        .post_form("/aars/new", &new_aar(&csrf, "NFS stale handles"))
+        .await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let detail = location(&response);
+    let page = admin.get(&detail).await.text().await.unwrap();
+    assert!(page.contains("NFS stale handles"), "{page}");
+    assert!(page.contains("<strong>NFS</strong>"), "{page}");
+    assert_eq!(page.matches("data-test=\"action-item\"").count(), 2);
+
+    let search = admin.get("/aars?q=remounted").await.text().await.unwrap();
+    assert_eq!(
+        search.matches("data-test=\"aar-hit\"").count(),
+        1,
+        "{search}"
+    );
+    assert!(search.contains("<mark>Remounted</mark>"), "{search}");
+    let filtered = admin
+        .get("/aars?severity=high&tag=nfs&service=jellyfin&open=1")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(filtered.matches("data-test=\"aar-row\"").count(), 1);
+    let none = admin.get("/aars?severity=low").await.text().await.unwrap();
+    assert_eq!(none.matches("data-test=\"aar-row\"").count(), 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_form_comes_back_as_typed_with_a_message_per_field() {
+    let (_dir, app) = start().await;
+    let admin = signed_in(&app, "admin").await;
+    let csrf = admin.csrf("/aars/new").await;
+    let mut fields = new_aar(&csrf, "");
+    fields.push(("item_owner.2", "Sam"));
+    fields.retain(|(k, _)| *k != "incident_date");
+    fields.push(("incident_date", "2025-13-01"));
+    let response = admin.post_form("/aars/new", &fields).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    for field in ["title", "incident_date", "item_text.2"] {
+        assert!(
+            page.contains(&format!("data-field=\"{field}\"")),
+            "no message for {field}: {page}"
+        );
+    }
+    assert!(page.contains("A title is required."));
+    // What was typed is still there.
+    assert!(page.contains("Alert on stale NFS handles"));
+    assert!(page.contains("Jellyfin could not reach its **NFS** share."));
+    assert_eq!(count(&app, "aars").await, 0);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_second_save_of_the_same_version_is_refused_and_overwrites_nothing() {
+    let (_dir, app) = start().await;
+    let alice = signed_in(&app, "admin").await;
+    let csrf = alice.csrf("/aars/new").await;
+    let created = alice
+        .post_form("/aars/new", &new_aar(&csrf, "Concurrent edits"))
+        .await;
+    let edit = format!("{}/edit", location(&created).trim_end_matches("?saved=1"));
+    let bob = signed_in(&app, "admin").await;
+    let bob_csrf = bob.csrf(&edit).await;
+    let form = alice.get(&edit).await.text().await.unwrap();
+    assert!(form.contains("name=\"version\" value=\"1\""), "{form}");
+
+    let mut first = new_aar(&csrf, "Concurrent edits");
+    first.push(("version", "1"));
+    first.retain(|(k, _)| *k != "summary");
+    first.push(("summary", "Alice's summary"));
+    assert_eq!(
+        alice.post_form(&edit, &first).await.status(),
+        StatusCode::SEE_OTHER
+    );
+
+    let mut second = new_aar(&bob_csrf, "Concurrent edits");
+    second.push(("version", "1"));
+    second.retain(|(k, _)| *k != "summary");
+    second.push(("summary", "Bob's summary"));
+    let refused = bob.post_form(&edit, &second).await;
+    assert_eq!(refused.status(), StatusCode::CONFLICT);
+    let page = refused.text().await.unwrap();
+    assert!(page.contains("data-test=\"conflict\""), "{page}");
+    assert!(page.contains("your changes were not saved"), "{page}");
+    assert!(page.contains("Bob&#x27;s summary") || page.contains("Bob's summary"));
+    // The form is now based on the current version: saving again is a deliberate choice.
+    assert!(page.contains("name=\"version\" value=\"2\""), "{page}");
+
+    let detail = alice
+        .get(edit.trim_end_matches("/edit"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(detail.contains("Alice&#x27;s summary") || detail.contains("Alice's summary"));
+    assert_eq!(detail.matches("data-test=\"revision\"").count(), 2);
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn importing_the_log_twice_changes_nothing_and_a_broken_file_writes_nothing() {
+    let (_dir, app) = start().await;
+    let admin = signed_in(&app, "admin").await;
+    let csrf = admin.csrf("/aars/import").await;
+
+    let mut broken = SEED.to_owned();
+    broken
+        .push_str("\n### AAR: Broken (June 17, 2025)\n\n**1. Timeline:**\n- ok\nnot a list item\n");
+    let response = admin
+        .post_form("/aars/import", &[("csrf", &csrf), ("markdown", &broken)])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    let line = broken.lines().count();
+    assert!(page.contains(&format!("Line {line}:")), "{page}");
+    assert!(page.contains("Nothing was imported"), "{page}");
+    for table in ["aars", "aar_action_items", "aar_revisions", "aar_fts"] {
+        assert_eq!(count(&app, table).await, 0, "{table}");
+    }
+
+    let first = admin
+        .post_form("/aars/import", &[("csrf", &csrf), ("markdown", SEED)])
+        .await;
+    assert_eq!(location(&first), "/aars?imported=8,0,0");
+    let revisions = count(&app, "aar_revisions").await;
+    let second = admin
+        .post_form("/aars/import", &[("csrf", &csrf), ("markdown", SEED)])
+        .await;
+    assert_eq!(location(&second), "/aars?imported=0,0,8");
+    assert_eq!(count(&app, "aars").await, 8);
+    assert_eq!(count(&app, "aar_revisions").await, revisions);
+    let list = admin
+        .get("/aars?imported=0,0,8")
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(list.contains("0 new, 0 updated, 8 unchanged"), "{list}");
+
+    // Export, then import of the export: the same AARs, still nothing new.
+    let export = admin.get("/aars/export").await.text().await.unwrap();
+    let again = admin
+        .post_form("/aars/import", &[("csrf", &csrf), ("markdown", &export)])
+        .await;
+    assert_eq!(location(&again), "/aars?imported=0,0,8");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn a_done_action_item_leaves_the_open_items_page() {
+    let (_dir, app) = start().await;
+    let admin = signed_in(&app, "admin").await;
+    let csrf = admin.csrf("/aars/new").await;
+    admin
+        .post_form("/aars/new", &new_aar(&csrf, "Open items"))
+        .await;
+    let open = admin.get("/aars/open-items").await.text().await.unwrap();
+    assert_eq!(open.matches("data-test=\"open-item\"").count(), 2);
+    // P1 before P3.
+    assert!(open.find("Alert on stale NFS handles") < open.find("Document the remount"));
+    let aar_id: i64 = sqlx::query_scalar("select id from aars")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+    let done = admin
+        .post_form(
+            &format!("/aars/{aar_id}/items/0"),
+            &[
+                ("csrf", &csrf),
+                ("status", "done"),
+                ("version", "1"),
+                ("back", "open-items"),
+            ],
+        )
+        .await;
+    assert_eq!(location(&done), "/aars/open-items");
+    let open = admin.get("/aars/open-items").await.text().await.unwrap();
+    assert_eq!(open.matches("data-test=\"open-item\"").count(), 1);
+    assert!(!open.contains("Alert on stale NFS handles"));
+    // A button from a page showing the old version is refused, not applied.
+    let stale = admin
+        .post_form(
+            &format!("/aars/{aar_id}/items/1"),
+            &[("csrf", &csrf), ("status", "done"), ("version", "1")],
+        )
+        .await;
+    assert_eq!(stale.status(), StatusCode::CONFLICT);
+    assert!(stale.text().await.unwrap().contains("not saved"));
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn markdown_in_an_aar_is_rendered_without_its_scripts() {
+    let (_dir, app) = start().await;
+    let admin = signed_in(&app, "admin").await;
+    let csrf = admin.csrf("/aars/new").await;
+    let mut fields = new_aar(&csrf, "XSS");
+    fields.retain(|(k, _)| *k != "summary");
+    fields.push((
+        "summary",
+        "<script>alert(1)</script><img src=x onerror=alert(1)>\n\n[x](javascript:alert(1))",
+    ));
+    let created = admin.post_form("/aars/new", &fields).await;
+    let page = admin.get(&location(&created)).await.text().await.unwrap();
+    let lower = page.to_ascii_lowercase();
+    assert!(!lower.contains("onerror"), "{page}");
+    assert!(!lower.contains("href=\"javascript"), "{page}");
+    assert!(!lower.contains("<script>alert"), "{page}");
+    app.stop().await;
+}
