@@ -1,16 +1,12 @@
 //! The AAR pages (admins only: the policy leaves `/aars` to admins, and each handler takes
 //! [`Admin`] as well).
 //!
-//! Their data is in SQLite, and Leptos pages here render synchronously from context. So each
-//! page is an ordinary async handler: it loads what the page shows, then renders the Leptos app
-//! for the request with that data provided as context ([`AarPage`]), which the page component
-//! reads. The same renderer answers a refused form post with the form as typed and its problems,
-//! so forms need no WASM, no session flash and no second request. Posts that succeed redirect
+//! Their data is in SQLite, so each page is an async handler that loads it and renders the app
+//! with it as context ([`AarPage`], see [`crate::http::render`]). Posts that succeed redirect
 //! (303) to a page showing the result.
 
-use axum::body::Body;
 use axum::extract::{Path, Query, Request, State};
-use axum::http::{header, Method, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use frontend::model::aar::{
     AarDetailView, AarFilter, AarForm, AarListView, AarPage, ImportView, ItemStatus,
@@ -18,14 +14,13 @@ use frontend::model::aar::{
 use leptos::prelude::provide_context;
 use serde::Deserialize;
 
-use crate::aar::{export, form, import, markdown};
+use crate::aar::{export, form, import};
 use crate::auth::Admin;
 use crate::db::aar::{self as store, Author};
 use crate::db::DbError;
 use crate::http::error::AppError;
+use crate::http::render::{form_fields, render_app};
 use crate::state::AppState;
-use frontend::app::shell;
-use frontend::source::Cluster;
 
 /// Search results shown at most.
 const SEARCH_LIMIT: i64 = 50;
@@ -33,42 +28,11 @@ const SEARCH_LIMIT: i64 = 50;
 /// Renders the Leptos app for `parts`' path with `page` in context.
 async fn render(
     state: &AppState,
-    mut parts: axum::http::request::Parts,
+    parts: axum::http::request::Parts,
     page: AarPage,
     status: StatusCode,
 ) -> Response {
-    // A refused post is answered with the form page itself.
-    parts.method = Method::GET;
-    let cluster: Cluster = state.cluster.clone();
-    let options = state.leptos.clone();
-    let markdown = markdown::renderer();
-    let handler = leptos_axum::render_app_to_stream_with_context(
-        move || {
-            provide_context(cluster.clone());
-            provide_context(markdown.clone());
-            provide_context(page.clone());
-        },
-        move || shell(options.clone()),
-    );
-    let mut response = handler(Request::from_parts(parts, Body::empty())).await;
-    *response.status_mut() = status;
-    response
-}
-
-/// The fields of a urlencoded form body (the CSRF check has already read it once).
-async fn form_fields(
-    state: &AppState,
-    request: Request,
-) -> Result<(axum::http::request::Parts, Vec<(String, String)>), AppError> {
-    let (parts, body) = request.into_parts();
-    let bytes = axum::body::to_bytes(body, state.config.server.body_limit_bytes)
-        .await
-        .map_err(|_| AppError::BadRequest("the form is too large or broken".into()))?;
-    let fields = url::form_urlencoded::parse(&bytes)
-        .into_owned()
-        .filter(|(k, _)| k != crate::http::csrf::CSRF_FIELD)
-        .collect();
-    Ok((parts, fields))
+    render_app(state, parts, move || provide_context(page.clone()), status).await
 }
 
 fn today() -> String {

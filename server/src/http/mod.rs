@@ -8,6 +8,7 @@ pub mod error;
 pub mod health;
 pub mod live;
 pub mod page;
+pub mod render;
 pub mod security;
 
 use std::time::Duration;
