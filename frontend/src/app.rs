@@ -99,7 +99,10 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/aars/:id") view=pages::aars::AarsPage/>
                     <Route path=path!("/aars/:id/edit") view=pages::aars::AarsPage/>
                     <Route path=path!("/aars/:id/revisions/:version") view=pages::aars::AarsPage/>
-                    <Route path=path!("/audit") view=pages::audit::AuditPage/>
+                    // Guarded actions and the audit log (pages::actions), loaded by their handlers.
+                    <Route path=path!("/audit") view=pages::actions::ActionsPage/>
+                    <Route path=path!("/actions/preview") view=pages::actions::ActionsPage/>
+                    <Route path=path!("/actions/run") view=pages::actions::ActionsPage/>
                 </Routes>
             </main>
         </Router>

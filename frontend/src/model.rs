@@ -660,3 +660,4 @@ pub struct GitOpsView {
 }
 
 pub mod aar;
+pub mod actions;

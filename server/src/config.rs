@@ -31,6 +31,35 @@ pub struct Config {
     pub metrics_token: Option<String>,
     /// The physical machines and the nodes on them, for the Topology page.
     pub topology: TopologyConfig,
+    /// Limits of the guarded admin actions.
+    pub actions: ActionsConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct ActionsConfig {
+    /// The most replicas the scale action sets.
+    pub max_replicas: i32,
+    /// An action needs a sign-in no older than this; older sessions sign in again first.
+    pub recent_sign_in_minutes: u64,
+}
+
+impl Default for ActionsConfig {
+    fn default() -> Self {
+        Self {
+            max_replicas: crate::actions::kinds::DEFAULT_MAX_REPLICAS,
+            recent_sign_in_minutes: 15,
+        }
+    }
+}
+
+impl ActionsConfig {
+    pub fn limits(&self) -> crate::actions::guard::Limits {
+        crate::actions::guard::Limits {
+            max_replicas: self.max_replicas,
+            recent_sign_in_secs: self.recent_sign_in_minutes as i64 * 60,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
@@ -281,6 +310,12 @@ impl Config {
         }
         if self.server.request_timeout_secs == 0 {
             return invalid("server.request_timeout_secs", "must be at least 1");
+        }
+        if self.actions.max_replicas < 0 {
+            return invalid("actions.max_replicas", "must be 0 or more");
+        }
+        if self.actions.recent_sign_in_minutes == 0 {
+            return invalid("actions.recent_sign_in_minutes", "must be at least 1");
         }
         if self.server.body_limit_bytes < 1024 {
             return invalid("server.body_limit_bytes", "must be at least 1024");

@@ -6,6 +6,7 @@
 //! - [`aar`]: after-action reviews: Markdown import and export, rendering, search, the form.
 //! - [`config`]: the TOML file and `HOMELAB_*` overrides, validated at start.
 //! - [`cluster`]: watch caches (live or demo) and the pure views over them.
+//! - [`actions`]: the guarded admin actions, their one guard, and the audit log.
 //! - [`auth`]: sessions, sign-in, and the one access policy.
 //! - [`db`]: the SQLite pool and migrations.
 //! - [`history`]: the services' status history, recorded from the caches.
@@ -15,6 +16,7 @@
 //! - [`startup`]: wiring it all together for `homelab serve`.
 
 pub mod aar;
+pub mod actions;
 pub mod auth;
 pub mod bench;
 pub mod cluster;

@@ -51,14 +51,16 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
     } else {
         config.topology.clone()
     };
-    if config.demo {
+    let kube = if config.demo {
         demo::load(&cluster).context("loading the demo homelab")?;
+        None
     } else {
         let client = live::client(&config.cluster)
             .await
             .context("connecting to the cluster")?;
-        live::start(client, cluster.clone());
-    }
+        live::start(client.clone(), cluster.clone());
+        Some(client)
+    };
     let oidc = match &config.oidc {
         Some(cfg) => {
             let context = format!("signing in through the OIDC provider at {}", cfg.issuer_url);
@@ -95,6 +97,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         config: Arc::new(config),
         db: pool,
         oidc,
+        kube,
         cluster,
         history,
         metrics: crate::metrics::Metrics::new(),

@@ -2,7 +2,7 @@
 //! sources from context directly, and embed islands where something must react in the browser.
 
 pub mod aars;
-pub mod audit;
+pub mod actions;
 pub mod backups;
 pub mod gitops;
 pub mod not_found;

@@ -97,7 +97,24 @@ pub fn ServiceDetailPage() -> impl IntoView {
     let workloads = e
         .workloads
         .iter()
-        .map(|w| view! { <tr><th scope="row">{w.kind.clone()}" "{w.name.clone()}</th><td class="num">{format!("{}/{}", w.ready, w.desired)}</td></tr> })
+        .map(|w| {
+            // Deployments and StatefulSets scale through the guarded action's preview.
+            let scalable = w.kind == "Deployment" || w.kind == "StatefulSet";
+            let scale = scalable.then(|| {
+                let label = format!("Replicas for {} {}", w.kind, w.name);
+                view! {
+                    <form method="get" action="/actions/preview" class="inline" data-test="scale-form">
+                        <input type="hidden" name="action" value="scale"/>
+                        <input type="hidden" name="kind" value=w.kind.clone()/>
+                        <input type="hidden" name="namespace" value=w.namespace.clone()/>
+                        <input type="hidden" name="name" value=w.name.clone()/>
+                        <input type="number" name="replicas" min="0" value=w.desired.to_string() aria-label=label class="narrow"/>
+                        <button type="submit">"Scale…"</button>
+                    </form>
+                }
+            });
+            view! { <tr><th scope="row">{w.kind.clone()}" "{w.name.clone()}</th><td class="num">{format!("{}/{}", w.ready, w.desired)}</td><td>{scale}</td></tr> }
+        })
         .collect_view();
     let claims = d
         .claims

@@ -59,6 +59,7 @@ fn ReleasedVolumes(volumes: Vec<VolumeRow>) -> impl IntoView {
                     <strong>{r.claim.clone()}</strong>": "
                     <StatusBadge tone=if r.exists { Tone::Warn } else { Tone::Bad } text=state/>
                     <div class="small">{r.hint.clone()}</div>
+                    <a class="button" data-test="clear-claim-ref" href=format!("/actions/preview?action=clear-claim-ref&name={}", v.name)>"Clear claimRef…"</a>
                 </li>
             })
         })

@@ -199,6 +199,14 @@ async fn current_user(
     Ok(Some(user))
 }
 
+/// When the session's person signed in (unix seconds); guarded actions need a recent one.
+pub async fn signed_in_at(session: &Session) -> Result<Option<i64>, AppError> {
+    Ok(session
+        .get::<SessionUser>(USER_KEY)
+        .await?
+        .map(|u| u.signed_in_at))
+}
+
 /// Past the absolute session lifetime (`max_age` seconds since sign-in)?
 fn outlived(user: &SessionUser, now: i64, max_age: i64) -> bool {
     now - user.signed_in_at > max_age
@@ -235,6 +243,9 @@ pub async fn sign_in(session: &Session, user: SessionUser) -> Result<(), AppErro
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
+    /// Set by a guarded action whose sign-in is too old: sign in again even with a session.
+    #[serde(default)]
+    reauth: Option<String>,
 }
 
 /// Where to go after sign-in: a local path only, never another site. Whitespace and control
@@ -265,14 +276,15 @@ pub async fn login(
     let Some(oidc) = &state.oidc else {
         return dev::login_page(&state, &next);
     };
-    // Already signed in with a role: no need to bother the provider. Without a role, go again:
-    // the groups may have changed since.
+    // Already signed in with a role: no need to bother the provider, unless a fresh sign-in is
+    // asked for. Without a role, go again: the groups may have changed since.
+    let reauthenticate = q.reauth.is_some();
     if let Ok(Some(user)) = session.get::<SessionUser>(USER_KEY).await {
-        if user.role.is_some() {
+        if user.role.is_some() && !reauthenticate {
             return Redirect::to(&next).into_response();
         }
     }
-    match oidc.begin(&session, next).await {
+    match oidc.begin(&session, next, reauthenticate).await {
         Ok(redirect) => redirect.into_response(),
         Err(e) => e.into_response_for("/auth/login", state.config.demo, ""),
     }

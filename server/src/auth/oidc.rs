@@ -361,8 +361,15 @@ impl Oidc {
     }
 
     /// Starts a sign-in: remembers state, nonce and PKCE verifier in the session and returns the
-    /// redirect to the provider's authorization endpoint.
-    pub async fn begin(&self, session: &Session, next: String) -> Result<Redirect, AppError> {
+    /// redirect to the provider's authorization endpoint. `reauthenticate` sends `max_age=0`, so
+    /// the provider asks for the password again even with a session of its own (before a guarded
+    /// action, when the last sign-in is too old).
+    pub async fn begin(
+        &self,
+        session: &Session,
+        next: String,
+        reauthenticate: bool,
+    ) -> Result<Redirect, AppError> {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = self
             .client
@@ -374,6 +381,9 @@ impl Oidc {
             .set_pkce_challenge(challenge);
         for scope in &self.scopes {
             request = request.add_scope(scope.clone());
+        }
+        if reauthenticate {
+            request = request.set_max_age(std::time::Duration::ZERO);
         }
         let (url, state, nonce) = request.url();
         let now = now();

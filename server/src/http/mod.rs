@@ -2,6 +2,7 @@
 //! headers, sessions, authorization, CSRF) and `serve` on a bound listener.
 
 pub mod aars;
+pub mod actions;
 pub mod api;
 pub mod csrf;
 pub mod error;
@@ -46,7 +47,10 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     // (`aars`); the generated Leptos routes for them would clash.
     let routes: Vec<_> = generate_route_list(App)
         .into_iter()
-        .filter(|r| !r.path().starts_with("/aars"))
+        .filter(|r| {
+            let path = r.path();
+            !(path.starts_with("/aars") || path.starts_with("/actions") || path == "/audit")
+        })
         .collect();
 
     // The cookie name is configurable (`session.cookie_name`): cookies are not separated by
@@ -86,6 +90,9 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .route("/auth/dev", post(auth::dev::dev_sign_in))
         .route("/auth/logout", post(auth::logout))
         .route(auth::oidc::SIGNED_OUT_PATH, get(auth::signed_out))
+        .route("/actions/preview", get(actions::preview))
+        .route("/actions/run", post(actions::run))
+        .route("/audit", get(actions::audit_log))
         .route("/aars", get(aars::list))
         .route("/aars/new", get(aars::new_form).post(aars::create))
         .route("/aars/open-items", get(aars::open_items))

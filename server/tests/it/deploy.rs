@@ -229,7 +229,7 @@ async fn every_manifest_is_accepted_by_a_server_side_dry_run_against_the_real_ap
 
 /// The objects RBAC needs (Namespace, ServiceAccount, ClusterRole, ClusterRoleBinding), applied
 /// for real exactly as shipped.
-async fn apply_shipped_rbac(cluster: &TestCluster) {
+pub(crate) async fn apply_shipped_rbac(cluster: &TestCluster) {
     let docs = documents(&render(&deploy_dir().join("base")));
     let rbac: Vec<String> = docs
         .iter()

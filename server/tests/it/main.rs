@@ -6,6 +6,7 @@
 //! - [`cluster`]: the watch caches against a real kube-apiserver (`testbed::cluster`).
 //! - [`backups`]: the Backups, Storage and GitOps views against the real Velero, Longhorn and
 //!   Flux CRDs.
+//! - [`actions`]: guarded actions as the shipped ServiceAccount, and their audit entries.
 //! - [`api`]: the JSON status API and its read-only token.
 //! - [`history`]: the status history recorded from a real cluster's changes.
 //! - [`compose`]: docker-compose.yml against the Compose specification's schema.
@@ -23,6 +24,7 @@
 )]
 
 mod aars;
+mod actions;
 mod api;
 mod auth;
 mod backups;

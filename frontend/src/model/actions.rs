@@ -1,0 +1,77 @@
+//! Guarded actions as their pages show them: the preview, the result, and the audit log.
+
+use serde::{Deserialize, Serialize};
+
+/// One field an action changes, as the preview and the audit entry show it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldChange {
+    /// A JSON pointer into the object, e.g. `/spec/replicas`.
+    pub field: String,
+    /// The value now and after, as compact JSON (`null` when absent).
+    pub before: String,
+    pub after: String,
+}
+
+/// What the preview page shows before anything happens.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionPreview {
+    pub title: String,
+    pub target: String,
+    /// What the admin types to confirm.
+    pub confirm_name: String,
+    /// The equivalent kubectl, velero or flux command.
+    pub command: String,
+    /// The resourceVersion previewed; the change is refused if the object moved on.
+    pub resource_version: String,
+    /// Field by field, from a server-side dry run.
+    pub changes: Vec<FieldChange>,
+    /// Why the action cannot be done to this object now; no form is offered then.
+    pub refusal: Option<String>,
+    /// The fields that name the action (hidden inputs of the confirmation form).
+    pub fields: Vec<(String, String)>,
+    /// A problem with the last confirmation (wrong name typed), shown above the form.
+    pub problem: Option<String>,
+}
+
+/// How an attempt ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActionOutcome {
+    pub title: String,
+    pub target: String,
+    pub command: String,
+    /// done, refused or failed.
+    pub outcome: String,
+    pub message: String,
+    pub changes: Vec<FieldChange>,
+    /// Where to look again (the preview, for a stale confirmation).
+    pub again: Option<String>,
+}
+
+/// One audit log entry.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub id: i64,
+    /// Unix seconds.
+    pub at: i64,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    pub reason: Option<String>,
+    pub command: String,
+    pub changes: Vec<FieldChange>,
+    pub outcome: String,
+    pub message: String,
+}
+
+/// What an action page renders, provided as context by its handler.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ActionPage {
+    Preview(ActionPreview),
+    Outcome(ActionOutcome),
+    /// The audit log, newest first, with the filters applied.
+    Audit {
+        entries: Vec<AuditEntry>,
+        action: Option<String>,
+        outcome: Option<String>,
+    },
+}

@@ -1,0 +1,152 @@
+//! The audit log: one row per attempted action, append-only (the schema's triggers refuse any
+//! update or delete).
+
+use frontend::model::actions::{AuditEntry, FieldChange};
+use sqlx::SqlitePool;
+
+use crate::db::DbError;
+
+/// An attempt to record.
+pub struct NewEntry<'a> {
+    pub at: i64,
+    pub actor_sub: &'a str,
+    pub actor_name: &'a str,
+    pub action: &'a str,
+    pub target: &'a str,
+    pub reason: Option<&'a str>,
+    pub command: &'a str,
+    pub changes: &'a [FieldChange],
+    pub outcome: &'a str,
+    pub message: &'a str,
+}
+
+pub async fn record(pool: &SqlitePool, e: &NewEntry<'_>) -> Result<i64, DbError> {
+    let changes = serde_json::to_string(e.changes).unwrap_or_else(|_| "[]".into());
+    let id = sqlx::query_scalar(
+        "insert into audit_log (at, actor_sub, actor_name, action, target, reason, command,
+                                changes, outcome, message)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
+    )
+    .bind(e.at)
+    .bind(e.actor_sub)
+    .bind(e.actor_name)
+    .bind(e.action)
+    .bind(e.target)
+    .bind(e.reason)
+    .bind(e.command)
+    .bind(changes)
+    .bind(e.outcome)
+    .bind(e.message)
+    .fetch_one(pool)
+    .await?;
+    Ok(id)
+}
+
+type Row = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+    String,
+);
+
+/// The newest entries first, optionally only one action or one outcome.
+pub async fn list(
+    pool: &SqlitePool,
+    action: Option<&str>,
+    outcome: Option<&str>,
+    limit: i64,
+) -> Result<Vec<AuditEntry>, DbError> {
+    let rows: Vec<Row> = sqlx::query_as(
+        "select id, at, actor_name, action, target, reason, command, changes, outcome, message
+         from audit_log
+         where (?1 is null or action = ?1) and (?2 is null or outcome = ?2)
+         order by id desc limit ?3",
+    )
+    .bind(action)
+    .bind(outcome)
+    .bind(limit)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(id, at, actor, action, target, reason, command, changes, outcome, message)| {
+                AuditEntry {
+                    id,
+                    at,
+                    actor,
+                    action,
+                    target,
+                    reason,
+                    command,
+                    changes: serde_json::from_str(&changes).unwrap_or_default(),
+                    outcome,
+                    message,
+                }
+            },
+        )
+        .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry<'a>(outcome: &'a str, changes: &'a [FieldChange]) -> NewEntry<'a> {
+        NewEntry {
+            at: 100,
+            actor_sub: "sub-1",
+            actor_name: "admin",
+            action: "scale",
+            target: "Deployment media/plex",
+            reason: Some("plex is stuck"),
+            command: "kubectl -n media scale deployment/plex --replicas=0",
+            changes,
+            outcome,
+            message: "",
+        }
+    }
+
+    #[tokio::test]
+    async fn entries_are_listed_newest_first_and_can_never_be_changed() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(dir.path()).await.unwrap();
+        let change = [FieldChange {
+            field: "/spec/replicas".into(),
+            before: "1".into(),
+            after: "0".into(),
+        }];
+        record(&pool, &entry("refused", &[])).await.unwrap();
+        let id = record(&pool, &entry("done", &change)).await.unwrap();
+        let all = list(&pool, None, None, 10).await.unwrap();
+        assert_eq!(all.len(), 2);
+        assert_eq!(all[0].id, id);
+        assert_eq!(all[0].changes, change);
+        assert_eq!(
+            list(&pool, None, Some("refused"), 10).await.unwrap().len(),
+            1
+        );
+        assert_eq!(
+            list(&pool, Some("cordon"), None, 10).await.unwrap().len(),
+            0
+        );
+
+        let update = sqlx::query("update audit_log set outcome = 'done'")
+            .execute(&pool)
+            .await
+            .unwrap_err();
+        assert!(update.to_string().contains("never changed"), "{update}");
+        let delete = sqlx::query("delete from audit_log")
+            .execute(&pool)
+            .await
+            .unwrap_err();
+        assert!(delete.to_string().contains("never deleted"), "{delete}");
+        assert_eq!(list(&pool, None, None, 10).await.unwrap().len(), 2);
+    }
+}

@@ -1,0 +1,171 @@
+//! The guarded actions' pages: GET /actions/preview (a dry run, and the confirmation form),
+//! POST /actions/run (the guard, then the change), GET /audit (the log). Admins only: the
+//! access policy leaves these paths to admins, and each handler takes [`Admin`] as well.
+
+use axum::extract::{Query, Request, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use frontend::model::actions::{ActionOutcome, ActionPage};
+use leptos::prelude::provide_context;
+use serde::Deserialize;
+use tower_sessions::Session;
+
+use crate::actions::guard::{self, Attempt, Confirmation};
+use crate::actions::{audit, Action, ActionError};
+use crate::auth::Admin;
+use crate::http::error::AppError;
+use crate::http::page::url_encode;
+use crate::http::render::{form_fields, render_app};
+use crate::state::AppState;
+
+/// Audit entries shown at most.
+const AUDIT_LIMIT: i64 = 500;
+
+async fn render(
+    state: &AppState,
+    parts: axum::http::request::Parts,
+    page: ActionPage,
+    status: StatusCode,
+) -> Response {
+    render_app(state, parts, move || provide_context(page.clone()), status).await
+}
+
+fn status_of(e: &ActionError) -> StatusCode {
+    StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
+/// The preview address of `action`, to come back to.
+fn preview_url(action: &Action) -> String {
+    let query: Vec<String> = action
+        .to_fields()
+        .iter()
+        .map(|(k, v)| format!("{k}={}", url_encode(v)))
+        .collect();
+    format!("/actions/preview?{}", query.join("&"))
+}
+
+/// GET /actions/preview?action=...: what would change, and the confirmation form.
+pub async fn preview(
+    State(state): State<AppState>,
+    _admin: Admin,
+    request: Request,
+) -> Result<Response, AppError> {
+    let (parts, _) = request.into_parts();
+    let fields: Vec<(String, String)> =
+        url::form_urlencoded::parse(parts.uri.query().unwrap_or("").as_bytes())
+            .into_owned()
+            .collect();
+    let action = Action::from_fields(&fields).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let limits = state.config.actions.limits();
+    match guard::preview(state.kube.as_ref(), &action, limits).await {
+        Ok(p) => Ok(render(&state, parts, ActionPage::Preview(p), StatusCode::OK).await),
+        Err(e) => {
+            let status = status_of(&e);
+            let page = ActionPage::Outcome(ActionOutcome {
+                title: action.title(),
+                target: action.target(),
+                command: action.command(),
+                outcome: "refused".into(),
+                message: e.to_string(),
+                changes: Vec::new(),
+                again: None,
+            });
+            Ok(render(&state, parts, page, status).await)
+        }
+    }
+}
+
+/// POST /actions/run: the guard, then the change, and its audit entry.
+pub async fn run(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    session: Session,
+    request: Request,
+) -> Result<Response, AppError> {
+    let (parts, fields) = form_fields(&state, request).await?;
+    let action = Action::from_fields(&fields).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.trim().to_owned())
+            .unwrap_or_default()
+    };
+    let reason = Some(get("reason")).filter(|r| !r.is_empty());
+    let confirmation = Confirmation {
+        resource_version: get("resource_version"),
+        typed_name: get("confirm"),
+        reason,
+    };
+    let signed_in_at = crate::auth::signed_in_at(&session).await?.unwrap_or(0);
+    let result = guard::run(Attempt {
+        client: state.kube.as_ref(),
+        db: &state.db,
+        metrics: &state.metrics,
+        actor: &admin,
+        action: &action,
+        confirmation: &confirmation,
+        limits: state.config.actions.limits(),
+        now: jiff::Timestamp::now().as_second(),
+        signed_in_at,
+    })
+    .await;
+    let again = preview_url(&action);
+    let (status, outcome, message, changes) = match result {
+        Ok(changes) => (StatusCode::OK, "done", String::new(), changes),
+        Err(ActionError::SignInAgain) => {
+            // Back through the provider (which must ask again), then to the same preview.
+            let next = url_encode(&again);
+            return Ok(Redirect::to(&format!("/auth/login?reauth=1&next={next}")).into_response());
+        }
+        Err(ActionError::Audit(e)) => return Err(AppError::Db(e)),
+        Err(e) => {
+            let kind = match e {
+                ActionError::Api { .. } | ActionError::Unreachable(_) => "failed",
+                _ => "refused",
+            };
+            (status_of(&e), kind, e.to_string(), Vec::new())
+        }
+    };
+    let page = ActionPage::Outcome(ActionOutcome {
+        title: action.title(),
+        target: action.target(),
+        command: action.command(),
+        outcome: outcome.into(),
+        message,
+        changes,
+        again: (outcome != "done").then_some(again),
+    });
+    Ok(render(&state, parts, page, status).await)
+}
+
+#[derive(Deserialize)]
+pub struct AuditQuery {
+    action: Option<String>,
+    outcome: Option<String>,
+}
+
+/// GET /audit: the log, newest first.
+pub async fn audit_log(
+    State(state): State<AppState>,
+    _admin: Admin,
+    Query(q): Query<AuditQuery>,
+    request: Request,
+) -> Result<Response, AppError> {
+    let action = q.action.filter(|a| !a.is_empty());
+    let outcome = q.outcome.filter(|o| !o.is_empty());
+    let entries = audit::list(
+        &state.db,
+        action.as_deref(),
+        outcome.as_deref(),
+        AUDIT_LIMIT,
+    )
+    .await?;
+    let (parts, _) = request.into_parts();
+    let page = ActionPage::Audit {
+        entries,
+        action,
+        outcome,
+    };
+    Ok(render(&state, parts, page, StatusCode::OK).await)
+}

@@ -1,0 +1,323 @@
+//! Guarded actions against the real API server, with the server running as the shipped
+//! ServiceAccount bound to the shipped ClusterRole (not as cluster admin): each action changes
+//! exactly its field on the real object, each refusal changes nothing, and every attempt leaves
+//! one audit entry.
+
+use std::time::Duration;
+
+use frontend::model::actions::AuditEntry;
+use homelab::actions::audit;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::PersistentVolume;
+use kube::Api;
+use reqwest::StatusCode;
+use testbed::cluster::TestCluster;
+use testbed::oidc::{TestOidc, TestOidcOptions};
+
+use crate::cluster::{unique, within};
+use crate::deploy::apply_shipped_rbac;
+use crate::support::{oidc_config, Browser, TestApp};
+
+/// The server watching the shared test cluster as the shipped ServiceAccount, and an admin
+/// signed in through the real provider.
+async fn admin_session() -> (TestApp, Browser, TestOidc, tempfile::TempDir) {
+    let cluster = TestCluster::shared().await.unwrap();
+    apply_shipped_rbac(cluster).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let yaml = cluster
+        .service_account_kubeconfig("homelab", "homelab", None)
+        .await
+        .unwrap();
+    std::fs::write(&kubeconfig, yaml).unwrap();
+    let oidc = TestOidc::start(TestOidcOptions::default()).await.unwrap();
+    let mut cfg = oidc_config(dir.path(), &oidc);
+    cfg.demo = false;
+    cfg.cluster.kubeconfig = Some(kubeconfig);
+    let app = TestApp::start(cfg).await.unwrap();
+    let browser = Browser::new(&app);
+    let signed_in = browser.sign_in(&oidc, "admin", "/").await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    (app, browser, oidc, dir)
+}
+
+/// The value of the hidden input `name` in `html`.
+fn input(html: &str, name: &str) -> Option<String> {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = html.find(&marker)? + marker.len();
+    let end = html[start..].find('"')? + start;
+    Some(html[start..end].to_owned())
+}
+
+async fn audit_entries(app: &TestApp, target: &str) -> Vec<AuditEntry> {
+    audit::list(&app.state.db, None, None, 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.target == target)
+        .collect()
+}
+
+fn deployment_yaml(ns: &str) -> String {
+    format!(
+        r#"apiVersion: v1
+kind: Namespace
+metadata: {{name: {ns}}}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {{name: grafana, namespace: {ns}, labels: {{app.kubernetes.io/name: grafana}}}}
+spec:
+  replicas: 1
+  selector: {{matchLabels: {{app.kubernetes.io/name: grafana}}}}
+  template:
+    metadata: {{labels: {{app.kubernetes.io/name: grafana}}}}
+    spec: {{containers: [{{name: grafana, image: grafana/grafana}}]}}
+"#
+    )
+}
+
+#[tokio::test]
+async fn scaling_changes_only_the_replicas_and_refusals_change_nothing_each_audited() {
+    let cluster = TestCluster::shared().await.unwrap();
+    let ns = unique("it-scale");
+    cluster.apply_yaml(&deployment_yaml(&ns)).await.unwrap();
+    let (app, browser, _oidc, _dir) = admin_session().await;
+    let deployments: Api<Deployment> = Api::namespaced(cluster.admin_client(), &ns);
+    let before = deployments.get("grafana").await.unwrap();
+    let target = format!("Deployment {ns}/grafana");
+    let query = format!("action=scale&kind=Deployment&namespace={ns}&name=grafana");
+
+    // The preview: a dry run, nothing changed yet.
+    let preview = browser
+        .get(&format!("/actions/preview?{query}&replicas=0"))
+        .await;
+    assert_eq!(preview.status(), 200);
+    let html = preview.text().await.unwrap();
+    assert!(html.contains("data-field=\"/spec/replicas\""), "{html}");
+    assert!(html.contains(&format!(
+        "kubectl -n {ns} scale deployment/grafana --replicas=0"
+    )));
+    let version = input(&html, "resource_version").unwrap();
+    let csrf = input(&html, "csrf").unwrap();
+    assert_eq!(
+        deployments
+            .get("grafana")
+            .await
+            .unwrap()
+            .spec
+            .unwrap()
+            .replicas,
+        Some(1)
+    );
+    let ns_ref = ns.as_str();
+    let form = |replicas: &'static str, confirm: &'static str, version: String| {
+        vec![
+            ("csrf", csrf.clone()),
+            ("action", "scale".to_owned()),
+            ("kind", "Deployment".to_owned()),
+            ("namespace", ns_ref.to_owned()),
+            ("name", "grafana".to_owned()),
+            ("replicas", replicas.to_owned()),
+            ("resource_version", version),
+            ("confirm", confirm.to_owned()),
+            ("reason", "grafana is crash-looping".to_owned()),
+        ]
+    };
+    let post = |fields: Vec<(&'static str, String)>| {
+        let browser = browser.clone();
+        async move {
+            let pairs: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            browser.post_form("/actions/run", &pairs).await
+        }
+    };
+
+    // Refused: the wrong name typed, out of range, a stale resourceVersion, no CSRF token.
+    let wrong_name = post(form("0", "grafana2", version.clone())).await;
+    assert_eq!(wrong_name.status(), 422);
+    assert!(wrong_name
+        .text()
+        .await
+        .unwrap()
+        .contains("type the name grafana to confirm"));
+    let too_many = post(form("11", "grafana", version.clone())).await;
+    assert_eq!(too_many.status(), 422);
+    assert!(too_many.text().await.unwrap().contains("between 0 and 10"));
+    let stale = post(form("0", "grafana", "1".into())).await;
+    assert_eq!(stale.status(), 409);
+    assert!(stale
+        .text()
+        .await
+        .unwrap()
+        .contains("it changed since you looked"));
+    let mut no_csrf = form("0", "grafana", version.clone());
+    no_csrf.retain(|(k, _)| *k != "csrf");
+    assert_eq!(post(no_csrf).await.status(), 403);
+    let unchanged = deployments.get("grafana").await.unwrap();
+    assert_eq!(
+        unchanged.metadata.resource_version,
+        before.metadata.resource_version
+    );
+
+    // Done: exactly spec.replicas changed on the real object.
+    let done = post(form("0", "grafana", version.clone())).await;
+    assert_eq!(done.status(), 200);
+    assert!(done.text().await.unwrap().contains("data-outcome=\"done\""));
+    let after = deployments.get("grafana").await.unwrap();
+    assert_eq!(after.spec.as_ref().unwrap().replicas, Some(0));
+    let mut expected = before.spec.clone().unwrap();
+    expected.replicas = Some(0);
+    assert_eq!(after.spec.unwrap(), expected, "only the replicas changed");
+    assert_eq!(after.metadata.labels, before.metadata.labels);
+
+    let entries = audit_entries(&app, &target).await;
+    let outcomes: Vec<&str> = entries.iter().map(|e| e.outcome.as_str()).collect();
+    // Newest first: done, then the stale, out-of-range and wrong-name refusals. The post without
+    // a CSRF token was stopped before the guard: see the test of that below.
+    assert_eq!(outcomes, ["done", "refused", "refused", "refused"]);
+    let done = &entries[0];
+    assert_eq!(done.actor, "admin");
+    assert_eq!(done.reason.as_deref(), Some("grafana is crash-looping"));
+    assert_eq!(
+        (
+            done.changes[0].field.as_str(),
+            done.changes[0].before.as_str(),
+            done.changes[0].after.as_str()
+        ),
+        ("/spec/replicas", "1", "0")
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn clearing_the_claim_ref_of_a_released_volume_makes_it_available_and_a_bound_one_is_refused()
+{
+    let cluster = TestCluster::shared().await.unwrap();
+    let released = unique("it-released-pv");
+    let bound = unique("it-bound-pv");
+    let yaml = format!(
+        r#"apiVersion: v1
+kind: PersistentVolume
+metadata: {{name: {released}}}
+spec:
+  capacity: {{storage: 1Gi}}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: manual
+  hostPath: {{path: /tmp/{released}}}
+  claimRef: {{namespace: media, name: gone-claim, uid: 00000000-0000-0000-0000-000000000001}}
+status: {{phase: Released}}
+---
+apiVersion: v1
+kind: PersistentVolume
+metadata: {{name: {bound}}}
+spec:
+  capacity: {{storage: 1Gi}}
+  accessModes: [ReadWriteOnce]
+  persistentVolumeReclaimPolicy: Retain
+  storageClassName: manual
+  hostPath: {{path: /tmp/{bound}}}
+status: {{phase: Available}}
+"#
+    );
+    cluster.apply_yaml(&yaml).await.unwrap();
+    let (app, browser, _oidc, _dir) = admin_session().await;
+    let pvs: Api<PersistentVolume> = Api::all(cluster.admin_client());
+
+    // A volume that is not Released: the preview says why, and a post is refused.
+    let html = browser
+        .get(&format!(
+            "/actions/preview?action=clear-claim-ref&name={bound}"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-test=\"refusal\""), "{html}");
+    assert!(html.contains("not Released"));
+    let csrf = browser.csrf("/audit").await;
+    let bound_version = pvs
+        .get(&bound)
+        .await
+        .unwrap()
+        .metadata
+        .resource_version
+        .unwrap();
+    let refused = browser
+        .post_form(
+            "/actions/run",
+            &[
+                ("csrf", &csrf),
+                ("action", "clear-claim-ref"),
+                ("name", &bound),
+                ("resource_version", &bound_version),
+                ("confirm", &bound),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), 422);
+    assert_eq!(
+        pvs.get(&bound)
+            .await
+            .unwrap()
+            .metadata
+            .resource_version
+            .unwrap(),
+        bound_version
+    );
+
+    // The Released one: previewed, confirmed, and its claimRef is gone on the real object.
+    let html = browser
+        .get(&format!(
+            "/actions/preview?action=clear-claim-ref&name={released}"
+        ))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("data-field=\"/spec/claimRef\""), "{html}");
+    let version = input(&html, "resource_version").unwrap();
+    let done = browser
+        .post_form(
+            "/actions/run",
+            &[
+                ("csrf", &csrf),
+                ("action", "clear-claim-ref"),
+                ("name", &released),
+                ("resource_version", &version),
+                ("confirm", &released),
+            ],
+        )
+        .await;
+    assert_eq!(done.status(), 200);
+    let pv = pvs.get(&released).await.unwrap();
+    assert!(pv.spec.unwrap().claim_ref.is_none());
+    // The test bed runs the PV binder: a volume without a claimRef becomes Available.
+    let mut phase = String::new();
+    let available = within(Duration::from_secs(20), || phase == "Available").await;
+    if available.is_none() {
+        for _ in 0..40 {
+            phase = pvs
+                .get(&released)
+                .await
+                .unwrap()
+                .status
+                .and_then(|s| s.phase)
+                .unwrap_or_default();
+            if phase == "Available" {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(500)).await;
+        }
+    }
+    assert_eq!(phase, "Available");
+
+    let done_entries = audit_entries(&app, &format!("PersistentVolume {released}")).await;
+    assert_eq!(done_entries.len(), 1);
+    assert_eq!(done_entries[0].outcome, "done");
+    assert_eq!(done_entries[0].changes[0].field, "/spec/claimRef");
+    let refused_entries = audit_entries(&app, &format!("PersistentVolume {bound}")).await;
+    assert_eq!(refused_entries.len(), 1);
+    assert_eq!(refused_entries[0].outcome, "refused");
+    app.stop().await;
+}
