@@ -150,7 +150,10 @@ fn db_command(data_dir: Option<PathBuf>, config: Option<PathBuf>, command: DbCom
             None => match Config::load(config.as_deref()) {
                 Ok(c) => c.server.data_dir,
                 Err(e) => {
-                    eprintln!("error: {e} (or name the data directory with --data-dir)");
+                    eprintln!(
+                        "error: no --data-dir given, and the configuration that would name \
+                         server.data_dir cannot be loaded: {e}"
+                    );
                     return Err(ExitCode::from(2));
                 }
             },
