@@ -154,3 +154,65 @@ test('a Kustomization failing and a new Backup reach the open GitOps and Backups
   }
   expect(errors).toEqual([]);
 });
+
+/** GETs `path` on the test API server as its admin. */
+async function kubeGet(path: string): Promise<any> {
+  const info: TestbedInfo = JSON.parse(fs.readFileSync(process.env.E2E_LIVE_INFO!, 'utf8'));
+  return new Promise((resolve, reject) => {
+    https
+      .get(new URL(path, info.server), { ca: fs.readFileSync(info.ca_file), headers: { authorization: `Bearer ${info.token}` } }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => (res.statusCode === 200 ? resolve(JSON.parse(text)) : reject(new Error(`GET ${path}: ${res.statusCode}`))));
+      })
+      .on('error', reject);
+  });
+}
+
+test('an admin clears the claimRef of a Released volume from the Storage page, and it is audited', async ({ page }) => {
+  await signInThroughProvider(page, app, 'admin', '/storage');
+  const errors = collectErrors(page);
+  const item = page.locator('[data-test=released-volume][data-volume="nfs-media-music"]');
+  await expect(item).toBeVisible();
+  await item.getByTestId('clear-claim-ref').click();
+
+  // The preview: the field that changes, the kubectl command, and a name to type.
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Clear the claimRef of volume nfs-media-music');
+  await expect(page.locator('[data-test=change][data-field="/spec/claimRef"]')).toBeVisible();
+  await expect(page.getByTestId('command')).toContainText('kubectl patch pv nfs-media-music');
+  await screenshot(page, 'action-preview-clear-claim-ref');
+  await page.getByTestId('confirm').fill('nfs-media-music');
+  await page.getByLabel('Reason (optional, kept in the audit log)').fill('lidarr-music was deleted; free the volume');
+  await page.getByTestId('confirm-button').click();
+  await expect(page.getByTestId('outcome')).toHaveAttribute('data-outcome', 'done');
+
+  const pv = await kubeGet('/api/v1/persistentvolumes/nfs-media-music');
+  expect(pv.spec.claimRef).toBeUndefined();
+  // The test bed runs the PV binder: without a claimRef the volume becomes Available.
+  await expect.poll(async () => (await kubeGet('/api/v1/persistentvolumes/nfs-media-music')).status.phase, { timeout: 20_000 }).toBe('Available');
+
+  await page.goto('/audit');
+  const row = page.locator('[data-test=audit-row][data-action="clear-claim-ref"]').first();
+  await expect(row.getByTestId('audit-target')).toHaveText('PersistentVolume nfs-media-music');
+  await expect(row).toHaveAttribute('data-outcome', 'done');
+  await expect(row).toContainText('lidarr-music was deleted');
+  await screenshot(page, 'audit-log');
+  expect(errors).toEqual([]);
+});
+
+test('a family member gets no action controls, and the action endpoints answer 403', async ({ page }) => {
+  await signInThroughProvider(page, app, 'family', '/services/media/plex');
+  await expect(page.getByRole('heading', { level: 1, name: 'Plex' })).toBeVisible();
+  await expect(page.getByTestId('scale-form')).toHaveCount(0);
+  await expect(page.getByTestId('clear-claim-ref')).toHaveCount(0);
+  const csrf = await page.locator('meta[name="csrf-token"]').getAttribute('content');
+  const preview = await page.request.get('/actions/preview?action=scale&kind=Deployment&namespace=media&name=plex&replicas=0');
+  expect(preview.status()).toBe(403);
+  const run = await page.request.post('/actions/run', {
+    headers: { origin: app },
+    form: { csrf: csrf ?? '', action: 'scale', kind: 'Deployment', namespace: 'media', name: 'plex', replicas: '0', resource_version: '1', confirm: 'plex' },
+  });
+  expect(run.status()).toBe(403);
+  const deployment = await kubeGet('/apis/apps/v1/namespaces/media/deployments/plex');
+  expect(deployment.spec.replicas).toBe(1);
+});

@@ -139,6 +139,66 @@ pub async fn run(
     Ok(render(&state, parts, page, status).await)
 }
 
+/// Middleware between the session layer and the access policy: a post to /actions/run that the
+/// policy or the CSRF check refuses (a family member, no session, a missing token) never reaches
+/// the guard, but it is an attempt all the same, so it gets its audit entry here.
+pub async fn audit_refusals(
+    State(state): State<AppState>,
+    session: Session,
+    request: Request,
+    next: axum::middleware::Next,
+) -> Response {
+    if request.method() != axum::http::Method::POST || request.uri().path() != "/actions/run" {
+        return next.run(request).await;
+    }
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, state.config.server.body_limit_bytes).await else {
+        return AppError::BadRequest("the form is too large or broken".into()).into_response();
+    };
+    let request = Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
+    let response = next.run(request).await;
+    let status = response.status();
+    if status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED {
+        return response;
+    }
+    let fields: Vec<(String, String)> = url::form_urlencoded::parse(&bytes).into_owned().collect();
+    let user = session
+        .get::<crate::auth::SessionUser>(crate::auth::USER_KEY)
+        .await
+        .ok()
+        .flatten();
+    let (sub, name) = user
+        .map(|u| (u.sub, u.display_name))
+        .unwrap_or_else(|| (String::new(), "(not signed in)".into()));
+    let (kind, target, command) = match Action::from_fields(&fields) {
+        Ok(a) => (a.kind(), a.target(), a.command()),
+        Err(_) => ("unknown", "(unreadable form)".to_owned(), String::new()),
+    };
+    let message = match status {
+        StatusCode::UNAUTHORIZED => "refused before the guard: not signed in",
+        _ => "refused before the guard: not an admin, or the CSRF token is missing or wrong",
+    };
+    let entry = audit::NewEntry {
+        at: jiff::Timestamp::now().as_second(),
+        actor_sub: &sub,
+        actor_name: &name,
+        action: kind,
+        target: &target,
+        reason: None,
+        command: &command,
+        changes: &[],
+        outcome: "refused",
+        message,
+    };
+    if let Err(e) = audit::record(&state.db, &entry).await {
+        tracing::error!(error = %e, "could not audit a refused action");
+    }
+    state
+        .metrics
+        .action(kind, crate::metrics::ActionResult::Refused);
+    response
+}
+
 #[derive(Deserialize)]
 pub struct AuditQuery {
     action: Option<String>,

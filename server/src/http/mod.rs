@@ -123,6 +123,10 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             state.clone(),
             auth::authorize,
         ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            actions::audit_refusals,
+        ))
         .layer(session_layer)
         .layer(middleware::from_fn_with_state(
             state.clone(),

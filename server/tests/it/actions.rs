@@ -170,12 +170,50 @@ async fn scaling_changes_only_the_replicas_and_refusals_change_nothing_each_audi
     assert_eq!(after.spec.unwrap(), expected, "only the replicas changed");
     assert_eq!(after.metadata.labels, before.metadata.labels);
 
+    // A family member's attempt is refused by the access policy, and audited too.
+    let family = Browser::new(&app);
+    let signed_in = family.sign_in(&_oidc, "family", "/").await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let family_csrf = family.csrf("/").await;
+    let mut family_form = form("0", "grafana", version.clone());
+    family_form[0] = ("csrf", family_csrf);
+    let pairs: Vec<(&str, &str)> = family_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    assert_eq!(family.post_form("/actions/run", &pairs).await.status(), 403);
+    assert_eq!(
+        deployments
+            .get("grafana")
+            .await
+            .unwrap()
+            .spec
+            .unwrap()
+            .replicas,
+        Some(0)
+    );
+
     let entries = audit_entries(&app, &target).await;
-    let outcomes: Vec<&str> = entries.iter().map(|e| e.outcome.as_str()).collect();
-    // Newest first: done, then the stale, out-of-range and wrong-name refusals. The post without
-    // a CSRF token was stopped before the guard: see the test of that below.
-    assert_eq!(outcomes, ["done", "refused", "refused", "refused"]);
-    let done = &entries[0];
+    let outcomes: Vec<(&str, &str)> = entries
+        .iter()
+        .map(|e| (e.actor.as_str(), e.outcome.as_str()))
+        .collect();
+    // Newest first: the family attempt, done, then the refusals in reverse: no CSRF token (before
+    // the guard), stale, out of range, wrong name. One entry per attempt.
+    assert_eq!(
+        outcomes,
+        [
+            ("family", "refused"),
+            ("admin", "done"),
+            ("admin", "refused"),
+            ("admin", "refused"),
+            ("admin", "refused"),
+            ("admin", "refused"),
+        ]
+    );
+    assert!(
+        entries[2].message.contains("before the guard"),
+        "{:?}",
+        entries[2]
+    );
+    let done = &entries[1];
     assert_eq!(done.actor, "admin");
     assert_eq!(done.reason.as_deref(), Some("grafana is crash-looping"));
     assert_eq!(
