@@ -176,6 +176,34 @@ impl Action {
         }
     }
 
+    /// What this kind of action asks of the API, as RBAC names it (group, resource, verbs): `get`
+    /// for [`Action::read`], `patch` for [`Action::send`]. `cluster::rbac` holds the shipped
+    /// ClusterRole to exactly the watch caches' reads plus these.
+    pub fn permissions(&self) -> &'static [(&'static str, &'static str, &'static [&'static str])] {
+        match self {
+            Action::Scale { .. } => &[
+                ("apps", "deployments/scale", &["get", "patch"]),
+                ("apps", "statefulsets/scale", &["get", "patch"]),
+            ],
+            Action::ClearClaimRef { .. } => &[("", "persistentvolumes", &["get", "patch"])],
+        }
+    }
+
+    /// One action of each kind, for checks that must cover them all.
+    pub fn samples() -> Vec<Action> {
+        vec![
+            Action::Scale {
+                kind: WorkloadKind::Deployment,
+                namespace: String::new(),
+                name: String::new(),
+                replicas: 0,
+            },
+            Action::ClearClaimRef {
+                volume: String::new(),
+            },
+        ]
+    }
+
     /// The fields this action changes, as JSON pointers into what [`Action::read`] returns.
     pub fn fields(&self) -> &'static [&'static str] {
         match self {
