@@ -142,7 +142,7 @@ fn Audit(
             <label for="f-action">"Action"</label>
             <select id="f-action" name="action">
                 <option value="">"any"</option>
-                {["scale", "clear-claim-ref"].into_iter().map(|a| view! { <option value=a selected=selected(&action, a)>{a}</option> }).collect_view()}
+                {["scale", "clear-claim-ref", "cordon", "uncordon", "restart", "reconcile", "suspend", "resume"].into_iter().map(|a| view! { <option value=a selected=selected(&action, a)>{a}</option> }).collect_view()}
             </select>
             <label for="f-outcome">"Outcome"</label>
             <select id="f-outcome" name="outcome">

@@ -67,6 +67,14 @@ fn FluxTable(
                     <td data-label="Applied revision">{revision}{attempted}</td>
                     <td data-label="Last reconciled"><When now at=o.last_reconcile/>{o.interval.clone().map(|i| view! { <div class="muted small">"every "{i}</div> })}</td>
                     <td class="wrap small" data-label="Source">{o.source.clone().unwrap_or_default()}</td>
+                    <td data-label="Actions">{
+                        let href = |op: &str| format!("/actions/preview?action={op}&kind={}&namespace={}&name={}", o.kind, o.namespace, o.name);
+                        let toggle = if o.suspended { ("resume", "Resume…") } else { ("suspend", "Suspend…") };
+                        view! {
+                            <a class="button" data-test="flux-reconcile" href=href("reconcile")>"Reconcile…"</a>" "
+                            <a class="button" data-test=format!("flux-{}", toggle.0) href=href(toggle.0)>{toggle.1}</a>
+                        }
+                    }</td>
                 </tr>
             }
         })
@@ -77,7 +85,7 @@ fn FluxTable(
                 <caption>{caption}</caption>
                 <thead><tr>
                     <th scope="col">"Name"</th><th scope="col">"Ready"</th><th scope="col">"Message"</th>
-                    <th scope="col">"Applied revision"</th><th scope="col">"Last reconciled"</th><th scope="col">"Source"</th>
+                    <th scope="col">"Applied revision"</th><th scope="col">"Last reconciled"</th><th scope="col">"Source"</th><th scope="col">"Actions"</th>
                 </tr></thead>
                 <tbody>{rows}{empty}</tbody>
             </table>

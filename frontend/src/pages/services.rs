@@ -111,6 +111,8 @@ pub fn ServiceDetailPage() -> impl IntoView {
                         <input type="number" name="replicas" min="0" value=w.desired.to_string() aria-label=label class="narrow"/>
                         <button type="submit">"Scale…"</button>
                     </form>
+                    " "
+                    <a class="button" data-test="restart" href=format!("/actions/preview?action=restart&kind={}&namespace={}&name={}", w.kind, w.namespace, w.name)>"Restart…"</a>
                 }
             });
             view! { <tr><th scope="row">{w.kind.clone()}" "{w.name.clone()}</th><td class="num">{format!("{}/{}", w.ready, w.desired)}</td><td>{scale}</td></tr> }

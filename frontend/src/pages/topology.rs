@@ -274,6 +274,10 @@ pub fn NodePage() -> impl IntoView {
             <p>{d.node.summary.roles.join(", ")}" · kubelet "{d.node.summary.kubelet_version.clone()}" · "{d.node.summary.internal_ip.clone().unwrap_or_default()}</p>
             <ul>{usage}</ul>
             <p>"CSI drivers: "{d.node.csi_drivers.join(", ")}</p>
+            {
+                let (op, words) = if d.node.summary.cordoned { ("uncordon", "Uncordon…") } else { ("cordon", "Cordon…") };
+                view! { <a class="button" data-test="cordon" href=format!("/actions/preview?action={op}&name={}", d.node.summary.name)>{words}</a> }
+            }
         </section>
         <div class="table-wrap"><table><caption>"Conditions"</caption><tbody>{conditions}</tbody></table></div>
         <PodTable pods=d.pods/>

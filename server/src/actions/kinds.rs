@@ -4,7 +4,7 @@
 
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::PersistentVolume;
-use kube::api::{Patch, PatchParams};
+use kube::api::{ApiResource, DynamicObject, GroupVersionKind, Patch, PatchParams};
 use kube::{Api, Client};
 use serde_json::{json, Value};
 
@@ -41,6 +41,63 @@ impl WorkloadKind {
     }
 }
 
+/// The Flux objects that can be reconciled, suspended and resumed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FluxKind {
+    Kustomization,
+    HelmRelease,
+}
+
+impl FluxKind {
+    fn parse(text: &str) -> Result<Self, ActionError> {
+        match text {
+            "Kustomization" => Ok(FluxKind::Kustomization),
+            "HelmRelease" => Ok(FluxKind::HelmRelease),
+            other => Err(ActionError::Invalid(format!(
+                "kind must be Kustomization or HelmRelease, not {other:?}"
+            ))),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FluxKind::Kustomization => "Kustomization",
+            FluxKind::HelmRelease => "HelmRelease",
+        }
+    }
+
+    fn resource(self) -> ApiResource {
+        let gvk = match self {
+            FluxKind::Kustomization => {
+                GroupVersionKind::gvk("kustomize.toolkit.fluxcd.io", "v1", "Kustomization")
+            }
+            FluxKind::HelmRelease => {
+                GroupVersionKind::gvk("helm.toolkit.fluxcd.io", "v2", "HelmRelease")
+            }
+        };
+        ApiResource::from_gvk(&gvk)
+    }
+}
+
+/// What to do to a Flux object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FluxOp {
+    /// Ask for a reconcile now (the `reconcile.fluxcd.io/requestedAt` annotation).
+    Reconcile,
+    Suspend,
+    Resume,
+}
+
+impl FluxOp {
+    fn as_str(self) -> &'static str {
+        match self {
+            FluxOp::Reconcile => "reconcile",
+            FluxOp::Suspend => "suspend",
+            FluxOp::Resume => "resume",
+        }
+    }
+}
+
 /// An action on one object, as the preview and confirmation forms carry it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Action {
@@ -53,6 +110,33 @@ pub enum Action {
     },
     /// Remove a Released PersistentVolume's claimRef so it becomes Available.
     ClearClaimRef { volume: String },
+    /// Mark a node unschedulable, or schedulable again.
+    Cordon { node: String, cordon: bool },
+    /// Replace a workload's pods (the `kubectl rollout restart` annotation).
+    Restart {
+        kind: WorkloadKind,
+        namespace: String,
+        name: String,
+    },
+    /// Reconcile, suspend or resume a Flux Kustomization or HelmRelease.
+    Flux {
+        kind: FluxKind,
+        namespace: String,
+        name: String,
+        op: FluxOp,
+    },
+}
+
+/// The annotation `kubectl rollout restart` sets on the pod template.
+const RESTARTED_AT: &str = "kubectl.kubernetes.io/restartedAt";
+/// The annotation `flux reconcile` sets.
+const REQUESTED_AT: &str = "reconcile.fluxcd.io/requestedAt";
+
+fn now_rfc3339() -> String {
+    jiff::Timestamp::now()
+        .round(jiff::Unit::Second)
+        .unwrap_or_else(|_| jiff::Timestamp::now())
+        .to_string()
 }
 
 /// The fields of a form, by name.
@@ -86,6 +170,25 @@ impl Action {
             "clear-claim-ref" => Ok(Action::ClearClaimRef {
                 volume: field(fields, "name")?.to_owned(),
             }),
+            op @ ("cordon" | "uncordon") => Ok(Action::Cordon {
+                node: field(fields, "name")?.to_owned(),
+                cordon: op == "cordon",
+            }),
+            "restart" => Ok(Action::Restart {
+                kind: WorkloadKind::parse(field(fields, "kind")?)?,
+                namespace: field(fields, "namespace")?.to_owned(),
+                name: field(fields, "name")?.to_owned(),
+            }),
+            op @ ("reconcile" | "suspend" | "resume") => Ok(Action::Flux {
+                kind: FluxKind::parse(field(fields, "kind")?)?,
+                namespace: field(fields, "namespace")?.to_owned(),
+                name: field(fields, "name")?.to_owned(),
+                op: match op {
+                    "reconcile" => FluxOp::Reconcile,
+                    "suspend" => FluxOp::Suspend,
+                    _ => FluxOp::Resume,
+                },
+            }),
             other => Err(ActionError::Invalid(format!(
                 "there is no action {other:?}"
             ))),
@@ -111,6 +214,28 @@ impl Action {
             Action::ClearClaimRef { volume } => {
                 vec![f("action", "clear-claim-ref"), f("name", volume)]
             }
+            Action::Cordon { node, .. } => vec![f("action", self.kind()), f("name", node)],
+            Action::Restart {
+                kind,
+                namespace,
+                name,
+            } => vec![
+                f("action", "restart"),
+                f("kind", kind.as_str()),
+                f("namespace", namespace),
+                f("name", name),
+            ],
+            Action::Flux {
+                kind,
+                namespace,
+                name,
+                op,
+            } => vec![
+                f("action", op.as_str()),
+                f("kind", kind.as_str()),
+                f("namespace", namespace),
+                f("name", name),
+            ],
         }
     }
 
@@ -119,6 +244,10 @@ impl Action {
         match self {
             Action::Scale { .. } => "scale",
             Action::ClearClaimRef { .. } => "clear-claim-ref",
+            Action::Cordon { cordon: true, .. } => "cordon",
+            Action::Cordon { cordon: false, .. } => "uncordon",
+            Action::Restart { .. } => "restart",
+            Action::Flux { op, .. } => op.as_str(),
         }
     }
 
@@ -134,6 +263,22 @@ impl Action {
                 format!("Scale {} {name} to {replicas}", kind.as_str())
             }
             Action::ClearClaimRef { volume } => format!("Clear the claimRef of volume {volume}"),
+            Action::Cordon { node, cordon: true } => format!("Cordon node {node}"),
+            Action::Cordon {
+                node,
+                cordon: false,
+            } => format!("Uncordon node {node}"),
+            Action::Restart { kind, name, .. } => {
+                format!("Restart the pods of {} {name}", kind.as_str())
+            }
+            Action::Flux { kind, name, op, .. } => {
+                let verb = match op {
+                    FluxOp::Reconcile => "Reconcile",
+                    FluxOp::Suspend => "Suspend",
+                    FluxOp::Resume => "Resume",
+                };
+                format!("{verb} {} {name}", kind.as_str())
+            }
         }
     }
 
@@ -147,6 +292,18 @@ impl Action {
                 ..
             } => format!("{} {namespace}/{name}", kind.as_str()),
             Action::ClearClaimRef { volume } => format!("PersistentVolume {volume}"),
+            Action::Cordon { node, .. } => format!("Node {node}"),
+            Action::Restart {
+                kind,
+                namespace,
+                name,
+            } => format!("{} {namespace}/{name}", kind.as_str()),
+            Action::Flux {
+                kind,
+                namespace,
+                name,
+                ..
+            } => format!("{} {namespace}/{name}", kind.as_str()),
         }
     }
 
@@ -155,6 +312,8 @@ impl Action {
         match self {
             Action::Scale { name, .. } => name,
             Action::ClearClaimRef { volume } => volume,
+            Action::Cordon { node, .. } => node,
+            Action::Restart { name, .. } | Action::Flux { name, .. } => name,
         }
     }
 
@@ -173,6 +332,30 @@ impl Action {
             Action::ClearClaimRef { volume } => format!(
                 "kubectl patch pv {volume} --type=json -p '[{{\"op\":\"remove\",\"path\":\"/spec/claimRef\"}}]'"
             ),
+            Action::Cordon { node, cordon } => {
+                format!("kubectl {} {node}", if *cordon { "cordon" } else { "uncordon" })
+            }
+            Action::Restart {
+                kind,
+                namespace,
+                name,
+            } => format!(
+                "kubectl -n {namespace} rollout restart {}/{name}",
+                kind.as_str().to_lowercase()
+            ),
+            Action::Flux {
+                kind,
+                namespace,
+                name,
+                op,
+            } => format!(
+                "flux {} {} {name} -n {namespace}",
+                op.as_str(),
+                match kind {
+                    FluxKind::Kustomization => "kustomization",
+                    FluxKind::HelmRelease => "helmrelease",
+                }
+            ),
         }
     }
 
@@ -186,6 +369,19 @@ impl Action {
                 ("apps", "statefulsets/scale", &["get", "patch"]),
             ],
             Action::ClearClaimRef { .. } => &[("", "persistentvolumes", &["get", "patch"])],
+            Action::Cordon { .. } => &[("", "nodes", &["get", "patch"])],
+            Action::Restart { .. } => &[
+                ("apps", "deployments", &["get", "patch"]),
+                ("apps", "statefulsets", &["get", "patch"]),
+            ],
+            Action::Flux { .. } => &[
+                (
+                    "kustomize.toolkit.fluxcd.io",
+                    "kustomizations",
+                    &["get", "patch"],
+                ),
+                ("helm.toolkit.fluxcd.io", "helmreleases", &["get", "patch"]),
+            ],
         }
     }
 
@@ -201,6 +397,21 @@ impl Action {
             Action::ClearClaimRef {
                 volume: String::new(),
             },
+            Action::Cordon {
+                node: String::new(),
+                cordon: true,
+            },
+            Action::Restart {
+                kind: WorkloadKind::Deployment,
+                namespace: String::new(),
+                name: String::new(),
+            },
+            Action::Flux {
+                kind: FluxKind::Kustomization,
+                namespace: String::new(),
+                name: String::new(),
+                op: FluxOp::Reconcile,
+            },
         ]
     }
 
@@ -209,49 +420,115 @@ impl Action {
         match self {
             Action::Scale { .. } => &["/spec/replicas"],
             Action::ClearClaimRef { .. } => &["/spec/claimRef"],
+            Action::Cordon { .. } => &["/spec/unschedulable"],
+            Action::Restart { .. } => {
+                &["/spec/template/metadata/annotations/kubectl.kubernetes.io~1restartedAt"]
+            }
+            Action::Flux { .. } => &[
+                "/spec/suspend",
+                "/metadata/annotations/reconcile.fluxcd.io~1requestedAt",
+            ],
+        }
+    }
+
+    /// The API of the object this action patches as a whole (not a subresource), and its
+    /// namespace; None for a scale.
+    fn object_api(&self, client: &Client) -> Option<(Api<DynamicObject>, &str)> {
+        let namespaced = |ar: ApiResource, ns: &str| Api::namespaced_with(client.clone(), ns, &ar);
+        match self {
+            Action::Scale { .. } => None,
+            Action::ClearClaimRef { volume } => {
+                let ar = ApiResource::erase::<PersistentVolume>(&());
+                Some((Api::all_with(client.clone(), &ar), volume))
+            }
+            Action::Cordon { node, .. } => {
+                let ar = ApiResource::erase::<k8s_openapi::api::core::v1::Node>(&());
+                Some((Api::all_with(client.clone(), &ar), node))
+            }
+            Action::Restart {
+                kind,
+                namespace,
+                name,
+            } => {
+                let ar = match kind {
+                    WorkloadKind::Deployment => ApiResource::erase::<Deployment>(&()),
+                    WorkloadKind::StatefulSet => ApiResource::erase::<StatefulSet>(&()),
+                };
+                Some((namespaced(ar, namespace), name))
+            }
+            Action::Flux {
+                kind,
+                namespace,
+                name,
+                ..
+            } => Some((namespaced(kind.resource(), namespace), name)),
+        }
+    }
+
+    /// The merge patch of this action (without the resourceVersion condition).
+    fn patch(&self) -> Value {
+        match self {
+            Action::Scale { replicas, .. } => json!({"spec": {"replicas": replicas}}),
+            Action::ClearClaimRef { .. } => json!({"spec": {"claimRef": null}}),
+            Action::Cordon { cordon: true, .. } => json!({"spec": {"unschedulable": true}}),
+            Action::Cordon { cordon: false, .. } => json!({"spec": {"unschedulable": null}}),
+            Action::Restart { .. } => json!({"spec": {"template": {"metadata": {"annotations": {
+                RESTARTED_AT: now_rfc3339()
+            }}}}}),
+            Action::Flux {
+                op: FluxOp::Reconcile,
+                ..
+            } => {
+                json!({"metadata": {"annotations": {REQUESTED_AT: now_rfc3339()}}})
+            }
+            Action::Flux {
+                op: FluxOp::Suspend,
+                ..
+            } => json!({"spec": {"suspend": true}}),
+            Action::Flux {
+                op: FluxOp::Resume, ..
+            } => json!({"spec": {"suspend": null}}),
         }
     }
 
     /// The object as it is now (for a scale: its scale subresource).
     pub async fn read(&self, client: &Client) -> Result<Value, ActionError> {
-        let value = match self {
-            Action::Scale {
-                kind: WorkloadKind::Deployment,
-                namespace,
-                name,
-                ..
-            } => scale_value(
-                Api::<Deployment>::namespaced(client.clone(), namespace)
-                    .get_scale(name)
-                    .await?,
-            ),
-            Action::Scale {
-                kind: WorkloadKind::StatefulSet,
-                namespace,
-                name,
-                ..
-            } => scale_value(
-                Api::<StatefulSet>::namespaced(client.clone(), namespace)
-                    .get_scale(name)
-                    .await?,
-            ),
-            Action::ClearClaimRef { volume } => to_value(
-                Api::<PersistentVolume>::all(client.clone())
-                    .get(volume)
-                    .await?,
-            ),
-        };
-        Ok(value)
+        if let Action::Scale {
+            kind,
+            namespace,
+            name,
+            ..
+        } = self
+        {
+            let scale = match kind {
+                WorkloadKind::Deployment => {
+                    Api::<Deployment>::namespaced(client.clone(), namespace)
+                        .get_scale(name)
+                        .await?
+                }
+                WorkloadKind::StatefulSet => {
+                    Api::<StatefulSet>::namespaced(client.clone(), namespace)
+                        .get_scale(name)
+                        .await?
+                }
+            };
+            return Ok(scale_value(scale));
+        }
+        let (api, name) = self
+            .object_api(client)
+            .ok_or_else(|| ActionError::Invalid("this action has no object to read".into()))?;
+        Ok(to_value(api.get(name).await?))
     }
 
     /// Refuses what must not be done to `current`, with the reason.
     pub fn check(&self, current: &Value, max_replicas: i32) -> Result<(), ActionError> {
+        let refuse = |reason: String| Err(ActionError::Refused(reason));
         match self {
             Action::Scale { replicas, .. } => {
                 if !(0..=max_replicas).contains(replicas) {
-                    return Err(ActionError::Refused(format!(
+                    return refuse(format!(
                         "replicas must be between 0 and {max_replicas} (the configured maximum), not {replicas}"
-                    )));
+                    ));
                 }
                 Ok(())
             }
@@ -261,16 +538,45 @@ impl Action {
                     .and_then(Value::as_str)
                     .unwrap_or("unknown");
                 if phase != "Released" {
-                    return Err(ActionError::Refused(format!(
+                    return refuse(format!(
                         "volume {volume} is {phase}, not Released: only a Released volume's claimRef is cleared, so no bound claim loses its data"
-                    )));
+                    ));
                 }
                 if current.pointer("/spec/claimRef").is_none_or(Value::is_null) {
-                    return Err(ActionError::Refused(format!(
-                        "volume {volume} has no claimRef to clear"
-                    )));
+                    return refuse(format!("volume {volume} has no claimRef to clear"));
                 }
                 Ok(())
+            }
+            Action::Cordon { node, cordon } => {
+                let cordoned = current
+                    .pointer("/spec/unschedulable")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                match (cordon, cordoned) {
+                    (true, true) => refuse(format!("node {node} is already cordoned")),
+                    (false, false) => refuse(format!("node {node} is not cordoned")),
+                    _ => Ok(()),
+                }
+            }
+            Action::Restart { .. } => Ok(()),
+            Action::Flux { kind, name, op, .. } => {
+                let suspended = current
+                    .pointer("/spec/suspend")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
+                match (op, suspended) {
+                    (FluxOp::Suspend, true) => {
+                        refuse(format!("{} {name} is already suspended", kind.as_str()))
+                    }
+                    (FluxOp::Resume, false) => {
+                        refuse(format!("{} {name} is not suspended", kind.as_str()))
+                    }
+                    (FluxOp::Reconcile, true) => refuse(format!(
+                        "{} {name} is suspended: Flux ignores reconcile requests until it is resumed",
+                        kind.as_str()
+                    )),
+                    _ => Ok(()),
+                }
             }
         }
     }
@@ -287,39 +593,39 @@ impl Action {
         params.dry_run = dry_run;
         // A merge patch carrying metadata.resourceVersion is refused with 409 when the object
         // changed since: the API server enforces what the admin saw.
-        let version = json!({"resourceVersion": resource_version});
-        let value = match self {
-            Action::Scale {
-                kind,
-                namespace,
-                name,
-                replicas,
-            } => {
-                let patch = json!({"metadata": version, "spec": {"replicas": replicas}});
-                let patch = Patch::Merge(&patch);
-                match kind {
-                    WorkloadKind::Deployment => scale_value(
-                        Api::<Deployment>::namespaced(client.clone(), namespace)
-                            .patch_scale(name, &params, &patch)
-                            .await?,
-                    ),
-                    WorkloadKind::StatefulSet => scale_value(
-                        Api::<StatefulSet>::namespaced(client.clone(), namespace)
-                            .patch_scale(name, &params, &patch)
-                            .await?,
-                    ),
+        let mut patch = self.patch();
+        if let Some(object) = patch.as_object_mut() {
+            let metadata = object.entry("metadata").or_insert_with(|| json!({}));
+            if let Some(metadata) = metadata.as_object_mut() {
+                metadata.insert("resourceVersion".into(), json!(resource_version));
+            }
+        }
+        let patch = Patch::Merge(&patch);
+        if let Action::Scale {
+            kind,
+            namespace,
+            name,
+            ..
+        } = self
+        {
+            let scale = match kind {
+                WorkloadKind::Deployment => {
+                    Api::<Deployment>::namespaced(client.clone(), namespace)
+                        .patch_scale(name, &params, &patch)
+                        .await?
                 }
-            }
-            Action::ClearClaimRef { volume } => {
-                let patch = json!({"metadata": version, "spec": {"claimRef": null}});
-                to_value(
-                    Api::<PersistentVolume>::all(client.clone())
-                        .patch(volume, &params, &Patch::Merge(&patch))
-                        .await?,
-                )
-            }
-        };
-        Ok(value)
+                WorkloadKind::StatefulSet => {
+                    Api::<StatefulSet>::namespaced(client.clone(), namespace)
+                        .patch_scale(name, &params, &patch)
+                        .await?
+                }
+            };
+            return Ok(scale_value(scale));
+        }
+        let (api, name) = self
+            .object_api(client)
+            .ok_or_else(|| ActionError::Invalid("this action has no object to change".into()))?;
+        Ok(to_value(api.patch(name, &params, &patch).await?))
     }
 }
 

@@ -34,18 +34,19 @@ const fn p(
 }
 
 /// Every permission the server uses, and no other: a verb is added with the action that uses
-/// it (cordon, restart, Velero backups and Flux reconcile are not built yet, so they are not
-/// granted yet).
+/// it (Velero backups are not triggered yet, so `create` on them is not granted yet).
 pub const PERMISSIONS: &[Permission] = &[
-    p("", "nodes", WATCH),
+    // Cordon and uncordon.
+    p("", "nodes", WATCH_AND_PATCH),
     p("", "pods", WATCH),
     // Warnings only (a field selector), for the problem lists.
     p("", "events", WATCH),
     // Clear a Released volume's claimRef.
     p("", "persistentvolumes", WATCH_AND_PATCH),
     p("", "persistentvolumeclaims", WATCH),
-    p("apps", "deployments", WATCH),
-    p("apps", "statefulsets", WATCH),
+    // Restart (the rollout restart annotation on the pod template).
+    p("apps", "deployments", WATCH_AND_PATCH),
+    p("apps", "statefulsets", WATCH_AND_PATCH),
     p("apps", "daemonsets", WATCH),
     // Scale through the scale subresource: read it for the preview, patch it.
     p("apps", "deployments/scale", &["get", "patch"]),
@@ -59,8 +60,13 @@ pub const PERMISSIONS: &[Permission] = &[
     p("velero.io", "backupstoragelocations", WATCH),
     p("longhorn.io", "volumes", WATCH),
     p("longhorn.io", "nodes", WATCH),
-    p("kustomize.toolkit.fluxcd.io", "kustomizations", WATCH),
-    p("helm.toolkit.fluxcd.io", "helmreleases", WATCH),
+    // Reconcile now (the requestedAt annotation), suspend and resume.
+    p(
+        "kustomize.toolkit.fluxcd.io",
+        "kustomizations",
+        WATCH_AND_PATCH,
+    ),
+    p("helm.toolkit.fluxcd.io", "helmreleases", WATCH_AND_PATCH),
 ];
 
 /// With `impersonate = true` (issue 8), actions are sent as the signed-in admin: only the

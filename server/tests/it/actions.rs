@@ -359,3 +359,155 @@ status: {{phase: Available}}
     assert_eq!(refused_entries[0].outcome, "refused");
     app.stop().await;
 }
+
+/// Previews `query` and confirms it with `confirm`; returns the run's status.
+async fn preview_and_run(browser: &Browser, query: &str, confirm: &str) -> StatusCode {
+    let html = browser
+        .get(&format!("/actions/preview?{query}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let Some(version) = input(&html, "resource_version") else {
+        panic!("no confirmation form for {query}: {html}");
+    };
+    let csrf = input(&html, "csrf").unwrap();
+    let mut fields: Vec<(String, String)> = url::form_urlencoded::parse(query.as_bytes())
+        .into_owned()
+        .collect();
+    fields.push(("csrf".into(), csrf));
+    fields.push(("resource_version".into(), version));
+    fields.push(("confirm".into(), confirm.into()));
+    let pairs: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    browser.post_form("/actions/run", &pairs).await.status()
+}
+
+#[tokio::test]
+async fn cordon_restart_and_flux_suspend_each_change_their_field_on_the_real_object() {
+    let cluster = TestCluster::shared().await.unwrap();
+    let ns = unique("it-more-actions");
+    let node = unique("it-cordon-node");
+    let yaml = format!(
+        r#"{deployment}---
+apiVersion: v1
+kind: Node
+metadata: {{name: {node}}}
+---
+apiVersion: kustomize.toolkit.fluxcd.io/v1
+kind: Kustomization
+metadata: {{name: media, namespace: {ns}}}
+spec:
+  interval: 10m0s
+  path: ./clusters/k3s-home/apps/media
+  prune: true
+  sourceRef: {{kind: GitRepository, name: flux-system}}
+"#,
+        deployment = deployment_yaml(&ns)
+    );
+    cluster.apply_yaml(&yaml).await.unwrap();
+    let (app, browser, _oidc, _dir) = admin_session().await;
+    let admin = cluster.admin_client();
+
+    // Cordon: spec.unschedulable set; a second cordon is refused in the preview.
+    let status = preview_and_run(&browser, &format!("action=cordon&name={node}"), &node).await;
+    assert_eq!(status, 200);
+    let nodes: Api<k8s_openapi::api::core::v1::Node> = Api::all(admin.clone());
+    let cordoned = nodes.get(&node).await.unwrap();
+    assert_eq!(cordoned.spec.unwrap().unschedulable, Some(true));
+    let again = browser
+        .get(&format!("/actions/preview?action=cordon&name={node}"))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(again.contains("is already cordoned"), "{again}");
+    let status = preview_and_run(&browser, &format!("action=uncordon&name={node}"), &node).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        nodes.get(&node).await.unwrap().spec.unwrap().unschedulable,
+        None
+    );
+
+    // Restart: the pod template gets the restartedAt annotation, nothing else changes.
+    let deployments: Api<Deployment> = Api::namespaced(admin.clone(), &ns);
+    let before = deployments.get("grafana").await.unwrap();
+    let query = format!("action=restart&kind=Deployment&namespace={ns}&name=grafana");
+    assert_eq!(preview_and_run(&browser, &query, "grafana").await, 200);
+    let after = deployments.get("grafana").await.unwrap();
+    let annotations = after
+        .spec
+        .as_ref()
+        .and_then(|s| s.template.metadata.as_ref())
+        .and_then(|m| m.annotations.clone())
+        .unwrap_or_default();
+    assert!(annotations.contains_key("kubectl.kubernetes.io/restartedAt"));
+    assert_eq!(after.spec.unwrap().replicas, before.spec.unwrap().replicas);
+
+    // Flux: suspend sets spec.suspend; a reconcile of a suspended object is refused; resume.
+    let kustomizations = Api::<kube::api::DynamicObject>::namespaced_with(
+        admin.clone(),
+        &ns,
+        &kube::api::ApiResource::from_gvk(&kube::api::GroupVersionKind::gvk(
+            "kustomize.toolkit.fluxcd.io",
+            "v1",
+            "Kustomization",
+        )),
+    );
+    let flux = |op: &str| format!("action={op}&kind=Kustomization&namespace={ns}&name=media");
+    assert_eq!(
+        preview_and_run(&browser, &flux("suspend"), "media").await,
+        200
+    );
+    let suspended = kustomizations.get("media").await.unwrap();
+    assert_eq!(suspended.data["spec"]["suspend"], serde_json::json!(true));
+    let refused = browser
+        .get(&format!("/actions/preview?{}", flux("reconcile")))
+        .await
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        refused.contains("Flux ignores reconcile requests"),
+        "{refused}"
+    );
+    assert_eq!(
+        preview_and_run(&browser, &flux("resume"), "media").await,
+        200
+    );
+    assert_eq!(
+        preview_and_run(&browser, &flux("reconcile"), "media").await,
+        200
+    );
+    let resumed = kustomizations.get("media").await.unwrap();
+    assert!(resumed.data["spec"]
+        .get("suspend")
+        .is_none_or(|v| v.is_null()));
+    assert!(resumed
+        .metadata
+        .annotations
+        .unwrap_or_default()
+        .contains_key("reconcile.fluxcd.io/requestedAt"));
+
+    let done: Vec<String> = audit::list(&app.state.db, None, Some("done"), 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.target.contains(&ns) || e.target.contains(&node))
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(
+        done,
+        [
+            "reconcile",
+            "resume",
+            "suspend",
+            "restart",
+            "uncordon",
+            "cordon"
+        ]
+    );
+    app.stop().await;
+}
