@@ -1,4 +1,4 @@
-# Tasks. The README's two commands are `make demo` and `make test`.
+# Tasks. The README's two commands are `make demo` and `make test`; `make bench` runs the benchmarks.
 
 # Run the server on the embedded demo homelab at http://127.0.0.1:3000 (installs build tools once).
 demo:
@@ -8,8 +8,13 @@ demo:
 test:
 	bash scripts/test.sh
 
+# The benchmark suite: builds release, runs the figures of the README's Benchmarks section, prints
+# one table and writes target/bench/bench.json (not part of `make test`; never fails on a figure).
+bench:
+	bash scripts/bench.sh
+
 # Install every tool the build and the tests need, without running anything.
 tools:
 	bash scripts/tools.sh
 
-.PHONY: demo test tools
+.PHONY: demo test bench tools

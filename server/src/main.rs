@@ -59,6 +59,16 @@ enum BenchCommand {
         #[arg(long)]
         json: Option<PathBuf>,
     },
+    /// Write the synthetic cluster as one YAML stream, for the test API server
+    /// (`testbed --apply FILE`): the page benchmarks of `make bench` watch it.
+    Synthetic {
+        #[arg(long, default_value_t = 5_000)]
+        pods: usize,
+        #[arg(long, default_value_t = 500)]
+        deployments: usize,
+        /// Where to write it; an existing file is replaced.
+        out: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -103,6 +113,20 @@ fn main() -> ExitCode {
                 }
             }
             ExitCode::SUCCESS
+        }
+        Command::Bench(BenchCommand::Synthetic {
+            pods,
+            deployments,
+            out,
+        }) => {
+            let size = homelab::cluster::synthetic::Size { pods, deployments };
+            match std::fs::write(&out, homelab::cluster::synthetic::yaml(size)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: cannot write {}: {e}", out.display());
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::Db {
             data_dir,

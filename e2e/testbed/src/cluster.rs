@@ -70,6 +70,14 @@ pub const DEFAULT_CONTROLLERS: &[&str] = &[
 /// The field manager of everything the harness applies.
 pub const FIELD_MANAGER: &str = "testbed";
 
+/// With [`TestClusterOptions::audit_log`]: one event per request, when it is received.
+const AUDIT_POLICY: &str = "apiVersion: audit.k8s.io/v1
+kind: Policy
+omitStages: [ResponseStarted, ResponseComplete, Panic]
+rules:
+  - level: Metadata
+";
+
 /// The issuer of ServiceAccount tokens, as in a kubeadm or K3s cluster.
 const SERVICE_ACCOUNT_ISSUER: &str = "https://kubernetes.default.svc.cluster.local";
 /// How long the API server may take to become ready (2 busy cores can be slow).
@@ -178,6 +186,7 @@ impl KubeDir {
 pub struct TestClusterOptions {
     controllers: Vec<String>,
     crds: bool,
+    audit_log: Option<PathBuf>,
 }
 
 impl Default for TestClusterOptions {
@@ -188,6 +197,7 @@ impl Default for TestClusterOptions {
                 .map(|c| (*c).to_owned())
                 .collect(),
             crds: true,
+            audit_log: None,
         }
     }
 }
@@ -207,6 +217,14 @@ impl TestClusterOptions {
     /// Skips installing the CRDs (a faster start for tests that use only built-in kinds).
     pub fn without_crds(mut self) -> Self {
         self.crds = false;
+        self
+    }
+
+    /// Has the API server write an audit log to `path`: one JSON line per request as it is
+    /// received (level `Metadata`: who, verb, URI, user agent), so a benchmark can count the
+    /// requests a client sends.
+    pub fn audit_log(mut self, path: impl Into<PathBuf>) -> Self {
+        self.audit_log = Some(path.into());
         self
     }
 }
@@ -447,9 +465,17 @@ impl TestCluster {
         // kube-apiserver.
         let server = format!("https://127.0.0.1:{api_port}");
         let file = |name: &str| path.join(name).display().to_string();
+        let mut apiserver = Command::new(&kube.apiserver);
+        if let Some(audit_log) = &options.audit_log {
+            fs::write(path.join("audit-policy.yaml"), AUDIT_POLICY)?;
+            apiserver
+                .arg(format!("--audit-policy-file={}", file("audit-policy.yaml")))
+                .arg(format!("--audit-log-path={}", audit_log.display()))
+                .arg("--audit-log-format=json");
+        }
         processes.spawn(
             "kube-apiserver",
-            Command::new(&kube.apiserver)
+            apiserver
                 .arg(format!("--etcd-servers={etcd_url}"))
                 .arg("--bind-address=127.0.0.1")
                 .arg("--advertise-address=127.0.0.1")
@@ -689,6 +715,48 @@ impl TestCluster {
     /// namespace go to `default`. Returns the objects as stored.
     pub async fn apply_yaml(&self, yaml: &str) -> anyhow::Result<Vec<DynamicObject>> {
         apply_documents(&self.admin_client(), parse_documents(yaml)?, Mode::Apply).await
+    }
+
+    /// Applies a large multi-document YAML as [`Self::apply_yaml`] does, but once the CRDs and
+    /// Namespaces are in, `concurrency` documents at a time (a benchmark's thousands of pods).
+    /// Returns how many documents were applied.
+    pub async fn apply_yaml_concurrently(
+        &self,
+        yaml: &str,
+        concurrency: usize,
+    ) -> anyhow::Result<usize> {
+        let client = self.admin_client();
+        let (first, rest): (Vec<Value>, Vec<Value>) =
+            parse_documents(yaml)?.into_iter().partition(|doc| {
+                matches!(
+                    doc.get("kind").and_then(Value::as_str),
+                    Some("CustomResourceDefinition" | "Namespace")
+                )
+            });
+        let mut applied = apply_documents(&client, first, Mode::Apply).await?.len();
+        let mut resolver = Resolver::new(client.clone());
+        let mut jobs = Vec::with_capacity(rest.len());
+        for doc in rest {
+            let type_meta: TypeMeta = serde_json::from_value(doc.clone()).map_err(|e| {
+                anyhow!(
+                    "a document without apiVersion and kind ({e}): {}",
+                    excerpt(&doc)
+                )
+            })?;
+            let (ar, caps) = resolver
+                .resolve(&GroupVersionKind::try_from(&type_meta)?)
+                .await?;
+            jobs.push((ar, caps, doc));
+        }
+        applied += futures::stream::iter(jobs)
+            .map(|(ar, caps, doc)| {
+                let client = client.clone();
+                async move { apply_one(&client, &ar, &caps, doc, Mode::Apply).await }
+            })
+            .buffer_unordered(concurrency.max(1))
+            .try_fold(0, |n, _| async move { Ok(n + 1) })
+            .await?;
+        Ok(applied)
     }
 
     /// Sends every document of a multi-document YAML as a server-side apply with

@@ -384,3 +384,37 @@ async fn the_configured_kubeconfig_context_is_used_and_an_unknown_one_is_named()
         "the error names the context: {unknown}"
     );
 }
+
+/// `make bench` loads its synthetic cluster with `testbed --apply` (eight documents at a time):
+/// every object arrives, status included, and the watch caches hold all of it.
+#[tokio::test]
+async fn the_synthetic_cluster_applied_concurrently_reaches_the_watch_caches_whole() {
+    use homelab::cluster::synthetic::{self, Size};
+
+    // A cluster of its own: the shared one's other objects would blur the counts.
+    let cluster = TestCluster::start().await.unwrap();
+    let size = Size {
+        pods: 230,
+        deployments: 23,
+    };
+    let applied = cluster
+        .apply_yaml_concurrently(&synthetic::yaml(size), 8)
+        .await
+        .unwrap();
+    assert_eq!(applied, synthetic::objects(size).len());
+    let cache = synced_cache(cluster.admin_client()).await;
+    let snap = cache.snapshot();
+    assert_eq!(snap.pods.len(), 230);
+    assert_eq!(snap.deployments.len(), 23);
+    assert_eq!(snap.nodes.len(), 3);
+    assert_eq!(snap.http_routes.len(), 23);
+    assert_eq!((snap.pvs.len(), snap.pvcs.len()), (23, 23));
+    // The one in fifty having a bad day got its status through the status subresource.
+    let bad_day = snap
+        .deployments
+        .iter()
+        .find(|d| d.metadata.name.as_deref() == Some("app-0007"))
+        .unwrap();
+    let ready = bad_day.status.as_ref().and_then(|s| s.ready_replicas);
+    assert_eq!(ready, Some(5));
+}

@@ -1,12 +1,14 @@
 //! Runs the test control plane for the browser tests (Playwright) and other programs.
 //!
 //! ```text
-//! testbed [--demo] OUT.json
+//! testbed [--demo] [--apply FILE.yaml]... [--audit-log FILE] OUT.json
 //! ```
 //!
 //! Starts etcd, kube-apiserver and the controller manager with the CRDs ([`testbed::cluster`]),
-//! with `--demo` also applies `server/demo/homelab.yaml`, then writes OUT.json (atomically, so a
-//! poller never reads half of it):
+//! with `--demo` also applies `server/demo/homelab.yaml`, with `--apply` each file's documents
+//! (eight at a time: the benchmarks' synthetic cluster of thousands of pods, from `homelab bench
+//! synthetic`), with `--audit-log` has the API server log every request it receives there (one
+//! JSON line each), then writes OUT.json (atomically, so a poller never reads half of it):
 //!
 //! ```json
 //! {"kubeconfig": "...", "server": "https://127.0.0.1:...", "token": "...", "ca_file": "...",
@@ -22,22 +24,32 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
-use testbed::cluster::TestCluster;
+use testbed::cluster::{TestCluster, TestClusterOptions};
 use tokio::signal::unix::{signal, SignalKind};
 
-const USAGE: &str = "usage: testbed [--demo] OUT.json";
+const USAGE: &str = "usage: testbed [--demo] [--apply FILE.yaml]... [--audit-log FILE] OUT.json";
+
+/// Documents applied at a time by `--apply`.
+const APPLY_CONCURRENCY: usize = 8;
 
 struct Args {
     demo: bool,
+    apply: Vec<PathBuf>,
+    audit_log: Option<PathBuf>,
     out: PathBuf,
 }
 
 fn parse_args() -> anyhow::Result<Args> {
     let mut demo = false;
+    let mut apply = Vec::new();
+    let mut audit_log = None;
     let mut out = None;
-    for arg in std::env::args().skip(1) {
+    let mut args = std::env::args().skip(1);
+    while let Some(arg) = args.next() {
         match arg.as_str() {
             "--demo" => demo = true,
+            "--apply" => apply.push(PathBuf::from(args.next().context(USAGE)?)),
+            "--audit-log" => audit_log = Some(PathBuf::from(args.next().context(USAGE)?)),
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -49,6 +61,8 @@ fn parse_args() -> anyhow::Result<Args> {
     }
     Ok(Args {
         demo,
+        apply,
+        audit_log,
         out: out.context(USAGE)?,
     })
 }
@@ -62,10 +76,28 @@ fn stdin_is_watchable() -> bool {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = parse_args()?;
-    let cluster = TestCluster::start().await?;
+    let mut options = TestClusterOptions::default();
+    if let Some(path) = &args.audit_log {
+        options = options.audit_log(path);
+    }
+    let cluster = TestCluster::start_with(options).await?;
     if args.demo {
         let objects = cluster.load_demo().await?;
         eprintln!("testbed: demo fixture applied ({} objects)", objects.len());
+    }
+    for path in &args.apply {
+        let began = std::time::Instant::now();
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
+        let applied = cluster
+            .apply_yaml_concurrently(&text, APPLY_CONCURRENCY)
+            .await
+            .with_context(|| format!("applying {}", path.display()))?;
+        eprintln!(
+            "testbed: {} applied ({applied} objects in {:.1} s)",
+            path.display(),
+            began.elapsed().as_secs_f64()
+        );
     }
     let info = serde_json::json!({
         "kubeconfig": cluster.kubeconfig_path(),
