@@ -37,15 +37,23 @@ pub fn document_text(content: &AarContent) -> String {
     lines.join("\n")
 }
 
-/// The FTS5 query for what someone typed: every word must occur (a prefix of a word counts).
-/// Each word is quoted, so FTS5 syntax in the input (`AND`, `"`, `(`, `-`) is only text. None when
-/// nothing searchable is left.
+/// The FTS5 query for what someone typed: every word must occur; a word of three letters or more
+/// also matches as a prefix ("crash" finds "CrashLoopBackOff"). Shorter ones match whole words
+/// only: a one-letter prefix merges most of the index and took 30 ms over 10,000 AARs. Each word
+/// is quoted, so FTS5 syntax in the input (`AND`, `"`, `(`, `-`) is only text. None when nothing
+/// searchable is left.
 pub fn fts_query(input: &str) -> Option<String> {
     let terms: Vec<String> = input
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .take(16)
-        .map(|w| format!("\"{w}\"*"))
+        .map(|w| {
+            if w.chars().count() >= 3 {
+                format!("\"{w}\"*")
+            } else {
+                format!("\"{w}\"")
+            }
+        })
         .collect();
     (!terms.is_empty()).then(|| terms.join(" "))
 }
@@ -91,8 +99,8 @@ mod tests {
             Some("\"dns\"* \"hairpin\"*")
         );
         assert_eq!(
-            fts_query("\"a\" OR (b").as_deref(),
-            Some("\"a\"* \"OR\"* \"b\"*")
+            fts_query("\"a\" OR (bee").as_deref(),
+            Some("\"a\" \"OR\" \"bee\"*")
         );
         assert_eq!(fts_query(" -- "), None);
     }

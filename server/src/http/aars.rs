@@ -27,8 +27,8 @@ use crate::state::AppState;
 use frontend::app::shell;
 use frontend::source::Cluster;
 
-/// Search results shown at most.
-const SEARCH_LIMIT: i64 = 50;
+/// Search results shown at most (each gets a snippet: the cost grows with it).
+const SEARCH_LIMIT: i64 = 20;
 
 /// Renders the Leptos app for `parts`' path with `page` in context.
 async fn render(
