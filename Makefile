@@ -8,8 +8,12 @@ demo:
 test:
 	bash scripts/test.sh
 
+# Search latency over 10,000 synthetic AARs (a measurement, not a test; figures in the README).
+bench:
+	bash -c 'source scripts/tools.sh && cargo run --release -p homelab -- bench aar-search'
+
 # Install every tool the build and the tests need, without running anything.
 tools:
 	bash scripts/tools.sh
 
-.PHONY: demo test tools
+.PHONY: demo test bench tools
