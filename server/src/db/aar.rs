@@ -40,7 +40,7 @@ pub struct ImportReport {
 /// Stores a new AAR as version 1.
 #[tracing::instrument(skip_all)]
 pub async fn create(pool: &SqlitePool, content: &AarContent, by: &Author) -> Result<Aar, DbError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = write_tx(pool).await?;
     let id = insert(&mut tx, content, by, "created").await?;
     tx.commit().await?;
     get(pool, id).await
@@ -56,7 +56,7 @@ pub async fn update(
     content: &AarContent,
     by: &Author,
 ) -> Result<Aar, DbError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = write_tx(pool).await?;
     let current = load(&mut tx, id).await?;
     if current.version != based_on {
         return Err(stale(&current, based_on));
@@ -80,7 +80,7 @@ pub async fn set_item_status(
     today: &str,
     by: &Author,
 ) -> Result<Aar, DbError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = write_tx(pool).await?;
     let current = load(&mut tx, id).await?;
     if current.version != based_on {
         return Err(stale(&current, based_on));
@@ -112,7 +112,7 @@ pub async fn import(
     aars: &[AarContent],
     by: &Author,
 ) -> Result<ImportReport, DbError> {
-    let mut tx = pool.begin().await?;
+    let mut tx = write_tx(pool).await?;
     let mut report = ImportReport::default();
     for content in aars {
         let existing: Option<i64> =
@@ -345,6 +345,15 @@ pub async fn facets(pool: &SqlitePool) -> Result<(Vec<String>, Vec<String>), DbE
 }
 
 // --- Internals ------------------------------------------------------------------------------
+
+/// A write transaction that takes the write lock at once (`begin immediate`): a save reads the
+/// current version and then writes, and a deferred transaction whose snapshot another writer
+/// has overtaken fails at its first write with SQLITE_BUSY. Immediate, the second saver waits
+/// (up to the busy timeout), then reads the new version and is refused as stale, with the message
+/// that says so.
+async fn write_tx(pool: &SqlitePool) -> Result<sqlx::Transaction<'static, Sqlite>, DbError> {
+    Ok(pool.begin_with("begin immediate").await?)
+}
 
 const ROW_SELECT: &str = "select a.id, a.title, a.incident_date, a.severity, a.status, a.tags, \
      a.services, (select count(*) from aar_action_items i where i.aar_id = a.id and i.status = 'open')";
@@ -696,6 +705,32 @@ mod tests {
         let now = get(&pool, aar.id).await.unwrap();
         assert_eq!(now.version, 2);
         assert_eq!(now.content.summary, "Alice's summary");
+    }
+
+    #[tokio::test]
+    async fn of_two_simultaneous_saves_of_one_version_exactly_one_wins() {
+        let (_dir, pool) = pool().await;
+        let aar = create(&pool, &sample("Race"), &Author::now("alice"))
+            .await
+            .unwrap();
+        for round in 0..5 {
+            let base = get(&pool, aar.id).await.unwrap();
+            let mut a = base.content.clone();
+            a.summary = format!("alice {round}");
+            let mut b = base.content.clone();
+            b.summary = format!("bob {round}");
+            let (alice, bob) = (Author::now("alice"), Author::now("bob"));
+            let (ra, rb) = tokio::join!(
+                update(&pool, aar.id, base.version, &a, &alice),
+                update(&pool, aar.id, base.version, &b, &bob),
+            );
+            let stale = |r: &Result<Aar, DbError>| matches!(r, Err(DbError::Stale { .. }));
+            assert!(
+                (ra.is_ok() && stale(&rb)) || (rb.is_ok() && stale(&ra)),
+                "{ra:?} / {rb:?}"
+            );
+            assert_eq!(get(&pool, aar.id).await.unwrap().version, base.version + 1);
+        }
     }
 
     #[tokio::test]
