@@ -28,6 +28,14 @@ enum Command {
         #[arg(long)]
         demo: bool,
     },
+    /// After-action reviews: import and export the Markdown AAR log.
+    Aar {
+        #[command(subcommand)]
+        command: AarCommand,
+        /// TOML configuration file (its `server.data_dir` holds the database).
+        #[arg(long, env = "HOMELAB_CONFIG", global = true)]
+        config: Option<PathBuf>,
+    },
     /// Benchmarks that print figures (not tests: they never fail on a slow machine).
     #[command(subcommand)]
     Bench(BenchCommand),
@@ -41,6 +49,24 @@ enum Command {
         config: Option<PathBuf>,
         #[command(subcommand)]
         command: DbCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AarCommand {
+    /// Import a Markdown file in the AAR log format (CLUSTER-SETUP.md's), whole or not at all.
+    /// AARs with the title and date of a stored one update it; equal ones change nothing.
+    Import {
+        file: PathBuf,
+        /// Who the revisions name.
+        #[arg(long, default_value = "cli")]
+        by: String,
+    },
+    /// Export one AAR (--id) or all of them as Markdown, to OUT or standard output.
+    Export {
+        #[arg(long)]
+        id: Option<i64>,
+        out: Option<PathBuf>,
     },
 }
 
@@ -68,6 +94,19 @@ enum BenchCommand {
         deployments: usize,
         /// Where to write it; an existing file is replaced.
         out: PathBuf,
+    },
+    /// Full-text search latency over synthetic AARs in a temporary database.
+    AarSearch {
+        #[arg(long, default_value_t = 10_000)]
+        aars: usize,
+        #[arg(long, default_value_t = 2_000)]
+        queries: usize,
+        /// Keep the database in this (new or empty) directory instead of a temporary one.
+        #[arg(long)]
+        dir: Option<PathBuf>,
+        /// Also write the figures as JSON here (aars, p50_ms, p99_ms, ...).
+        #[arg(long)]
+        json: Option<PathBuf>,
     },
 }
 
@@ -128,6 +167,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Bench(BenchCommand::AarSearch {
+            aars,
+            queries,
+            dir,
+            json,
+        }) => aar_search(aars, queries, dir, json),
+        Command::Aar { command, config } => aar(config, command),
         Command::Db {
             data_dir,
             config,
@@ -236,6 +282,121 @@ fn db_command(data_dir: Option<PathBuf>, config: Option<PathBuf>, command: DbCom
                     ExitCode::FAILURE
                 }
             }
+        }
+    }
+}
+
+/// A runtime for a one-off command; None (after saying why) when it cannot start.
+fn runtime() -> Option<tokio::runtime::Runtime> {
+    match tokio::runtime::Runtime::new() {
+        Ok(r) => Some(r),
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            None
+        }
+    }
+}
+
+fn aar(config: Option<PathBuf>, command: AarCommand) -> ExitCode {
+    let config = match Config::load(config.as_deref()) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    let result = match command {
+        AarCommand::Import { file, by } => runtime
+            .block_on(homelab::aar::cli::import_file(&config, &file, &by))
+            .map(|r| {
+                println!(
+                    "imported {}: {} new, {} updated, {} unchanged",
+                    file.display(),
+                    r.created,
+                    r.updated,
+                    r.unchanged
+                )
+            }),
+        AarCommand::Export { id, out } => runtime
+            .block_on(homelab::aar::cli::export(&config, id, out.as_deref()))
+            .map(|text| {
+                if let Some(text) = text {
+                    print!("{text}");
+                }
+            }),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn aar_search(
+    aars: usize,
+    queries: usize,
+    dir: Option<PathBuf>,
+    json: Option<PathBuf>,
+) -> ExitCode {
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    let temp = match tempfile::tempdir() {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: cannot make a temporary directory: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let dir = dir.unwrap_or_else(|| temp.path().to_owned());
+    match runtime.block_on(homelab::aar::bench::aar_search(&dir, aars, queries)) {
+        Ok(r) => {
+            println!(
+                "{} AARs stored in {:.1} s; {} searches (1-2 words, ranked, snippets, at most 20 hits; {:.1} hits on average)",
+                r.aars,
+                r.fill.as_secs_f64(),
+                r.queries,
+                r.mean_hits
+            );
+            let ms = |d: std::time::Duration| d.as_secs_f64() * 1000.0;
+            println!(
+                "p50 {:.2} ms, p95 {:.2} ms, p99 {:.2} ms, max {:.2} ms",
+                ms(r.p50),
+                ms(r.p95),
+                ms(r.p99),
+                ms(r.max)
+            );
+            println!(
+                "p99 of common-word queries {:.2} ms, of distinctive-word queries {:.2} ms",
+                ms(r.p99_common),
+                ms(r.p99_distinctive)
+            );
+            if let Some(path) = json {
+                let figures = serde_json::json!({
+                    "aars": r.aars,
+                    "queries": r.queries,
+                    "p50_ms": ms(r.p50),
+                    "p95_ms": ms(r.p95),
+                    "p99_ms": ms(r.p99),
+                    "max_ms": ms(r.max),
+                    "p99_common_ms": ms(r.p99_common),
+                    "p99_distinctive_ms": ms(r.p99_distinctive),
+                });
+                if let Err(e) = std::fs::write(&path, figures.to_string()) {
+                    eprintln!("error: cannot write {}: {e}", path.display());
+                    return ExitCode::FAILURE;
+                }
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
         }
     }
 }

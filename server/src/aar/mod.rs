@@ -7,7 +7,11 @@
 //! - [`search`]: the full-text index's document and query, and its snippets.
 //! - [`diff`]: which fields a save changed, for the revision history.
 //! - [`form`]: the create/edit form read and validated field by field.
+//! - [`cli`]: `homelab aar import` and `homelab aar export`.
+//! - [`bench`]: `homelab bench aar-search`, search latency over synthetic AARs.
 
+pub mod bench;
+pub mod cli;
 pub mod diff;
 pub mod export;
 pub mod form;

@@ -22,8 +22,8 @@ use crate::http::error::AppError;
 use crate::http::render::{form_fields, render_app};
 use crate::state::AppState;
 
-/// Search results shown at most.
-const SEARCH_LIMIT: i64 = 50;
+/// Search results shown at most (each gets a snippet: the cost grows with it).
+const SEARCH_LIMIT: i64 = 20;
 
 /// Renders the Leptos app for `parts`' path with `page` in context.
 async fn render(

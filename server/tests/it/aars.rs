@@ -190,6 +190,18 @@ async fn a_second_save_of_the_same_version_is_refused_and_overwrites_nothing() {
         .unwrap();
     assert!(detail.contains("Alice&#x27;s summary") || detail.contains("Alice's summary"));
     assert_eq!(detail.matches("data-test=\"revision\"").count(), 2);
+    // The first version can still be read as it was.
+    let v1 = alice
+        .get(&format!("{}/revisions/1", edit.trim_end_matches("/edit")))
+        .await;
+    assert_eq!(v1.status(), StatusCode::OK);
+    let v1 = v1.text().await.unwrap();
+    assert!(v1.contains("data-test=\"old-revision\""), "{v1}");
+    assert!(v1.contains("<strong>NFS</strong> share"), "{v1}");
+    assert!(
+        !v1.contains("data-test=\"mark-done\""),
+        "old versions are read-only: {v1}"
+    );
     app.stop().await;
 }
 
