@@ -1,7 +1,7 @@
 //! Topology: physical hosts (from the `[topology]` configuration, else a node label), the nodes on
 //! them with what they offer against what their pods request, and the storage tiers.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use frontend::model::{Host, NodeDetail, StorageTier, Topology, TopologyNode, Usage};
 use k8s_openapi::api::core::v1::Pod;
@@ -38,16 +38,28 @@ fn requested(pod: &Pod, resource: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn topology_node(snap: &Snapshot, summary: frontend::model::NodeSummary) -> TopologyNode {
-    let pods: Vec<&Pod> = snap
-        .pods
-        .iter()
-        .map(|p| p.as_ref())
-        .filter(|p| {
-            p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(summary.name.as_str())
-        })
-        .filter(|p| holds_resources(p))
-        .collect();
+/// The pods holding resources on each node, by node name: one pass over the pods for all nodes.
+fn pods_by_node(snap: &Snapshot) -> HashMap<&str, Vec<&Pod>> {
+    let mut by_node: HashMap<&str, Vec<&Pod>> = HashMap::new();
+    for pod in snap.pods.iter().map(|p| p.as_ref()) {
+        if let Some(node) = pod.spec.as_ref().and_then(|s| s.node_name.as_deref()) {
+            if holds_resources(pod) {
+                by_node.entry(node).or_default().push(pod);
+            }
+        }
+    }
+    by_node
+}
+
+fn topology_node(
+    snap: &Snapshot,
+    summary: frontend::model::NodeSummary,
+    by_node: &HashMap<&str, Vec<&Pod>>,
+) -> TopologyNode {
+    let pods: &[&Pod] = by_node
+        .get(summary.name.as_str())
+        .map(Vec::as_slice)
+        .unwrap_or_default();
     let mut usage = vec![
         Usage {
             resource: "cpu".into(),
@@ -97,9 +109,10 @@ fn topology_node(snap: &Snapshot, summary: frontend::model::NodeSummary) -> Topo
 }
 
 pub fn topology(snap: &Snapshot, config: &TopologyConfig) -> Topology {
+    let by_node = pods_by_node(snap);
     let mut nodes: BTreeMap<String, TopologyNode> = nodes::summaries(&snap.nodes)
         .into_iter()
-        .map(|s| (s.name.clone(), topology_node(snap, s)))
+        .map(|s| (s.name.clone(), topology_node(snap, s, &by_node)))
         .collect();
     let mut hosts = Vec::new();
     for h in &config.hosts {
@@ -198,7 +211,7 @@ pub fn node_detail(snap: &Snapshot, name: &str) -> Option<NodeDetail> {
         (kind == "Node" && obj == name) || pod_names.iter().any(|p| p == obj)
     });
     Some(NodeDetail {
-        node: topology_node(snap, summary),
+        node: topology_node(snap, summary, &pods_by_node(snap)),
         conditions,
         pods,
         events,
