@@ -41,6 +41,15 @@ test('admins see the health summary with the demo homelab\'s problems', async ({
   await expect(page.locator('[data-test=health-reason][data-area=storage]').first()).toBeVisible();
   await expect(health).toContainText('nfs-media-music');
   await expect(health).toContainText('k3s1');
+
+  // A reason an action addresses carries that action's button; in the demo its preview says
+  // there is no cluster to change.
+  const released = page.locator('[data-test=health-reason]', { hasText: 'nfs-media-music' });
+  const fix = released.getByTestId('health-fix');
+  await expect(fix).toHaveText('Clear claimRef…');
+  await fix.click();
+  await expect(page).toHaveURL(/\/actions\/preview\?action=clear-claim-ref&name=nfs-media-music$/);
+  await expect(page.getByTestId('outcome-message')).toContainText('the demo homelab is a recording');
 });
 
 test('the service catalog shows every app with its status, and a detail page', async ({ page }) => {

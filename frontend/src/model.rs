@@ -136,6 +136,9 @@ pub struct HealthReason {
     pub message: String,
     /// Where to look at it.
     pub link: Option<String>,
+    /// The guarded action that addresses it, as (button words, preview address).
+    #[serde(default)]
+    pub fix: Option<(String, String)>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

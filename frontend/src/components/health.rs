@@ -34,10 +34,15 @@ pub fn HealthCard(health: HealthSummary) -> impl IntoView {
                 None => view! { <span>{r.subject}</span> }.into_any(),
             };
             let area = r.area.clone();
+            // The guarded action that addresses it: its preview, where the admin confirms.
+            let fix = r.fix.map(|(words, href)| {
+                view! { " "<a class="button" data-test="health-fix" href=href>{words}</a> }
+            });
             view! {
                 <li data-test="health-reason" data-area=area>
                     <StatusBadge tone=tone(r.level) text=r.level.words()/>
                     " "<span class="area">{r.area}</span>" "{subject}": "{r.message}
+                    {fix}
                 </li>
             }
         })

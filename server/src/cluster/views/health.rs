@@ -23,7 +23,14 @@ fn reason(
         subject: subject.into(),
         message: message.into(),
         link: Some(link.into()),
+        fix: None,
     }
+}
+
+/// `r` with the guarded action that addresses it (its preview page).
+fn with_fix(mut r: HealthReason, words: &str, preview_query: String) -> HealthReason {
+    r.fix = Some((words.into(), format!("/actions/preview?{preview_query}")));
+    r
 }
 
 pub fn summary(snap: &Snapshot) -> HealthSummary {
@@ -58,12 +65,16 @@ pub fn summary(snap: &Snapshot) -> HealthSummary {
             ));
         }
         if n.cordoned {
-            reasons.push(reason(
-                HealthLevel::Degraded,
-                "node",
-                &n.name,
-                "node is cordoned: no new pods are scheduled on it",
-                &link,
+            reasons.push(with_fix(
+                reason(
+                    HealthLevel::Degraded,
+                    "node",
+                    &n.name,
+                    "node is cordoned: no new pods are scheduled on it",
+                    &link,
+                ),
+                "Uncordon…",
+                format!("action=uncordon&name={}", n.name),
             ));
         }
     }
@@ -95,13 +106,30 @@ pub fn summary(snap: &Snapshot) -> HealthSummary {
                 format!("{} is missing ready replicas", s.name),
                 &link,
             )),
-            ServiceStatus::ScaledToZero => reasons.push(reason(
-                HealthLevel::Degraded,
-                "workload",
-                &s.id,
-                format!("{} is scaled to zero", s.name),
-                &link,
-            )),
+            ServiceStatus::ScaledToZero => {
+                let r = reason(
+                    HealthLevel::Degraded,
+                    "workload",
+                    &s.id,
+                    format!("{} is scaled to zero", s.name),
+                    &link,
+                );
+                let scalable = s
+                    .workloads
+                    .iter()
+                    .find(|w| w.kind == "Deployment" || w.kind == "StatefulSet");
+                reasons.push(match scalable {
+                    Some(w) => with_fix(
+                        r,
+                        "Scale to 1…",
+                        format!(
+                            "action=scale&kind={}&namespace={}&name={}&replicas=1",
+                            w.kind, w.namespace, w.name
+                        ),
+                    ),
+                    None => r,
+                });
+            }
             ServiceStatus::Up | ServiceStatus::Unknown => {}
         }
     }
@@ -144,12 +172,16 @@ pub fn summary(snap: &Snapshot) -> HealthSummary {
                     )
                 })
                 .unwrap_or_default();
-            reasons.push(reason(
-                HealthLevel::Degraded,
-                "storage",
-                &name,
-                format!("volume is Released, still claimed by {claim}"),
-                "/storage",
+            reasons.push(with_fix(
+                reason(
+                    HealthLevel::Degraded,
+                    "storage",
+                    &name,
+                    format!("volume is Released, still claimed by {claim}"),
+                    "/storage",
+                ),
+                "Clear claimRef…",
+                format!("action=clear-claim-ref&name={name}"),
             ));
         }
     }
@@ -274,12 +306,20 @@ pub fn summary(snap: &Snapshot) -> HealthSummary {
     for (kind, meta, suspended, status) in flux {
         let subject = format!("{kind} {}", super::key(meta));
         if suspended {
-            reasons.push(reason(
-                HealthLevel::Degraded,
-                "gitops",
-                &subject,
-                "suspended: changes in Git are not applied",
-                "/gitops",
+            reasons.push(with_fix(
+                reason(
+                    HealthLevel::Degraded,
+                    "gitops",
+                    &subject,
+                    "suspended: changes in Git are not applied",
+                    "/gitops",
+                ),
+                "Resume…",
+                format!(
+                    "action=resume&kind={kind}&namespace={}&name={}",
+                    meta.namespace.as_deref().unwrap_or(""),
+                    meta.name.as_deref().unwrap_or("")
+                ),
             ));
             continue;
         }
@@ -486,5 +526,48 @@ mod tests {
             .reasons
             .iter()
             .any(|r| r.area == "storage" && r.message.contains("degraded")));
+    }
+
+    #[test]
+    fn reasons_an_action_addresses_carry_its_preview() {
+        let s = summary(&crate::cluster::demo::snapshot());
+        let fix = |area: &str, subject: &str| {
+            s.reasons
+                .iter()
+                .find(|r| r.area == area && r.subject.contains(subject) && r.fix.is_some())
+                .and_then(|r| r.fix.clone())
+                .map(|(_, href)| href)
+        };
+        assert_eq!(
+            fix("node", "k3s1").as_deref(),
+            Some("/actions/preview?action=uncordon&name=k3s1")
+        );
+        assert_eq!(
+            fix("storage", "nfs-media-music").as_deref(),
+            Some("/actions/preview?action=clear-claim-ref&name=nfs-media-music")
+        );
+        let grafana = fix("workload", "monitoring/grafana").unwrap();
+        assert!(
+            grafana.contains(
+                "action=scale&kind=Deployment&namespace=monitoring&name=grafana&replicas=1"
+            ),
+            "{grafana}"
+        );
+        let suspended = s
+            .reasons
+            .iter()
+            .filter(|r| r.message.starts_with("suspended"))
+            .collect::<Vec<_>>();
+        assert!(!suspended.is_empty());
+        assert!(suspended.iter().all(|r| r
+            .fix
+            .as_ref()
+            .is_some_and(|(_, h)| h.contains("action=resume"))));
+        // A node that is not ready has no one-click fix.
+        assert!(s
+            .reasons
+            .iter()
+            .filter(|r| r.message == "node is not ready")
+            .all(|r| r.fix.is_none()));
     }
 }
