@@ -12,29 +12,14 @@ use k8s_openapi::api::core::v1::PersistentVolume;
 use kube::Api;
 use reqwest::StatusCode;
 use testbed::cluster::TestCluster;
-use testbed::oidc::{TestOidc, TestOidcOptions};
+use testbed::oidc::TestOidc;
 
 use crate::cluster::{unique, within};
-use crate::deploy::apply_shipped_rbac;
-use crate::support::{oidc_config, Browser, TestApp};
+use crate::support::{start_as_shipped_service_account, Browser, TestApp};
 
-/// The server watching the shared test cluster as the shipped ServiceAccount, and an admin
-/// signed in through the real provider.
+/// The server as the shipped ServiceAccount, and an admin signed in through the real provider.
 async fn admin_session() -> (TestApp, Browser, TestOidc, tempfile::TempDir) {
-    let cluster = TestCluster::shared().await.unwrap();
-    apply_shipped_rbac(cluster).await;
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    let yaml = cluster
-        .service_account_kubeconfig("homelab", "homelab", None)
-        .await
-        .unwrap();
-    std::fs::write(&kubeconfig, yaml).unwrap();
-    let oidc = TestOidc::start(TestOidcOptions::default()).await.unwrap();
-    let mut cfg = oidc_config(dir.path(), &oidc);
-    cfg.demo = false;
-    cfg.cluster.kubeconfig = Some(kubeconfig);
-    let app = TestApp::start(cfg).await.unwrap();
+    let (app, oidc, dir) = start_as_shipped_service_account().await;
     let browser = Browser::new(&app);
     let signed_in = browser.sign_in(&oidc, "admin", "/").await;
     assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);

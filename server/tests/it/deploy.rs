@@ -21,10 +21,9 @@ use kube::Api;
 use reqwest::StatusCode;
 use serde_json::Value;
 use testbed::cluster::TestCluster;
-use testbed::oidc::{TestOidc, TestOidcOptions};
 
 use crate::cluster::within;
-use crate::support::{oidc_config, Browser, TestApp};
+use crate::support::{start_as_shipped_service_account, Browser};
 
 fn deploy_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
@@ -360,19 +359,7 @@ async fn the_server_running_as_the_shipped_service_account_is_ready_and_renders_
 ) {
     let cluster = TestCluster::shared().await.unwrap();
     cluster.load_demo().await.unwrap();
-    apply_shipped_rbac(cluster).await;
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
-    let yaml = cluster
-        .service_account_kubeconfig("homelab", "homelab", None)
-        .await
-        .unwrap();
-    std::fs::write(&kubeconfig, yaml).unwrap();
-    let oidc = TestOidc::start(TestOidcOptions::default()).await.unwrap();
-    let mut cfg = oidc_config(dir.path(), &oidc);
-    cfg.demo = false;
-    cfg.cluster.kubeconfig = Some(kubeconfig);
-    let app = TestApp::start(cfg).await.unwrap();
+    let (app, oidc, _dir) = start_as_shipped_service_account().await;
 
     let cache = app.state.cluster.cache.clone();
     let live = within(Duration::from_secs(30), || {

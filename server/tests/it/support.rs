@@ -49,6 +49,29 @@ pub fn oidc_config(data_dir: &Path, oidc: &TestOidc) -> Config {
     config
 }
 
+/// The server watching the shared test cluster as the shipped ServiceAccount (bound by the
+/// shipped ClusterRoleBinding to the shipped ClusterRole, not as cluster admin), signing in
+/// through a fresh `TestOidc`. The temporary directory holds its data and kubeconfig.
+pub async fn start_as_shipped_service_account() -> (TestApp, TestOidc, tempfile::TempDir) {
+    let cluster = testbed::cluster::TestCluster::shared().await.unwrap();
+    crate::deploy::apply_shipped_rbac(cluster).await;
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
+    let yaml = cluster
+        .service_account_kubeconfig("homelab", "homelab", None)
+        .await
+        .unwrap();
+    std::fs::write(&kubeconfig, yaml).unwrap();
+    let oidc = TestOidc::start(testbed::oidc::TestOidcOptions::default())
+        .await
+        .unwrap();
+    let mut cfg = oidc_config(dir.path(), &oidc);
+    cfg.demo = false;
+    cfg.cluster.kubeconfig = Some(kubeconfig);
+    let app = TestApp::start(cfg).await.unwrap();
+    (app, oidc, dir)
+}
+
 impl TestApp {
     /// Binds 127.0.0.1:0, points `server.listen` and `server.public_url` at it, builds and serves.
     pub async fn start(mut config: Config) -> anyhow::Result<TestApp> {
