@@ -42,6 +42,16 @@ pub struct ActionsConfig {
     pub max_replicas: i32,
     /// An action needs a sign-in no older than this; older sessions sign in again first.
     pub recent_sign_in_minutes: u64,
+    /// Where Velero runs: ad hoc backups (and "back up first") are created there.
+    pub velero_namespace: String,
+    /// Send actions as the signed-in admin (Impersonate-User and Impersonate-Group), so the
+    /// cluster's own RBAC and audit log apply per person. Needs `deploy/overlays/impersonate`.
+    pub impersonate: bool,
+    /// Put before the admin's user name and each group name when impersonating: set them to the
+    /// API server's `--oidc-username-prefix` and `--oidc-groups-prefix`, so the names match its
+    /// RoleBindings.
+    pub impersonate_user_prefix: String,
+    pub impersonate_group_prefix: String,
 }
 
 impl Default for ActionsConfig {
@@ -49,6 +59,10 @@ impl Default for ActionsConfig {
         Self {
             max_replicas: crate::actions::kinds::DEFAULT_MAX_REPLICAS,
             recent_sign_in_minutes: 15,
+            velero_namespace: "velero".into(),
+            impersonate: false,
+            impersonate_user_prefix: String::new(),
+            impersonate_group_prefix: String::new(),
         }
     }
 }

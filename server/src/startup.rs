@@ -55,11 +55,16 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         demo::load(&cluster).context("loading the demo homelab")?;
         None
     } else {
-        let client = live::client(&config.cluster)
+        let kube_config = live::kube_config(&config.cluster)
             .await
             .context("connecting to the cluster")?;
+        let client =
+            kube::Client::try_from(kube_config.clone()).context("connecting to the cluster")?;
         live::start(client.clone(), cluster.clone());
-        Some(client)
+        Some(crate::actions::Connection {
+            client,
+            config: kube_config,
+        })
     };
     let oidc = match &config.oidc {
         Some(cfg) => {

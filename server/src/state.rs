@@ -18,8 +18,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// The one SQLite pool of the process.
     pub db: SqlitePool,
-    /// The client actions are sent with; None in demo mode (there is no cluster to change).
-    pub kube: Option<kube::Client>,
+    /// The connection actions are sent over; None in demo mode (there is no cluster to change).
+    pub kube: Option<crate::actions::Connection>,
     /// The watch caches pages are rendered from.
     pub cluster: Arc<ClusterView>,
     /// Each service's recorded status history.

@@ -2,6 +2,21 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Every kind of action as the audit log names it (the server's `Action::kind`; a test there
+/// holds the two together): the audit page's filter.
+pub const ACTION_KINDS: &[&str] = &[
+    "scale",
+    "clear-claim-ref",
+    "point-claim-ref",
+    "cordon",
+    "uncordon",
+    "restart",
+    "reconcile",
+    "suspend",
+    "resume",
+    "backup",
+];
+
 /// One field an action changes, as the preview and the audit entry show it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FieldChange {
@@ -31,6 +46,15 @@ pub struct ActionPreview {
     pub fields: Vec<(String, String)>,
     /// A problem with the last confirmation (wrong name typed), shown above the form.
     pub problem: Option<String>,
+    /// What the admin should know before confirming (a schedule owning its backups).
+    pub warnings: Vec<String>,
+    /// With a refusal the admin may override (an Unavailable storage location): the preview
+    /// that goes ahead anyway.
+    pub override_href: Option<String>,
+    /// The namespace whose data the action puts at risk: offered to back up first.
+    pub backup_first: Option<String>,
+    /// AARs the action can be linked to (id, title), newest first.
+    pub aars: Vec<(i64, String)>,
 }
 
 /// How an attempt ended.
@@ -43,6 +67,8 @@ pub struct ActionOutcome {
     pub outcome: String,
     pub message: String,
     pub changes: Vec<FieldChange>,
+    /// What else happened on the way (a backup taken first).
+    pub notes: Vec<String>,
     /// Where to look again (the preview, for a stale confirmation).
     pub again: Option<String>,
 }
@@ -61,6 +87,8 @@ pub struct AuditEntry {
     pub changes: Vec<FieldChange>,
     pub outcome: String,
     pub message: String,
+    /// The AAR the action was taken for.
+    pub aar_id: Option<i64>,
 }
 
 /// What an action page renders, provided as context by its handler.

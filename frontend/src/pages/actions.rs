@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use crate::app::request_context;
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::components::when::utc;
-use crate::model::actions::{ActionOutcome, ActionPage, ActionPreview, AuditEntry, FieldChange};
+use crate::model::actions::{
+    ActionOutcome, ActionPage, ActionPreview, AuditEntry, FieldChange, ACTION_KINDS,
+};
 
 fn outcome_tone(outcome: &str) -> Tone {
     match outcome {
@@ -56,9 +58,25 @@ fn Preview(preview: ActionPreview) -> impl IntoView {
         .iter()
         .map(|(k, v)| view! { <input type="hidden" name=k.clone() value=v.clone()/> })
         .collect_view();
+    let aars = preview
+        .aars
+        .iter()
+        .map(|(id, title)| view! { <option value=id.to_string()>{title.clone()}</option> })
+        .collect_view();
+    let backup_first = preview.backup_first.clone().map(|ns| {
+        view! {
+            <p class="check">
+                <input type="checkbox" id="backup_first" name="backup_first" value="yes" data-test="backup-first"/>
+                <label for="backup_first">"Take a Velero backup of namespace "<strong>{ns}</strong>" first (the action waits until the Backup is created)"</label>
+            </p>
+        }
+    });
     let form = match preview.refusal.clone() {
         Some(reason) => view! {
             <p class="banner bad" role="alert" data-test="refusal">{reason}</p>
+            {preview.override_href.clone().map(|href| view! {
+                <p><a class="button danger" href=href data-test="override">"Go ahead anyway…"</a></p>
+            })}
         }
         .into_any(),
         None => view! {
@@ -71,6 +89,12 @@ fn Preview(preview: ActionPreview) -> impl IntoView {
                 <input id="confirm" name="confirm" autocomplete="off" required data-test="confirm"/>
                 <label for="reason">"Reason (optional, kept in the audit log)"</label>
                 <textarea id="reason" name="reason" rows="2"></textarea>
+                <label for="aar">"Taken for an AAR (optional: the action then shows in its timeline)"</label>
+                <select id="aar" name="aar" data-test="aar">
+                    <option value="">"none"</option>
+                    {aars}
+                </select>
+                {backup_first}
                 <button type="submit" class="danger" data-test="confirm-button">{preview.title.clone()}</button>
             </form>
         }
@@ -80,6 +104,11 @@ fn Preview(preview: ActionPreview) -> impl IntoView {
         <h1>{preview.title.clone()}</h1>
         <p data-test="target">{preview.target.clone()}" at resourceVersion "<code>{preview.resource_version.clone()}</code></p>
         <Changes changes=preview.changes.clone()/>
+        {(!preview.warnings.is_empty()).then(|| view! {
+            <ul class="warnings banner neutral" data-test="warnings">
+                {preview.warnings.iter().map(|w| view! { <li>{w.clone()}</li> }).collect_view()}
+            </ul>
+        })}
         <p>"The same from a terminal:"</p>
         <pre data-test="command"><code>{preview.command.clone()}</code></pre>
         {form}
@@ -99,6 +128,7 @@ fn Outcome(outcome: ActionOutcome) -> impl IntoView {
             <StatusBadge tone=outcome_tone(&outcome.outcome) text=words/>" "{outcome.target.clone()}
         </p>
         {(!outcome.message.is_empty()).then(|| view! { <p class="banner neutral" role="alert" data-test="outcome-message">{outcome.message.clone()}</p> })}
+        {outcome.notes.iter().map(|n| view! { <p data-test="outcome-note">{n.clone()}</p> }).collect_view()}
         {(outcome.outcome == "done").then(|| view! { <Changes changes=outcome.changes.clone()/> })}
         <pre><code>{outcome.command.clone()}</code></pre>
         {outcome.again.clone().map(|href| view! { <p><a href=href>"Review the preview again"</a></p> })}
@@ -129,7 +159,11 @@ fn Audit(
                     <td data-test="audit-target">{e.target.clone()}</td>
                     <td><StatusBadge tone=outcome_tone(&e.outcome) text=e.outcome.clone()/></td>
                     <td class="wrap small">{changes}{(!e.message.is_empty()).then(|| view! { <div>{e.message.clone()}</div> })}</td>
-                    <td class="wrap small">{e.reason.clone().unwrap_or_default()}<div><code>{e.command.clone()}</code></div></td>
+                    <td class="wrap small">
+                        {e.reason.clone().unwrap_or_default()}
+                        {e.aar_id.map(|id| view! { <div><a href=format!("/aars/{id}") data-test="audit-aar">{format!("AAR {id}")}</a></div> })}
+                        <div><code>{e.command.clone()}</code></div>
+                    </td>
                 </tr>
             }
         })
@@ -142,7 +176,7 @@ fn Audit(
             <label for="f-action">"Action"</label>
             <select id="f-action" name="action">
                 <option value="">"any"</option>
-                {["scale", "clear-claim-ref", "cordon", "uncordon", "restart", "reconcile", "suspend", "resume"].into_iter().map(|a| view! { <option value=a selected=selected(&action, a)>{a}</option> }).collect_view()}
+                {ACTION_KINDS.iter().copied().map(|a| view! { <option value=a selected=selected(&action, a)>{a}</option> }).collect_view()}
             </select>
             <label for="f-outcome">"Outcome"</label>
             <select id="f-outcome" name="outcome">

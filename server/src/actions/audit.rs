@@ -18,14 +18,16 @@ pub struct NewEntry<'a> {
     pub changes: &'a [FieldChange],
     pub outcome: &'a str,
     pub message: &'a str,
+    /// The AAR the action was taken for.
+    pub aar_id: Option<i64>,
 }
 
 pub async fn record(pool: &SqlitePool, e: &NewEntry<'_>) -> Result<i64, DbError> {
     let changes = serde_json::to_string(e.changes).unwrap_or_else(|_| "[]".into());
     let id = sqlx::query_scalar(
         "insert into audit_log (at, actor_sub, actor_name, action, target, reason, command,
-                                changes, outcome, message)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
+                                changes, outcome, message, aar_id)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) returning id",
     )
     .bind(e.at)
     .bind(e.actor_sub)
@@ -37,6 +39,7 @@ pub async fn record(pool: &SqlitePool, e: &NewEntry<'_>) -> Result<i64, DbError>
     .bind(changes)
     .bind(e.outcome)
     .bind(e.message)
+    .bind(e.aar_id)
     .fetch_one(pool)
     .await?;
     Ok(id)
@@ -53,6 +56,7 @@ type Row = (
     String,
     String,
     String,
+    Option<i64>,
 );
 
 /// The newest entries first, optionally only one action or one outcome.
@@ -63,7 +67,8 @@ pub async fn list(
     limit: i64,
 ) -> Result<Vec<AuditEntry>, DbError> {
     let rows: Vec<Row> = sqlx::query_as(
-        "select id, at, actor_name, action, target, reason, command, changes, outcome, message
+        "select id, at, actor_name, action, target, reason, command, changes, outcome, message,
+                aar_id
          from audit_log
          where (?1 is null or action = ?1) and (?2 is null or outcome = ?2)
          order by id desc limit ?3",
@@ -76,7 +81,19 @@ pub async fn list(
     Ok(rows
         .into_iter()
         .map(
-            |(id, at, actor, action, target, reason, command, changes, outcome, message)| {
+            |(
+                id,
+                at,
+                actor,
+                action,
+                target,
+                reason,
+                command,
+                changes,
+                outcome,
+                message,
+                aar_id,
+            )| {
                 AuditEntry {
                     id,
                     at,
@@ -88,6 +105,7 @@ pub async fn list(
                     changes: serde_json::from_str(&changes).unwrap_or_default(),
                     outcome,
                     message,
+                    aar_id,
                 }
             },
         )
@@ -110,6 +128,7 @@ mod tests {
             changes,
             outcome,
             message: "",
+            aar_id: None,
         }
     }
 

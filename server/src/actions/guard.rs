@@ -10,6 +10,7 @@ use serde_json::Value;
 use sqlx::SqlitePool;
 
 use super::audit::{self, NewEntry};
+use super::kinds::{BackupFrom, Current};
 use super::{changes, Action, ActionError};
 use crate::metrics::{ActionResult, Metrics};
 
@@ -22,19 +23,15 @@ pub struct Limits {
 }
 
 /// What the admin sent with the confirmation form.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Confirmation {
     pub resource_version: String,
     pub typed_name: String,
     pub reason: Option<String>,
-}
-
-fn resource_version(object: &Value) -> String {
-    object
-        .pointer("/metadata/resourceVersion")
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
+    /// Take a Velero backup of the namespace at risk first (offered by the preview).
+    pub backup_first: bool,
+    /// The AAR this action is taken for; it then shows in that AAR's timeline.
+    pub aar_id: Option<i64>,
 }
 
 /// Reads the target fresh and dry-runs the change. A refusal is part of the preview (the page
@@ -46,25 +43,40 @@ pub async fn preview(
 ) -> Result<ActionPreview, ActionError> {
     let client = client.ok_or(ActionError::NoCluster)?;
     let current = action.read(client).await?;
-    let version = resource_version(&current);
-    let (changes, refusal) = match action.check(&current, limits.max_replicas) {
-        Ok(()) => {
-            let after = action.send(client, &version, true).await?;
-            (changes(&current, &after, action.fields()), None)
-        }
-        Err(refused) => (Vec::new(), Some(refused.to_string())),
-    };
-    Ok(ActionPreview {
+    let mut preview = ActionPreview {
         title: action.title(),
         target: action.target(),
-        confirm_name: action.confirm_name().to_owned(),
+        confirm_name: action.confirm_name(),
         command: action.command(),
-        resource_version: version,
-        changes,
-        refusal,
+        resource_version: current.resource_version(),
+        changes: Vec::new(),
+        refusal: None,
         fields: action.to_fields(),
         problem: None,
-    })
+        warnings: Vec::new(),
+        override_href: None,
+        backup_first: None,
+        aars: Vec::new(),
+    };
+    match action.check(&current, limits.max_replicas) {
+        Ok(warnings) => {
+            let after = action.send(client, &current, true).await?;
+            preview.changes = changes(&before(action, &current), &after, action.fields());
+            preview.warnings = warnings;
+            preview.backup_first = action.stateful_namespace(&current);
+        }
+        Err(refused) => preview.refusal = Some(refused.to_string()),
+    }
+    Ok(preview)
+}
+
+/// What is there before the action: nothing, for one that creates its object.
+fn before(action: &Action, current: &Current) -> Value {
+    if action.creates() {
+        Value::Null
+    } else {
+        current.object.clone()
+    }
 }
 
 /// Whether a sign-in at `signed_in_at` is recent enough to act at `now`.
@@ -81,61 +93,95 @@ pub struct Attempt<'a> {
     pub action: &'a Action,
     pub confirmation: &'a Confirmation,
     pub limits: Limits,
+    /// Where a backup taken first goes (`actions.velero_namespace`).
+    pub velero_namespace: &'a str,
     pub now: i64,
     /// When the admin last signed in (unix seconds).
     pub signed_in_at: i64,
 }
 
+/// What a done action changed, and what else happened on the way (a backup taken first).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Done {
+    pub changes: Vec<FieldChange>,
+    pub notes: Vec<String>,
+}
+
 /// Checks the confirmation and sends the change; records the attempt in the audit log whatever
 /// happened. An error writing the audit entry fails the request (and is logged), but cannot
 /// undo a change already made: the change is sent only after every check passed.
-pub async fn run(a: Attempt<'_>) -> Result<Vec<FieldChange>, ActionError> {
+pub async fn run(a: Attempt<'_>) -> Result<Done, ActionError> {
     let result = attempt(&a).await;
-    let (outcome, message, changes) = match &result {
-        Ok(changes) => ("done", String::new(), changes.clone()),
+    let changes = result
+        .as_ref()
+        .map(|d| d.changes.clone())
+        .unwrap_or_default();
+    record(
+        &a,
+        a.action,
+        &result.as_ref().map(|_| ()),
+        &changes,
+        a.confirmation.reason.as_deref(),
+    )
+    .await?;
+    result
+}
+
+/// Audits one attempt of `action` (and counts it).
+async fn record(
+    a: &Attempt<'_>,
+    action: &Action,
+    result: &Result<(), &ActionError>,
+    changes: &[FieldChange],
+    reason: Option<&str>,
+) -> Result<(), ActionError> {
+    let (outcome, message) = match result {
+        Ok(()) => ("done", String::new()),
         Err(
             e @ (ActionError::Invalid(_)
             | ActionError::Refused(_)
+            | ActionError::NeedsOverride(_)
             | ActionError::Stale { .. }
             | ActionError::SignInAgain
             | ActionError::NoCluster),
-        ) => ("refused", e.to_string(), Vec::new()),
-        Err(e) => ("failed", e.to_string(), Vec::new()),
+        ) => ("refused", e.to_string()),
+        Err(e) => ("failed", e.to_string()),
     };
     a.metrics.action(
-        a.action.kind(),
+        action.kind(),
         match outcome {
             "done" => ActionResult::Done,
             "refused" => ActionResult::Refused,
             _ => ActionResult::Failed,
         },
     );
-    let command = a.action.command();
-    let target = a.action.target();
+    let command = action.command();
+    let target = action.target();
     audit::record(
         a.db,
         &NewEntry {
             at: a.now,
             actor_sub: &a.actor.sub,
             actor_name: &a.actor.display_name,
-            action: a.action.kind(),
+            action: action.kind(),
             target: &target,
-            reason: a.confirmation.reason.as_deref(),
+            reason,
             command: &command,
-            changes: &changes,
+            changes,
             outcome,
             message: &message,
+            aar_id: a.confirmation.aar_id,
         },
     )
     .await?;
     tracing::info!(
-        actor = %a.actor.display_name, action = a.action.kind(), target = %target, outcome,
+        actor = %a.actor.display_name, action = action.kind(), target = %target, outcome,
         "guarded action"
     );
-    result
+    Ok(())
 }
 
-async fn attempt(a: &Attempt<'_>) -> Result<Vec<FieldChange>, ActionError> {
+async fn attempt(a: &Attempt<'_>) -> Result<Done, ActionError> {
     let c = a.confirmation;
     if !recent(a.signed_in_at, a.now, a.limits) {
         return Err(ActionError::SignInAgain);
@@ -148,7 +194,7 @@ async fn attempt(a: &Attempt<'_>) -> Result<Vec<FieldChange>, ActionError> {
     }
     let client = a.client.ok_or(ActionError::NoCluster)?;
     let current = a.action.read(client).await?;
-    let version = resource_version(&current);
+    let version = current.resource_version();
     if version != c.resource_version {
         return Err(ActionError::Stale {
             previewed: c.resource_version.clone(),
@@ -156,19 +202,79 @@ async fn attempt(a: &Attempt<'_>) -> Result<Vec<FieldChange>, ActionError> {
         });
     }
     a.action.check(&current, a.limits.max_replicas)?;
+    let mut notes = Vec::new();
+    if c.backup_first {
+        let namespace = a.action.stateful_namespace(&current).ok_or_else(|| {
+            ActionError::Invalid(
+                "this action puts no namespace's data at risk: there is nothing to back up first"
+                    .into(),
+            )
+        })?;
+        notes.push(backup_first(a, client, &namespace).await?);
+    }
     // Conditional on the previewed version: a change in between is the API server's 409.
     let after = a
         .action
-        .send(client, &c.resource_version, false)
+        .send(client, &current, false)
         .await
         .map_err(|e| match e {
-            ActionError::Api { code: 409, .. } => ActionError::Stale {
+            ActionError::Api { code: 409, .. } if !a.action.creates() => ActionError::Stale {
                 previewed: c.resource_version.clone(),
                 current: "newer".into(),
             },
             other => other,
         })?;
-    Ok(changes(&current, &after, a.action.fields()))
+    Ok(Done {
+        changes: changes(&before(a.action, &current), &after, a.action.fields()),
+        notes,
+    })
+}
+
+/// Takes an ad hoc backup of `namespace` before the action, through the same checks (an
+/// Unavailable storage location refuses it, and with it the action), as its own audited
+/// attempt. Returns once the API server has created the Backup.
+async fn backup_first(
+    a: &Attempt<'_>,
+    client: &Client,
+    namespace: &str,
+) -> Result<String, ActionError> {
+    let backup = Action::Backup {
+        namespace: a.velero_namespace.to_owned(),
+        from: BackupFrom::Namespaces(vec![namespace.to_owned()]),
+        force: false,
+    };
+    let result = async {
+        let current = backup.read(client).await?;
+        backup.check(&current, a.limits.max_replicas)?;
+        backup.send(client, &current, false).await
+    }
+    .await;
+    let changes = match &result {
+        Ok(created) => changes(&Value::Null, created, backup.fields()),
+        Err(_) => Vec::new(),
+    };
+    let reason = format!("backup first, before: {}", a.action.title());
+    record(
+        a,
+        &backup,
+        &result.as_ref().map(|_| ()),
+        &changes,
+        Some(&reason),
+    )
+    .await?;
+    let created = result.map_err(|e| {
+        ActionError::Refused(format!(
+            "the backup first was not taken, so nothing was changed: {e}"
+        ))
+    })?;
+    let name = created
+        .pointer("/metadata/name")
+        .and_then(Value::as_str)
+        .unwrap_or_default();
+    Ok(format!(
+        "Backup {}/{name} of namespace {namespace} was created first",
+        a.velero_namespace
+    ))
 }
 
 #[cfg(test)]

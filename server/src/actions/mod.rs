@@ -5,17 +5,51 @@
 //! 409); and every attempt, refused, failed or done, leaves one audit entry ([`audit`]).
 //!
 //! - [`kinds`]: what each action changes, and when it is refused.
+//! - [`velero`]: Backups made the way `velero backup create` makes them, and Velero's traps.
 //! - [`guard`]: preview, confirm, apply and audit, shared by every action.
 //! - [`audit`]: the append-only audit log in SQLite.
 
 pub mod audit;
 pub mod guard;
 pub mod kinds;
+pub mod velero;
 
 use frontend::model::actions::FieldChange;
+use kube::Client;
 use serde_json::Value;
 
 pub use kinds::Action;
+
+/// The connection to the cluster actions are sent over.
+#[derive(Clone)]
+pub struct Connection {
+    /// The server's own client (its ServiceAccount).
+    pub client: Client,
+    /// What it was made from: impersonating clients are derived from it.
+    pub config: kube::Config,
+}
+
+/// The signed-in admin, as actions impersonate them (`actions.impersonate`).
+#[derive(Clone, Debug)]
+pub struct Impersonation {
+    pub user: String,
+    pub groups: Vec<String>,
+}
+
+impl Connection {
+    /// The client an action is sent with: the server's own, or one that sends every request
+    /// with Impersonate-User and Impersonate-Group of `admin`, so the API server checks the
+    /// admin's own RBAC and records them in its audit log.
+    pub fn client_for(&self, admin: Option<&Impersonation>) -> Result<Client, ActionError> {
+        let Some(admin) = admin else {
+            return Ok(self.client.clone());
+        };
+        let mut config = self.config.clone();
+        config.auth_info.impersonate = Some(admin.user.clone());
+        config.auth_info.impersonate_groups = Some(admin.groups.clone());
+        Client::try_from(config).map_err(|e| ActionError::Unreachable(e.to_string()))
+    }
+}
 
 /// Why an action did not happen.
 #[derive(Debug, thiserror::Error)]
@@ -26,6 +60,9 @@ pub enum ActionError {
     /// The guard refused before anything was sent (not Released, out of range, wrong name).
     #[error("{0}")]
     Refused(String),
+    /// Refused unless the admin explicitly goes ahead (a backup to an Unavailable location).
+    #[error("{0}")]
+    NeedsOverride(String),
     /// The object changed between the preview and the confirmation.
     #[error("it changed since you looked (resourceVersion {previewed} is now {current}); review the preview again")]
     Stale { previewed: String, current: String },
@@ -53,7 +90,7 @@ impl ActionError {
     pub fn status(&self) -> u16 {
         match self {
             ActionError::Invalid(_) => 400,
-            ActionError::Refused(_) => 422,
+            ActionError::Refused(_) | ActionError::NeedsOverride(_) => 422,
             ActionError::Stale { .. } => 409,
             ActionError::Api { code, .. } => *code,
             ActionError::SignInAgain => 401,

@@ -66,6 +66,7 @@ pub async fn dev_sign_in(
         sub: format!("dev:{name}"),
         display_name: name.into(),
         role: Some(role),
+        groups: Vec::new(),
         signed_in_at: jiff::Timestamp::now().as_second(),
         oidc: None,
     };

@@ -53,6 +53,9 @@ pub struct SessionUser {
     pub display_name: String,
     /// None: signed in, but in neither the admin nor the viewer groups.
     pub role: Option<Role>,
+    /// The provider's group names, as actions impersonate them (`actions.impersonate`).
+    #[serde(default)]
+    pub groups: Vec<String>,
     /// Unix seconds of the sign-in; the absolute session lifetime counts from here.
     pub signed_in_at: i64,
     /// What refresh and sign-out need from the provider; None after the dev sign-in.
@@ -395,6 +398,7 @@ mod tests {
             sub: "abc".into(),
             display_name: "someone".into(),
             role: Some(Role::Viewer),
+            groups: Vec::new(),
             signed_in_at,
             oidc: None,
         }

@@ -476,6 +476,7 @@ impl Oidc {
         };
         let user = SessionUser {
             role: self.role_for(&groups),
+            groups: groups.clone(),
             sub: identity.sub,
             display_name: identity.display_name,
             signed_in_at: now(),
@@ -643,6 +644,7 @@ impl Oidc {
         };
         let updated = SessionUser {
             role: self.role_for(&groups),
+            groups: groups.clone(),
             display_name,
             oidc: Some(OidcTokens {
                 id_token,

@@ -30,6 +30,11 @@ pub enum LiveError {
 
 /// A client from the configured kubeconfig and context, or in-cluster config.
 pub async fn client(config: &ClusterConfig) -> Result<Client, LiveError> {
+    Client::try_from(kube_config(config).await?).map_err(LiveError::Client)
+}
+
+/// The configuration `client` connects with (actions derive impersonating clients from it).
+pub async fn kube_config(config: &ClusterConfig) -> Result<kube::Config, LiveError> {
     let options = kube::config::KubeConfigOptions {
         context: config.context.clone().filter(|c| !c.is_empty()),
         ..Default::default()
@@ -43,7 +48,7 @@ pub async fn client(config: &ClusterConfig) -> Result<Client, LiveError> {
         }
         None => kube::Config::infer().await.map_err(LiveError::Infer)?,
     };
-    Client::try_from(kube_config).map_err(LiveError::Client)
+    Ok(kube_config)
 }
 
 /// Starts one watcher per cached kind on `client`.

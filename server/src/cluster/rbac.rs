@@ -33,17 +33,18 @@ const fn p(
     }
 }
 
-/// Every permission the server uses, and no other: a verb is added with the action that uses
-/// it (Velero backups are not triggered yet, so `create` on them is not granted yet).
+/// Every permission the server uses, and no other: a verb is added with the action that uses it.
 pub const PERMISSIONS: &[Permission] = &[
     // Cordon and uncordon.
     p("", "nodes", WATCH_AND_PATCH),
     p("", "pods", WATCH),
     // Warnings only (a field selector), for the problem lists.
     p("", "events", WATCH),
-    // Clear a Released volume's claimRef.
+    // Clear a Released volume's claimRef, or point it at a claim (read fresh, to check it fits).
     p("", "persistentvolumes", WATCH_AND_PATCH),
-    p("", "persistentvolumeclaims", WATCH),
+    p("", "persistentvolumeclaims", &["get", "list", "watch"]),
+    // An ad hoc backup checks its namespaces exist.
+    p("", "namespaces", &["get"]),
     // Restart (the rollout restart annotation on the pod template).
     p("apps", "deployments", WATCH_AND_PATCH),
     p("apps", "statefulsets", WATCH_AND_PATCH),
@@ -55,8 +56,9 @@ pub const PERMISSIONS: &[Permission] = &[
     p("storage.k8s.io", "csinodes", WATCH),
     p("gateway.networking.k8s.io", "httproutes", WATCH),
     p("gateway.networking.k8s.io", "gateways", WATCH),
-    p("velero.io", "backups", WATCH),
-    p("velero.io", "schedules", WATCH),
+    // Back up now: a Backup created from a schedule's template (read fresh) or ad hoc.
+    p("velero.io", "backups", &["create", "list", "watch"]),
+    p("velero.io", "schedules", &["get", "list", "watch"]),
     p("velero.io", "backupstoragelocations", WATCH),
     p("longhorn.io", "volumes", WATCH),
     p("longhorn.io", "nodes", WATCH),
@@ -147,15 +149,19 @@ mod tests {
     }
 
     #[test]
-    fn every_listed_resource_is_watched_or_is_a_subresource_an_action_uses() {
+    fn every_listed_resource_is_watched_or_used_by_an_action() {
         let cached = cached_kinds();
+        let acted_on: Vec<(&str, &str)> = crate::actions::Action::samples()
+            .iter()
+            .flat_map(|a| a.permissions().iter().map(|(g, r, _)| (*g, *r)))
+            .collect();
         for permission in PERMISSIONS {
             let watched =
                 cached.contains(&(permission.group.to_owned(), permission.resource.to_owned()));
-            let subresource = permission.resource.contains('/');
+            let acted = acted_on.contains(&(permission.group, permission.resource));
             assert!(
-                watched || subresource,
-                "{} in group {:?} is in PERMISSIONS but no cache watches it",
+                watched || acted,
+                "{} in group {:?} is in PERMISSIONS but no cache watches it and no action uses it",
                 permission.resource,
                 permission.group
             );

@@ -326,6 +326,18 @@ pub async fn facets(pool: &SqlitePool) -> Result<(Vec<String>, Vec<String>), DbE
     Ok((tags, services))
 }
 
+/// The newest AARs' ids and titles (an action's "taken for" choice), newest incident first.
+#[tracing::instrument(skip_all)]
+pub async fn titles(pool: &SqlitePool, limit: i64) -> Result<Vec<(i64, String)>, DbError> {
+    Ok(sqlx::query_as(
+        "select id, title || ' (' || incident_date || ')' from aars
+         order by incident_date desc, id desc limit ?",
+    )
+    .bind(limit)
+    .fetch_all(pool)
+    .await?)
+}
+
 // --- Internals ------------------------------------------------------------------------------
 
 /// A write transaction that takes the write lock at once (`begin immediate`): a save reads the

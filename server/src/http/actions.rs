@@ -10,8 +10,8 @@ use leptos::prelude::provide_context;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use crate::actions::guard::{self, Attempt, Confirmation};
-use crate::actions::{audit, Action, ActionError};
+use crate::actions::guard::{self, Attempt, Confirmation, Done};
+use crate::actions::{audit, Action, ActionError, Impersonation};
 use crate::auth::Admin;
 use crate::http::error::AppError;
 use crate::http::page::url_encode;
@@ -44,10 +44,59 @@ fn preview_url(action: &Action) -> String {
     format!("/actions/preview?{}", query.join("&"))
 }
 
+/// AARs offered in the preview's "taken for" choice.
+const AAR_CHOICES: i64 = 50;
+
+/// The client actions of this admin are sent with: the server's own, or with
+/// `actions.impersonate` one acting as the admin. None in demo mode.
+async fn client_for(
+    state: &AppState,
+    session: &Session,
+) -> Result<Option<kube::Client>, ActionError> {
+    let Some(connection) = &state.kube else {
+        return Ok(None);
+    };
+    let cfg = &state.config.actions;
+    let admin = if cfg.impersonate {
+        let user = session
+            .get::<crate::auth::SessionUser>(crate::auth::USER_KEY)
+            .await
+            .ok()
+            .flatten()
+            .ok_or(ActionError::SignInAgain)?;
+        Some(Impersonation {
+            user: format!("{}{}", cfg.impersonate_user_prefix, user.display_name),
+            groups: user
+                .groups
+                .iter()
+                .map(|g| format!("{}{g}", cfg.impersonate_group_prefix))
+                .collect(),
+        })
+    } else {
+        None
+    };
+    connection.client_for(admin.as_ref()).map(Some)
+}
+
+/// The page for an attempt that ended in `e` before anything was sent.
+fn refused_page(action: &Action, e: &ActionError) -> ActionPage {
+    ActionPage::Outcome(ActionOutcome {
+        title: action.title(),
+        target: action.target(),
+        command: action.command(),
+        outcome: "refused".into(),
+        message: e.to_string(),
+        changes: Vec::new(),
+        notes: Vec::new(),
+        again: None,
+    })
+}
+
 /// GET /actions/preview?action=...: what would change, and the confirmation form.
 pub async fn preview(
     State(state): State<AppState>,
     _admin: Admin,
+    session: Session,
     request: Request,
 ) -> Result<Response, AppError> {
     let (parts, _) = request.into_parts();
@@ -57,20 +106,21 @@ pub async fn preview(
             .collect();
     let action = Action::from_fields(&fields).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let limits = state.config.actions.limits();
-    match guard::preview(state.kube.as_ref(), &action, limits).await {
-        Ok(p) => Ok(render(&state, parts, ActionPage::Preview(p), StatusCode::OK).await),
+    let previewed = match client_for(&state, &session).await {
+        Ok(client) => guard::preview(client.as_ref(), &action, limits).await,
+        Err(e) => Err(e),
+    };
+    match previewed {
+        Ok(mut p) => {
+            if p.refusal.is_some() {
+                p.override_href = action.forced().map(|a| preview_url(&a));
+            }
+            p.aars = crate::db::aar::titles(&state.db, AAR_CHOICES).await?;
+            Ok(render(&state, parts, ActionPage::Preview(p), StatusCode::OK).await)
+        }
         Err(e) => {
-            let status = status_of(&e);
-            let page = ActionPage::Outcome(ActionOutcome {
-                title: action.title(),
-                target: action.target(),
-                command: action.command(),
-                outcome: "refused".into(),
-                message: e.to_string(),
-                changes: Vec::new(),
-                again: None,
-            });
-            Ok(render(&state, parts, page, status).await)
+            let page = refused_page(&action, &e);
+            Ok(render(&state, parts, page, status_of(&e)).await)
         }
     }
 }
@@ -91,28 +141,49 @@ pub async fn run(
             .map(|(_, v)| v.trim().to_owned())
             .unwrap_or_default()
     };
-    let reason = Some(get("reason")).filter(|r| !r.is_empty());
+    let aar_id = match get("aar").as_str() {
+        "" => None,
+        text => {
+            let id = text.parse::<i64>().map_err(|_| {
+                AppError::BadRequest(format!("aar must be an AAR's number, not {text:?}"))
+            })?;
+            crate::db::aar::get(&state.db, id).await.map_err(|_| {
+                AppError::BadRequest(format!("there is no AAR {id} to link this action to"))
+            })?;
+            Some(id)
+        }
+    };
     let confirmation = Confirmation {
         resource_version: get("resource_version"),
         typed_name: get("confirm"),
-        reason,
+        reason: Some(get("reason")).filter(|r| !r.is_empty()),
+        backup_first: get("backup_first") == "yes",
+        aar_id,
     };
     let signed_in_at = crate::auth::signed_in_at(&session).await?.unwrap_or(0);
+    let client = match client_for(&state, &session).await {
+        Ok(client) => client,
+        Err(e) => {
+            let page = refused_page(&action, &e);
+            return Ok(render(&state, parts, page, status_of(&e)).await);
+        }
+    };
     let result = guard::run(Attempt {
-        client: state.kube.as_ref(),
+        client: client.as_ref(),
         db: &state.db,
         metrics: &state.metrics,
         actor: &admin,
         action: &action,
         confirmation: &confirmation,
         limits: state.config.actions.limits(),
+        velero_namespace: &state.config.actions.velero_namespace,
         now: jiff::Timestamp::now().as_second(),
         signed_in_at,
     })
     .await;
     let again = preview_url(&action);
-    let (status, outcome, message, changes) = match result {
-        Ok(changes) => (StatusCode::OK, "done", String::new(), changes),
+    let (status, outcome, message, done) = match result {
+        Ok(done) => (StatusCode::OK, "done", String::new(), done),
         Err(ActionError::SignInAgain) => {
             // Back through the provider (which must ask again), then to the same preview.
             let next = url_encode(&again);
@@ -124,7 +195,7 @@ pub async fn run(
                 ActionError::Api { .. } | ActionError::Unreachable(_) => "failed",
                 _ => "refused",
             };
-            (status_of(&e), kind, e.to_string(), Vec::new())
+            (status_of(&e), kind, e.to_string(), Done::default())
         }
     };
     let page = ActionPage::Outcome(ActionOutcome {
@@ -133,7 +204,8 @@ pub async fn run(
         command: action.command(),
         outcome: outcome.into(),
         message,
-        changes,
+        changes: done.changes,
+        notes: done.notes,
         again: (outcome != "done").then_some(again),
     });
     Ok(render(&state, parts, page, status).await)
@@ -189,6 +261,7 @@ pub async fn audit_refusals(
         changes: &[],
         outcome: "refused",
         message,
+        aar_id: None,
     };
     if let Err(e) = audit::record(&state.db, &entry).await {
         tracing::error!(error = %e, "could not audit a refused action");
