@@ -127,6 +127,20 @@ pub async fn run(a: Attempt<'_>) -> Result<Done, ActionError> {
     result
 }
 
+/// An attempt that failed before the guard could begin (no client to send it with): audited
+/// all the same.
+pub async fn fail(a: Attempt<'_>, e: ActionError) -> Result<Done, ActionError> {
+    record(
+        &a,
+        a.action,
+        &Err(&e),
+        &[],
+        a.confirmation.reason.as_deref(),
+    )
+    .await?;
+    Err(e)
+}
+
 /// Audits one attempt of `action` (and counts it).
 async fn record(
     a: &Attempt<'_>,

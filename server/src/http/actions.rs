@@ -161,14 +161,11 @@ pub async fn run(
         aar_id,
     };
     let signed_in_at = crate::auth::signed_in_at(&session).await?.unwrap_or(0);
-    let client = match client_for(&state, &session).await {
-        Ok(client) => client,
-        Err(e) => {
-            let page = refused_page(&action, &e);
-            return Ok(render(&state, parts, page, status_of(&e)).await);
-        }
+    let (client, problem) = match client_for(&state, &session).await {
+        Ok(client) => (client, None),
+        Err(e) => (None, Some(e)),
     };
-    let result = guard::run(Attempt {
+    let attempt = Attempt {
         client: client.as_ref(),
         db: &state.db,
         metrics: &state.metrics,
@@ -179,8 +176,11 @@ pub async fn run(
         velero_namespace: &state.config.actions.velero_namespace,
         now: jiff::Timestamp::now().as_second(),
         signed_in_at,
-    })
-    .await;
+    };
+    let result = match problem {
+        None => guard::run(attempt).await,
+        Some(e) => guard::fail(attempt, e).await,
+    };
     let again = preview_url(&action);
     let (status, outcome, message, done) = match result {
         Ok(done) => (StatusCode::OK, "done", String::new(), done),
@@ -208,8 +208,14 @@ pub async fn run(
         notes: done.notes,
         again: (outcome != "done").then_some(again),
     });
-    Ok(render(&state, parts, page, status).await)
+    let mut response = render(&state, parts, page, status).await;
+    response.extensions_mut().insert(Audited);
+    Ok(response)
 }
+
+/// Marks a response of the guard, which audited the attempt itself (an API's 403 included).
+#[derive(Clone, Copy)]
+struct Audited;
 
 /// Middleware between the session layer and the access policy: a post to /actions/run that the
 /// policy or the CSRF check refuses (a family member, no session, a missing token) never reaches
@@ -230,7 +236,8 @@ pub async fn audit_refusals(
     let request = Request::from_parts(parts, axum::body::Body::from(bytes.clone()));
     let response = next.run(request).await;
     let status = response.status();
-    if status != StatusCode::FORBIDDEN && status != StatusCode::UNAUTHORIZED {
+    let refused_before = status == StatusCode::FORBIDDEN || status == StatusCode::UNAUTHORIZED;
+    if !refused_before || response.extensions().get::<Audited>().is_some() {
         return response;
     }
     let fields: Vec<(String, String)> = url::form_urlencoded::parse(&bytes).into_owned().collect();

@@ -31,7 +31,7 @@ async fn count(app: &TestApp, table: &str) -> i64 {
 }
 
 /// A complete new-AAR form with two action items.
-fn new_aar<'a>(csrf: &'a str, title: &'a str) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn new_aar<'a>(csrf: &'a str, title: &'a str) -> Vec<(&'a str, &'a str)> {
     vec![
         ("csrf", csrf),
         ("title", title),

@@ -18,7 +18,7 @@ use crate::cluster::{unique, within};
 use crate::support::{start_as_shipped_service_account, Browser, TestApp};
 
 /// The server as the shipped ServiceAccount, and an admin signed in through the real provider.
-async fn admin_session() -> (TestApp, Browser, TestOidc, tempfile::TempDir) {
+pub(crate) async fn admin_session() -> (TestApp, Browser, TestOidc, tempfile::TempDir) {
     let (app, oidc, dir) = start_as_shipped_service_account().await;
     let browser = Browser::new(&app);
     let signed_in = browser.sign_in(&oidc, "admin", "/").await;
@@ -27,14 +27,14 @@ async fn admin_session() -> (TestApp, Browser, TestOidc, tempfile::TempDir) {
 }
 
 /// The value of the hidden input `name` in `html`.
-fn input(html: &str, name: &str) -> Option<String> {
+pub(crate) fn input(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
     let start = html.find(&marker)? + marker.len();
     let end = html[start..].find('"')? + start;
     Some(html[start..end].to_owned())
 }
 
-async fn audit_entries(app: &TestApp, target: &str) -> Vec<AuditEntry> {
+pub(crate) async fn audit_entries(app: &TestApp, target: &str) -> Vec<AuditEntry> {
     audit::list(&app.state.db, None, None, 100)
         .await
         .unwrap()
@@ -43,7 +43,7 @@ async fn audit_entries(app: &TestApp, target: &str) -> Vec<AuditEntry> {
         .collect()
 }
 
-fn deployment_yaml(ns: &str) -> String {
+pub(crate) fn deployment_yaml(ns: &str) -> String {
     format!(
         r#"apiVersion: v1
 kind: Namespace
@@ -346,7 +346,17 @@ status: {{phase: Available}}
 }
 
 /// Previews `query` and confirms it with `confirm`; returns the run's status.
-async fn preview_and_run(browser: &Browser, query: &str, confirm: &str) -> StatusCode {
+pub(crate) async fn preview_and_run(browser: &Browser, query: &str, confirm: &str) -> StatusCode {
+    preview_and_run_with(browser, query, confirm, &[]).await.0
+}
+
+/// [`preview_and_run`] with `extra` fields in the confirmation; returns the run's status and page.
+pub(crate) async fn preview_and_run_with(
+    browser: &Browser,
+    query: &str,
+    confirm: &str,
+    extra: &[(&str, &str)],
+) -> (StatusCode, String) {
     let html = browser
         .get(&format!("/actions/preview?{query}"))
         .await
@@ -363,11 +373,17 @@ async fn preview_and_run(browser: &Browser, query: &str, confirm: &str) -> Statu
     fields.push(("csrf".into(), csrf));
     fields.push(("resource_version".into(), version));
     fields.push(("confirm".into(), confirm.into()));
+    fields.extend(
+        extra
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned())),
+    );
     let pairs: Vec<(&str, &str)> = fields
         .iter()
         .map(|(k, v)| (k.as_str(), v.as_str()))
         .collect();
-    browser.post_form("/actions/run", &pairs).await.status()
+    let response = browser.post_form("/actions/run", &pairs).await;
+    (response.status(), response.text().await.unwrap())
 }
 
 #[tokio::test]

@@ -243,6 +243,18 @@ pub(crate) async fn apply_shipped_rbac(cluster: &TestCluster) {
     cluster.apply_yaml(&rbac.join("---\n")).await.unwrap();
 }
 
+/// The impersonate overlay's additions (the right to impersonate users and groups), applied.
+pub(crate) async fn apply_impersonate_rbac(cluster: &TestCluster) {
+    let base: Vec<Value> = documents(&render(&deploy_dir().join("base")));
+    let added: Vec<String> = documents(&render(&deploy_dir().join("overlays/impersonate")))
+        .into_iter()
+        .filter(|d| !base.contains(d))
+        .map(|d| serde_yaml::to_string(&d).unwrap())
+        .collect();
+    assert!(!added.is_empty(), "the impersonate overlay adds nothing");
+    cluster.apply_yaml(&added.join("---\n")).await.unwrap();
+}
+
 async fn allowed(client: &kube::Client, group: &str, resource: &str, verb: &str) -> bool {
     let (resource, subresource) = match resource.split_once('/') {
         Some((r, s)) => (r.to_owned(), Some(s.to_owned())),

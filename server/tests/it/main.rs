@@ -7,6 +7,9 @@
 //! - [`backups`]: the Backups, Storage and GitOps views against the real Velero, Longhorn and
 //!   Flux CRDs.
 //! - [`actions`]: guarded actions as the shipped ServiceAccount, and their audit entries.
+//! - [`actions_backup`]: back up now (from a schedule, ad hoc), Velero's traps, back up first,
+//!   and pointing a Released volume at a claim.
+//! - [`actions_impersonate`]: actions sent as the signed-in admin, under the cluster's RBAC.
 //! - [`api`]: the JSON status API and its read-only token.
 //! - [`history`]: the status history recorded from a real cluster's changes.
 //! - [`compose`]: docker-compose.yml against the Compose specification's schema.
@@ -25,6 +28,8 @@
 
 mod aars;
 mod actions;
+mod actions_backup;
+mod actions_impersonate;
 mod api;
 mod auth;
 mod backups;

@@ -53,6 +53,13 @@ pub fn oidc_config(data_dir: &Path, oidc: &TestOidc) -> Config {
 /// shipped ClusterRoleBinding to the shipped ClusterRole, not as cluster admin), signing in
 /// through a fresh `TestOidc`. The temporary directory holds its data and kubeconfig.
 pub async fn start_as_shipped_service_account() -> (TestApp, TestOidc, tempfile::TempDir) {
+    start_as_shipped_service_account_with(|_| {}).await
+}
+
+/// [`start_as_shipped_service_account`], with the configuration changed by `configure` first.
+pub async fn start_as_shipped_service_account_with(
+    configure: impl FnOnce(&mut Config),
+) -> (TestApp, TestOidc, tempfile::TempDir) {
     let cluster = testbed::cluster::TestCluster::shared().await.unwrap();
     crate::deploy::apply_shipped_rbac(cluster).await;
     let dir = tempfile::tempdir().unwrap();
@@ -68,6 +75,7 @@ pub async fn start_as_shipped_service_account() -> (TestApp, TestOidc, tempfile:
     let mut cfg = oidc_config(dir.path(), &oidc);
     cfg.demo = false;
     cfg.cluster.kubeconfig = Some(kubeconfig);
+    configure(&mut cfg);
     let app = TestApp::start(cfg).await.unwrap();
     (app, oidc, dir)
 }
