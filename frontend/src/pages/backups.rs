@@ -9,7 +9,7 @@ use crate::components::banner::PanelProblems;
 use crate::components::live_region::{LivePanel, LiveRegion};
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::components::when::{relative, span_in_words, utc, utc_day, When};
-use crate::model::{BackupSummary, BackupTimeline, BackupsView, ScheduleRow};
+use crate::model::{BackupSummary, BackupTimeline, BackupsView, ScheduleRow, StorageLocationRow};
 use crate::source::Cluster;
 
 const KINDS: &[&str] = &["Backup", "Schedule", "BackupStorageLocation"];
@@ -162,6 +162,9 @@ fn ScheduleTable(now: i64, schedules: Vec<ScheduleRow>) -> impl IntoView {
                         {s.label_selector.clone().map(|l| view! { <div class="muted small">"only labelled "{l}</div> })}
                     </td>
                     <td data-label="Paused">{if s.paused { view! { <StatusBadge tone=Tone::Warn text="Paused"/> }.into_any() } else { view! { "No" }.into_any() }}</td>
+                    <td data-label="Act">
+                        <a class="button" data-test="backup-now" href=format!("/actions/preview?action=backup&namespace={}&schedule={}", s.namespace, s.name)>"Back up now…"</a>
+                    </td>
                 </tr>
             }
         })
@@ -173,7 +176,7 @@ fn ScheduleTable(now: i64, schedules: Vec<ScheduleRow>) -> impl IntoView {
                 <thead><tr>
                     <th scope="col">"Schedule"</th><th scope="col">"Health"</th><th scope="col">"Last backup"</th>
                     <th scope="col">"Next run"</th><th scope="col">"Runs"</th><th scope="col">"Keeps"</th>
-                    <th scope="col">"Namespaces"</th><th scope="col">"Paused"</th>
+                    <th scope="col">"Namespaces"</th><th scope="col">"Paused"</th><th scope="col">"Act"</th>
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
@@ -325,6 +328,15 @@ fn Timeline(timeline: BackupTimeline) -> impl IntoView {
     }
 }
 
+/// Velero's namespace: where its default storage location (listed first) or its schedules live.
+fn locations_namespace(schedules: &[ScheduleRow], locations: &[StorageLocationRow]) -> String {
+    locations
+        .first()
+        .map(|l| l.namespace.clone())
+        .or_else(|| schedules.first().map(|s| s.namespace.clone()))
+        .unwrap_or_else(|| "velero".into())
+}
+
 #[component]
 pub fn BackupsPage() -> impl IntoView {
     let cluster = use_context::<Cluster>();
@@ -349,6 +361,7 @@ pub fn BackupsPage() -> impl IntoView {
             </p>
         }
     });
+    let velero = locations_namespace(&schedules, &locations);
     let locations = locations
         .into_iter()
         .map(|l| {
@@ -370,7 +383,10 @@ pub fn BackupsPage() -> impl IntoView {
             let covered = !c.schedules.is_empty();
             view! {
                 <tr data-test="coverage-row" data-namespace=c.namespace.clone() data-covered=covered.to_string()>
-                    <th scope="row">{c.namespace.clone()}</th>
+                    <th scope="row">
+                        <input type="checkbox" name="namespaces" value=c.namespace.clone() id=format!("ns-{}", c.namespace) data-test="coverage-pick"/>
+                        " "<label for=format!("ns-{}", c.namespace)>{c.namespace.clone()}</label>
+                    </th>
                     <td class="num" data-label="Claims">{c.claims}</td>
                     <td class="wrap" data-label="Backed up by">{if covered {
                         view! { <StatusBadge tone=Tone::Good text="Backed up"/>" by "{c.schedules.join(", ")} }.into_any()
@@ -417,13 +433,16 @@ pub fn BackupsPage() -> impl IntoView {
                 <tbody>{locations}</tbody>
             </table>
         </div>
-        <div class="table-wrap">
+        <form method="get" action="/actions/preview" class="table-wrap" data-test="ad-hoc-backup">
+            <input type="hidden" name="action" value="backup"/>
+            <input type="hidden" name="namespace" value=velero/>
             <table data-test="coverage" class="stack">
                 <caption>{format!("Coverage of namespaces with volumes: {uncovered} not backed up")}</caption>
                 <thead><tr><th scope="col">"Namespace"</th><th scope="col">"Claims"</th><th scope="col">"Backed up by"</th></tr></thead>
                 <tbody>{coverage_rows}</tbody>
             </table>
-        </div>
+            <button type="submit" data-test="ad-hoc-backup-button">"Back up the chosen namespaces now…"</button>
+        </form>
         <div class="table-wrap">
             <table data-test="recent-backups">
                 <caption>"Recent backups"</caption>

@@ -47,6 +47,13 @@ fn ReleasedVolumes(volumes: Vec<VolumeRow>) -> impl IntoView {
         .into_iter()
         .filter_map(|v| {
             let r = v.released?;
+            // Prefilled with the claim it points at: a recreated claim of that name is the usual
+            // one to hand the volume to.
+            let (claim_ns, claim_name) = r
+                .claim
+                .split_once('/')
+                .map(|(n, c)| (n.to_owned(), c.to_owned()))
+                .unwrap_or_default();
             let state = match (r.exists, &r.phase) {
                 (false, _) => "no longer exists".to_string(),
                 (true, Some(p)) => format!("exists, {p}"),
@@ -60,6 +67,15 @@ fn ReleasedVolumes(volumes: Vec<VolumeRow>) -> impl IntoView {
                     <StatusBadge tone=if r.exists { Tone::Warn } else { Tone::Bad } text=state/>
                     <div class="small">{r.hint.clone()}</div>
                     <a class="button" data-test="clear-claim-ref" href=format!("/actions/preview?action=clear-claim-ref&name={}", v.name)>"Clear claimRef…"</a>
+                    <form method="get" action="/actions/preview" class="inline" data-test="point-claim-ref">
+                        <input type="hidden" name="action" value="point-claim-ref"/>
+                        <input type="hidden" name="name" value=v.name.clone()/>
+                        <label for=format!("pc-ns-{}", v.name)>"or point it at claim: namespace "</label>
+                        <input id=format!("pc-ns-{}", v.name) name="claim_namespace" value=claim_ns size="12" required/>
+                        <label for=format!("pc-name-{}", v.name)>" name "</label>
+                        <input id=format!("pc-name-{}", v.name) name="claim" value=claim_name size="16" required/>
+                        <button type="submit">"Point at claim…"</button>
+                    </form>
                 </li>
             })
         })

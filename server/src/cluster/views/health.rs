@@ -215,13 +215,18 @@ pub fn summary(snap: &Snapshot) -> HealthSummary {
         let name = s.metadata.name.clone().unwrap_or_default();
         let subject = backups::schedule_subject(s);
         let facts = backups::facts(snap, s);
+        let namespace = s.metadata.namespace.clone().unwrap_or_default();
         let mut push = |message: String| {
-            reasons.push(reason(
-                HealthLevel::Degraded,
-                "backup",
-                &subject,
-                message,
-                "/backups",
+            reasons.push(with_fix(
+                reason(
+                    HealthLevel::Degraded,
+                    "backup",
+                    &subject,
+                    message,
+                    "/backups",
+                ),
+                "Back up now",
+                format!("action=backup&namespace={namespace}&schedule={name}"),
             ));
         };
         if let Err(e) = &facts.parsed {
@@ -563,6 +568,21 @@ mod tests {
             .fix
             .as_ref()
             .is_some_and(|(_, h)| h.contains("action=resume"))));
+        // A schedule that is stale or failing: back up now, from that schedule.
+        let schedules: Vec<_> = s
+            .reasons
+            .iter()
+            .filter(|r| r.area == "backup" && r.subject.starts_with("Schedule "))
+            .collect();
+        assert!(!schedules.is_empty());
+        for r in schedules {
+            let (_, href) = r.fix.clone().unwrap();
+            let name = r.subject.rsplit('/').next().unwrap();
+            assert_eq!(
+                href,
+                format!("/actions/preview?action=backup&namespace=velero&schedule={name}")
+            );
+        }
         // A node that is not ready has no one-click fix.
         assert!(s
             .reasons
