@@ -45,19 +45,39 @@ pub async fn record(pool: &SqlitePool, e: &NewEntry<'_>) -> Result<i64, DbError>
     Ok(id)
 }
 
-type Row = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-);
+/// An audit_log row as stored (`changes` as JSON text).
+#[derive(sqlx::FromRow)]
+struct Row {
+    id: i64,
+    at: i64,
+    actor_name: String,
+    action: String,
+    target: String,
+    reason: Option<String>,
+    command: String,
+    changes: String,
+    outcome: String,
+    message: String,
+    aar_id: Option<i64>,
+}
+
+impl From<Row> for AuditEntry {
+    fn from(r: Row) -> Self {
+        AuditEntry {
+            id: r.id,
+            at: r.at,
+            actor: r.actor_name,
+            action: r.action,
+            target: r.target,
+            reason: r.reason,
+            command: r.command,
+            changes: serde_json::from_str(&r.changes).unwrap_or_default(),
+            outcome: r.outcome,
+            message: r.message,
+            aar_id: r.aar_id,
+        }
+    }
+}
 
 /// The newest entries first, optionally only one action or one outcome.
 pub async fn list(
@@ -78,38 +98,7 @@ pub async fn list(
     .bind(limit)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                id,
-                at,
-                actor,
-                action,
-                target,
-                reason,
-                command,
-                changes,
-                outcome,
-                message,
-                aar_id,
-            )| {
-                AuditEntry {
-                    id,
-                    at,
-                    actor,
-                    action,
-                    target,
-                    reason,
-                    command,
-                    changes: serde_json::from_str(&changes).unwrap_or_default(),
-                    outcome,
-                    message,
-                    aar_id,
-                }
-            },
-        )
-        .collect())
+    Ok(rows.into_iter().map(AuditEntry::from).collect())
 }
 
 #[cfg(test)]

@@ -249,13 +249,10 @@ status: {{phase: Available}}
 
     // A volume that is not Released: the preview says why, and a post is refused.
     let html = browser
-        .get(&format!(
+        .text(&format!(
             "/actions/preview?action=clear-claim-ref&name={bound}"
         ))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .await;
     assert!(html.contains("data-test=\"refusal\""), "{html}");
     assert!(html.contains("not Released"));
     let csrf = browser.csrf("/audit").await;
@@ -291,13 +288,10 @@ status: {{phase: Available}}
 
     // The Released one: previewed, confirmed, and its claimRef is gone on the real object.
     let html = browser
-        .get(&format!(
+        .text(&format!(
             "/actions/preview?action=clear-claim-ref&name={released}"
         ))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .await;
     assert!(html.contains("data-field=\"/spec/claimRef\""), "{html}");
     let version = input(&html, "resource_version").unwrap();
     let done = browser
@@ -357,12 +351,7 @@ pub(crate) async fn preview_and_run_with(
     confirm: &str,
     extra: &[(&str, &str)],
 ) -> (StatusCode, String) {
-    let html = browser
-        .get(&format!("/actions/preview?{query}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = browser.text(&format!("/actions/preview?{query}")).await;
     let Some(version) = input(&html, "resource_version") else {
         panic!("no confirmation form for {query}: {html}");
     };
@@ -419,11 +408,8 @@ spec:
     let cordoned = nodes.get(&node).await.unwrap();
     assert_eq!(cordoned.spec.unwrap().unschedulable, Some(true));
     let again = browser
-        .get(&format!("/actions/preview?action=cordon&name={node}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .text(&format!("/actions/preview?action=cordon&name={node}"))
+        .await;
     assert!(again.contains("is already cordoned"), "{again}");
     let status = preview_and_run(&browser, &format!("action=uncordon&name={node}"), &node).await;
     assert_eq!(status, 200);
@@ -465,11 +451,8 @@ spec:
     let suspended = kustomizations.get("media").await.unwrap();
     assert_eq!(suspended.data["spec"]["suspend"], serde_json::json!(true));
     let refused = browser
-        .get(&format!("/actions/preview?{}", flux("reconcile")))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .text(&format!("/actions/preview?{}", flux("reconcile")))
+        .await;
     assert!(
         refused.contains("Flux ignores reconcile requests"),
         "{refused}"

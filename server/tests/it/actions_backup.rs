@@ -96,12 +96,7 @@ async fn a_backup_from_a_schedule_passes_the_crd_and_carries_its_label_and_traps
 
     // From a schedule: the preview warns that the schedule owns its backups.
     let query = format!("action=backup&namespace={velero}&schedule=daily-media");
-    let html = browser
-        .get(&format!("/actions/preview?{query}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = browser.text(&format!("/actions/preview?{query}")).await;
     assert!(html.contains("useOwnerReferencesInBackup"), "{html}");
     assert!(html.contains("velero backup create --from-schedule daily-media"));
     assert!(
@@ -141,12 +136,7 @@ async fn a_backup_from_a_schedule_passes_the_crd_and_carries_its_label_and_traps
 
     // Its location is Unavailable: refused with Velero's message, no form, nothing created...
     let query = format!("action=backup&namespace={velero}&schedule=weekly-offsite");
-    let html = browser
-        .get(&format!("/actions/preview?{query}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = browser.text(&format!("/actions/preview?{query}")).await;
     assert!(html.contains("offsite is Unavailable"), "{html}");
     assert!(input(&html, "resource_version").is_none());
     let version = schedules
@@ -189,12 +179,7 @@ async fn a_backup_from_a_schedule_passes_the_crd_and_carries_its_label_and_traps
 
     // A schedule name longer than a label value: refused before the API server would be.
     let query = format!("action=backup&namespace={velero}&schedule={long}");
-    let html = browser
-        .get(&format!("/actions/preview?{query}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = browser.text(&format!("/actions/preview?{query}")).await;
     assert!(html.contains("68-character name"), "{html}");
     assert!(input(&html, "resource_version").is_none());
 
@@ -222,12 +207,7 @@ async fn a_backup_from_a_schedule_passes_the_crd_and_carries_its_label_and_traps
         .take_while(char::is_ascii_digit)
         .collect();
     let query = format!("action=backup&namespace={velero}&namespaces={media}");
-    let html = browser
-        .get(&format!("/actions/preview?{query}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = browser.text(&format!("/actions/preview?{query}")).await;
     assert!(
         html.contains("Media backups missing (2025-06-20)"),
         "{html}"
@@ -259,13 +239,10 @@ async fn a_backup_from_a_schedule_passes_the_crd_and_carries_its_label_and_traps
         .unwrap_or_default()
         .contains_key("velero.io/schedule-name"));
     let html = browser
-        .get(&format!(
+        .text(&format!(
             "/actions/preview?action=backup&namespace={velero}&namespaces=no-such-namespace-here"
         ))
-        .await
-        .text()
-        .await
-        .unwrap();
+        .await;
     assert!(
         html.contains("no namespace no-such-namespace-here in the cluster"),
         "{html}"
@@ -340,23 +317,13 @@ async fn pointing_a_released_volume_at_a_claim_binds_them_after_a_backup_taken_f
     // A claim of another storage class would never bind: refused, nothing changed.
     let other =
         format!("action=point-claim-ref&name={pv}&claim_namespace={claims}&claim=other-class");
-    let html = browser
-        .get(&format!("/actions/preview?{other}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = browser.text(&format!("/actions/preview?{other}")).await;
     assert!(html.contains("would never bind"), "{html}");
 
     // The fitting claim: the preview offers to back up the old claim's namespace first.
     let query =
         format!("action=point-claim-ref&name={pv}&claim_namespace={claims}&claim=media-new");
-    let html = browser
-        .get(&format!("/actions/preview?{query}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = browser.text(&format!("/actions/preview?{query}")).await;
     assert!(html.contains("data-test=\"backup-first\""), "{html}");
     assert!(html.contains("data-field=\"/spec/claimRef\""), "{html}");
     let (status, page) =
@@ -403,12 +370,7 @@ async fn pointing_a_released_volume_at_a_claim_binds_them_after_a_backup_taken_f
         .starts_with("backup first"));
 
     // A volume that is Bound now: refused.
-    let html = browser
-        .get(&format!("/actions/preview?{query}"))
-        .await
-        .text()
-        .await
-        .unwrap();
+    let html = browser.text(&format!("/actions/preview?{query}")).await;
     assert!(html.contains("not Released"), "{html}");
     app.stop().await;
 }

@@ -10,17 +10,27 @@ use testbed::cluster::TestCluster;
 
 use crate::actions::{audit_entries, deployment_yaml, input, preview_and_run};
 use crate::cluster::unique;
-use crate::support::{start_as_shipped_service_account_with, Browser};
+use crate::support::{start_with_kubeconfig, Browser};
 
 #[tokio::test]
 async fn with_impersonation_an_admin_without_a_role_binding_gets_the_apis_403_shown_and_audited() {
     let cluster = TestCluster::shared().await.unwrap();
     crate::deploy::apply_shipped_rbac(cluster).await;
-    crate::deploy::apply_impersonate_rbac(cluster).await;
+    let impersonate = crate::deploy::apply_impersonate_role(cluster).await;
     let ns = unique("it-impersonate");
     cluster.apply_yaml(&deployment_yaml(&ns)).await.unwrap();
+    // A ServiceAccount of its own, bound to the shipped ClusterRole and the overlay's.
+    let account = unique("homelab-impersonating");
+    cluster
+        .service_account_kubeconfig("homelab", &account, Some(&impersonate))
+        .await
+        .unwrap();
+    let kubeconfig = cluster
+        .service_account_kubeconfig("homelab", &account, Some("homelab"))
+        .await
+        .unwrap();
     let (app, oidc, _dir) =
-        start_as_shipped_service_account_with(|c| c.actions.impersonate = true).await;
+        start_with_kubeconfig(&kubeconfig, |c| c.actions.impersonate = true).await;
     let browser = Browser::new(&app);
     browser.sign_in(&oidc, "admin", "/").await;
     let query = format!("action=scale&kind=Deployment&namespace={ns}&name=grafana&replicas=0");
@@ -99,12 +109,7 @@ subjects:
     let mut status = reqwest::StatusCode::FORBIDDEN;
     for _ in 0..40 {
         // The authorizer sees a new binding within moments.
-        let html = browser
-            .get(&format!("/actions/preview?{query}"))
-            .await
-            .text()
-            .await
-            .unwrap();
+        let html = browser.text(&format!("/actions/preview?{query}")).await;
         if input(&html, "resource_version").is_some() {
             status = preview_and_run(&browser, &query, "grafana").await;
             break;

@@ -62,12 +62,21 @@ pub async fn start_as_shipped_service_account_with(
 ) -> (TestApp, TestOidc, tempfile::TempDir) {
     let cluster = testbed::cluster::TestCluster::shared().await.unwrap();
     crate::deploy::apply_shipped_rbac(cluster).await;
-    let dir = tempfile::tempdir().unwrap();
-    let kubeconfig = dir.path().join("kubeconfig");
     let yaml = cluster
         .service_account_kubeconfig("homelab", "homelab", None)
         .await
         .unwrap();
+    start_with_kubeconfig(&yaml, configure).await
+}
+
+/// The server watching the shared test cluster through the kubeconfig `yaml`, signing in
+/// through a fresh `TestOidc`, with the configuration changed by `configure`.
+pub async fn start_with_kubeconfig(
+    yaml: &str,
+    configure: impl FnOnce(&mut Config),
+) -> (TestApp, TestOidc, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let kubeconfig = dir.path().join("kubeconfig");
     std::fs::write(&kubeconfig, yaml).unwrap();
     let oidc = TestOidc::start(testbed::oidc::TestOidcOptions::default())
         .await
@@ -153,6 +162,11 @@ impl Browser {
             .send()
             .await
             .unwrap()
+    }
+
+    /// The page at `path`, as text, whatever its status.
+    pub async fn text(&self, path: &str) -> String {
+        self.get(path).await.text().await.unwrap()
     }
 
     /// A form post from the app's own origin.
