@@ -26,7 +26,7 @@ use frontend::model::{RequestContext, Role, Viewer};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
-use crate::http::error::AppError;
+use crate::http::error::{AppError, ErrorPage};
 use crate::http::page::simple_page;
 use crate::http::security::CspNonce;
 use crate::state::AppState;
@@ -134,9 +134,21 @@ pub async fn authorize(
         viewer,
         nonce,
         demo,
-        csrf,
+        csrf: csrf.clone(),
     });
-    next.run(request).await
+    // A handler's error answers JSON; a browser asking for a page gets it as a page (a script's
+    // fetch, which does not ask for HTML, keeps the JSON).
+    let wants_page = !policy::is_api(&path)
+        && request
+            .headers()
+            .get(axum::http::header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|a| a.contains("text/html"));
+    let response = next.run(request).await;
+    match response.extensions().get::<ErrorPage>() {
+        Some(page) if wants_page => page.clone().into_response_for(&path, demo, &csrf),
+        _ => response,
+    }
 }
 
 /// `Authorization: Bearer <token>` with the token configured for this path (`status_token`,

@@ -68,14 +68,65 @@ impl AppError {
     /// The same error as a page: sign-in redirects, the rest an HTML page with the status.
     /// `csrf` is the session's token for the sign-out form (empty without a session).
     pub fn into_page_response(self, path: &str, demo: bool, csrf: &str) -> Response {
-        if let AppError::SignInRequired = self {
-            let next = super::page::url_encode(path);
-            return Redirect::to(&format!("/auth/login?next={next}")).into_response();
+        ErrorPage::of(&self).into_response_for(path, demo, csrf)
+    }
+}
+
+/// What a page needs of an error, taken once (`public_message` logs a 5xx). A handler's error
+/// answers JSON and carries this along, so `auth::authorize` can answer a page request with the
+/// page instead: one error type, and people in a browser never see JSON.
+#[derive(Clone, Debug)]
+pub struct ErrorPage {
+    status: StatusCode,
+    message: String,
+    kind: PageKind,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum PageKind {
+    SignIn,
+    NoAccess,
+    AdminsOnly,
+    Refused,
+    NotFound,
+    NotSaved,
+    SignInFailed,
+    Other,
+}
+
+impl ErrorPage {
+    fn of(e: &AppError) -> ErrorPage {
+        let kind = match e {
+            AppError::SignInRequired => PageKind::SignIn,
+            AppError::NoAccess => PageKind::NoAccess,
+            AppError::Forbidden => PageKind::AdminsOnly,
+            AppError::Csrf(_) => PageKind::Refused,
+            AppError::Db(DbError::NotFound(_)) => PageKind::NotFound,
+            AppError::Db(DbError::Stale { .. }) => PageKind::NotSaved,
+            AppError::SignIn(_) => PageKind::SignInFailed,
+            _ => PageKind::Other,
+        };
+        let message = if kind == PageKind::SignIn {
+            String::new()
+        } else {
+            e.public_message()
+        };
+        ErrorPage {
+            status: e.status(),
+            message,
+            kind,
         }
-        let status = self.status();
+    }
+
+    /// The page: sign-in redirects, the rest an HTML page with the status.
+    pub fn into_response_for(self, path: &str, demo: bool, csrf: &str) -> Response {
         let back = "<p><a href=\"/\">Back to Status</a></p>".to_owned();
-        let (title, extra) = match self {
-            AppError::NoAccess => (
+        let (title, extra) = match self.kind {
+            PageKind::SignIn => {
+                let next = super::page::url_encode(path);
+                return Redirect::to(&format!("/auth/login?next={next}")).into_response();
+            }
+            PageKind::NoAccess => (
                 "No access",
                 format!(
                     "<p>Ask an admin to add you to a group for this site, then sign in again.</p>\
@@ -85,21 +136,22 @@ impl AppError {
                     escape(csrf)
                 ),
             ),
-            AppError::Forbidden => ("Admins only", back),
-            AppError::Csrf(_) => ("Request refused", back),
-            AppError::Db(DbError::NotFound(_)) => ("Not found", back),
-            AppError::Db(DbError::Stale { .. }) => ("Not saved", back),
-            AppError::SignIn(_) => (
+            PageKind::AdminsOnly => ("Admins only", back),
+            PageKind::Refused => ("Request refused", back),
+            PageKind::NotFound => ("Not found", back),
+            PageKind::NotSaved => ("Not saved", back),
+            PageKind::SignInFailed => (
                 "Sign-in failed",
                 "<p><a class=\"primary\" href=\"/auth/login\">Try again</a></p>".to_owned(),
             ),
-            _ => ("Something went wrong", back),
+            PageKind::Other if self.status.is_client_error() => ("That did not work", back),
+            PageKind::Other => ("Something went wrong", back),
         };
         let body = format!(
             "<section class=\"card\" data-test=\"error-page\"><h1>{title}</h1><p>{}</p>{extra}</section>",
-            escape(&sentence(&self.public_message()))
+            escape(&sentence(&self.message))
         );
-        (status, Html(simple_page(title, demo, &body))).into_response()
+        (self.status, Html(simple_page(title, demo, &body))).into_response()
     }
 }
 
@@ -112,11 +164,18 @@ fn sentence(message: &str) -> String {
     }
 }
 
-/// API form: `{"error": "..."}` with the status.
+/// API form: `{"error": "..."}` with the status, carrying the [`ErrorPage`] for page requests.
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
-        let status = self.status();
-        (status, Json(json!({ "error": self.public_message() }))).into_response()
+        let page = ErrorPage::of(&self);
+        let message = if page.kind == PageKind::SignIn {
+            self.to_string()
+        } else {
+            page.message.clone()
+        };
+        let mut response = (page.status, Json(json!({ "error": message }))).into_response();
+        response.extensions_mut().insert(page);
+        response
     }
 }
 

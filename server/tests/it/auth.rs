@@ -931,3 +931,43 @@ async fn no_secret_appears_in_the_logs_of_a_full_sign_in_refresh_and_sign_out() 
         "something like a JWT appears in the logs"
     );
 }
+
+#[tokio::test]
+async fn a_handlers_error_is_a_page_for_a_browser_and_json_for_a_script() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::start(crate::support::config(dir.path()))
+        .await
+        .unwrap();
+    let browser = Browser::new(&app);
+    let signed_in = browser
+        .post_form("/auth/dev", &[("role", "admin"), ("next", "/")])
+        .await;
+    assert_eq!(signed_in.status(), StatusCode::SEE_OTHER);
+    let get = |path: &'static str, accept: &'static str| {
+        browser
+            .http
+            .get(app.url(path))
+            .header(reqwest::header::ACCEPT, accept)
+            .send()
+    };
+    // A browser navigating: an HTML page that says what was wrong, with the status.
+    let page = get(
+        "/actions/preview?action=explode",
+        "text/html,application/xhtml+xml,*/*;q=0.8",
+    )
+    .await
+    .unwrap();
+    assert_eq!(page.status(), StatusCode::BAD_REQUEST);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("data-test=\"error-page\""), "{html}");
+    assert!(html.contains("There is no action &quot;explode&quot;"), "{html}");
+    let missing = get("/aars/999999", "text/html").await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+    assert!(missing.text().await.unwrap().contains("<h1>Not found</h1>"));
+    // A script's fetch (no HTML asked for): the JSON error.
+    let json = get("/actions/preview?action=explode", "*/*").await.unwrap();
+    assert_eq!(json.status(), StatusCode::BAD_REQUEST);
+    let body: serde_json::Value = json.json().await.unwrap();
+    assert_eq!(body["error"], "there is no action \"explode\"");
+    app.stop().await;
+}
