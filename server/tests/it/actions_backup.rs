@@ -177,6 +177,19 @@ async fn a_backup_from_a_schedule_passes_the_crd_and_carries_its_label_and_traps
     let outcomes: Vec<&str> = entries.iter().map(|e| e.outcome.as_str()).collect();
     assert_eq!(outcomes, ["done", "refused"]);
 
+    // A schedule that is not there: the API server's 404, in its words.
+    let missing = browser
+        .get(&format!(
+            "/actions/preview?action=backup&namespace={velero}&schedule=no-such-schedule"
+        ))
+        .await;
+    assert_eq!(missing.status(), 404);
+    let html = missing.text().await.unwrap();
+    assert!(
+        html.contains("schedules.velero.io \"no-such-schedule\" not found"),
+        "{html}"
+    );
+
     // A schedule name longer than a label value: refused before the API server would be.
     let query = format!("action=backup&namespace={velero}&schedule={long}");
     let html = browser.text(&format!("/actions/preview?{query}")).await;

@@ -960,7 +960,10 @@ async fn a_handlers_error_is_a_page_for_a_browser_and_json_for_a_script() {
     assert_eq!(page.status(), StatusCode::BAD_REQUEST);
     let html = page.text().await.unwrap();
     assert!(html.contains("data-test=\"error-page\""), "{html}");
-    assert!(html.contains("There is no action &quot;explode&quot;"), "{html}");
+    assert!(
+        html.contains("There is no action &quot;explode&quot;"),
+        "{html}"
+    );
     let missing = get("/aars/999999", "text/html").await.unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
     assert!(missing.text().await.unwrap().contains("<h1>Not found</h1>"));
