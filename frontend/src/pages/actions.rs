@@ -40,7 +40,7 @@ fn Changes(changes: Vec<FieldChange>) -> impl IntoView {
         .collect_view();
     view! {
         <div class="table-wrap">
-            <table data-test="changes">
+            <table data-test="changes" class="changes">
                 <caption>"What changes (from a server-side dry run)"</caption>
                 <thead><tr><th scope="col">"Field"</th><th scope="col">"Now"</th><th scope="col">"After"</th></tr></thead>
                 <tbody>{rows}</tbody>
