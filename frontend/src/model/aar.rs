@@ -178,6 +178,17 @@ pub struct AarContent {
     pub tags: Vec<String>,
     /// Services and nodes the incident concerns.
     pub services: Vec<String>,
+    /// Start of the incident window, UTC, `YYYY-MM-DDTHH:MM`: the cluster's evidence between
+    /// it and [`AarContent::window_end`] is offered for the timeline.
+    #[serde(default)]
+    pub window_start: Option<String>,
+    /// End of the incident window (after the start), UTC, `YYYY-MM-DDTHH:MM`.
+    #[serde(default)]
+    pub window_end: Option<String>,
+    /// Keys of the evidence attached to the timeline (`event:…`, `backup:…`, `action:…`), so
+    /// that it is not offered twice. Set only by attaching; forms and imports keep it as stored.
+    #[serde(default)]
+    pub evidence: Vec<String>,
 }
 
 /// A stored AAR: its content, and the version every save is checked against.
@@ -270,6 +281,64 @@ pub struct AarDetailView {
     /// Some(version) when an older revision is shown (read-only).
     pub old_revision: Option<i64>,
     pub notice: Option<String>,
+    /// The guarded actions taken for this AAR (audit entries naming it), oldest first.
+    pub actions: Vec<AarAction>,
+    /// What the cluster recorded in the incident window; None on an older revision.
+    pub evidence: Option<EvidenceView>,
+}
+
+/// A guarded action taken for an AAR, from the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AarAction {
+    /// The audit entry's id.
+    pub id: i64,
+    /// "2025-06-14 20:03 UTC".
+    pub when: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    /// done, refused or failed.
+    pub outcome: String,
+    pub reason: Option<String>,
+}
+
+/// What evidence is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EvidenceKind {
+    /// A Kubernetes Warning event.
+    Event,
+    /// A Velero backup run.
+    Backup,
+    /// A guarded admin action from the audit log.
+    Action,
+}
+
+/// One piece of evidence offered for the timeline: the entry it becomes, and its key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceItem {
+    /// `event:<uid>`, `backup:<namespace>/<name>`, `action:<audit id>`.
+    pub key: String,
+    pub kind: EvidenceKind,
+    /// Unix seconds, for ordering.
+    pub at: i64,
+    /// The timeline entry it becomes.
+    pub entry: TimelineEntry,
+    /// On the timeline already: shown, not offered again.
+    pub attached: bool,
+}
+
+/// The evidence section of an AAR.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceView {
+    /// "2025-06-14 20:00 UTC to 2025-06-14 23:30 UTC"; None when the AAR has no window.
+    pub window: Option<String>,
+    /// The filter applied, in words.
+    pub filter: String,
+    /// How many days the server keeps evidence.
+    pub keep_days: u32,
+    pub events: Vec<EvidenceItem>,
+    pub backups: Vec<EvidenceItem>,
+    pub actions: Vec<EvidenceItem>,
 }
 
 /// A form field's problem, by field name (`title`, `item_text.1`).

@@ -11,8 +11,8 @@ use leptos::prelude::*;
 use crate::app::request_context;
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::model::aar::{
-    Aar, AarDetailView, AarForm, AarListView, AarPage, AarRow, AarStatus, ImportView, ItemStatus,
-    OpenItem, Priority, Severity,
+    Aar, AarAction, AarDetailView, AarForm, AarListView, AarPage, AarRow, AarStatus, EvidenceItem,
+    EvidenceView, ImportView, ItemStatus, OpenItem, Priority, Severity,
 };
 use crate::pages::not_found::NotFound;
 use crate::source::Markdown;
@@ -231,6 +231,8 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
         revisions,
         old_revision,
         notice,
+        actions: taken,
+        evidence,
     } = view;
     let Aar {
         id,
@@ -250,7 +252,7 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
             </p>
         }
     });
-    let timeline = (!c.timeline.is_empty()).then(|| {
+    let timeline = (!c.timeline.is_empty() || !taken.is_empty()).then(|| {
         let entries = c
             .timeline
             .iter()
@@ -259,8 +261,12 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
                 view! { <li data-test="timeline-entry">{when}<span inner_html=md_inline(&e.text)></span></li> }
             })
             .collect_view();
-        view! { <section class="card"><h2>"Timeline"</h2><ul>{entries}</ul></section> }
+        let taken = (!taken.is_empty()).then(|| view! { <TakenActions actions=taken/> });
+        view! { <section class="card"><h2>"Timeline"</h2><ul>{entries}</ul>{taken}</section> }
     });
+    let evidence = evidence
+        .filter(|_| current)
+        .map(|e| view! { <Evidence aar_id=id version=version view=e/> });
     let root_cause =
         (!c.direct_cause.is_empty() || !c.contributing_factors.is_empty()).then(|| {
             let factors = (!c.contributing_factors.is_empty()).then(|| {
@@ -365,10 +371,12 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
             {match c.status { AarStatus::Draft => "Draft", AarStatus::Published => "Published" }}
             {(!c.tags.is_empty()).then(|| format!(" · tags: {}", c.tags.join(", ")))}
             {(!c.services.is_empty()).then(|| format!(" · concerns: {}", c.services.join(", ")))}
+            {c.window_start.clone().zip(c.window_end.clone()).map(|(s, e)| format!(" · window: {s} to {e} UTC"))}
         </p>
         {edit}
         <section class="card"><h2>"What happened"</h2><div class="md" inner_html=md(&c.summary)></div></section>
         {timeline}
+        {evidence}
         {root_cause}
         {review}
         {actions}
@@ -376,6 +384,94 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
         {extras}
         <section class="card"><h2>"History"</h2><ul data-test="revisions">{history}</ul></section>
     }
+}
+
+/// The guarded actions taken for the AAR, under its timeline.
+#[component]
+fn TakenActions(actions: Vec<AarAction>) -> impl IntoView {
+    let rows = actions
+        .into_iter()
+        .map(|a| {
+            let reason = a.reason.map(|r| format!(" (reason: {r})"));
+            let outcome = a.outcome.clone();
+            view! {
+                <li data-test="aar-action" data-outcome=outcome>
+                    <strong>{a.when}": "</strong>{a.action}" on "{a.target}" by "{a.actor}": "
+                    <span class="outcome">{a.outcome}</span>{reason}
+                    " "<a class="small" href="/audit">"audit log #"{a.id}</a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <h3>"Actions taken for this AAR"</h3>
+        <p class="small muted">"Guarded actions whose audit entry names this AAR."</p>
+        <ul data-test="aar-actions">{rows}</ul>
+    }
+}
+
+/// What the cluster recorded in the incident window, each item with a button that appends it to
+/// the timeline (a plain form post).
+#[component]
+fn Evidence(aar_id: i64, version: i64, view: EvidenceView) -> impl IntoView {
+    let csrf = request_context().csrf;
+    let keep = format!(
+        "The server keeps warning events and backup runs for {} days.",
+        view.keep_days
+    );
+    let Some(window) = view.window else {
+        return view! {
+            <section class="card" id="evidence" data-test="evidence">
+                <h2>"Evidence from the cluster"</h2>
+                <p class="muted" data-test="no-window">
+                    "Set the incident window (Edit, “Incident window”) to be offered the Warning events, "
+                    "backup runs and guarded actions of that time. "{keep}
+                </p>
+            </section>
+        }
+        .into_any();
+    };
+    let group = move |title: &'static str, test: &'static str, items: Vec<EvidenceItem>| {
+        let empty = items
+            .is_empty()
+            .then(|| view! { <li class="muted">"None in the window."</li> });
+        let csrf = csrf.clone();
+        let rows = items
+            .into_iter()
+            .map(|item| {
+                let control = if item.attached {
+                    view! { <span class="small muted" data-test="attached">"On the timeline"</span> }.into_any()
+                } else {
+                    view! {
+                        <form class="inline" method="post" action=format!("/aars/{aar_id}/evidence")>
+                            <input type="hidden" name="csrf" value=csrf.clone()/>
+                            <input type="hidden" name="version" value=version/>
+                            <input type="hidden" name="key" value=item.key.clone()/>
+                            <button class="link" type="submit" data-test="add-to-timeline">"Add to timeline"</button>
+                        </form>
+                    }
+                    .into_any()
+                };
+                view! {
+                    <li data-test="evidence-item" data-key=item.key.clone() data-attached=item.attached.to_string()>
+                        <strong>{item.entry.when}": "</strong>{item.entry.text}" "{control}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <h3>{title}</h3><ul data-test=test>{empty}{rows}</ul> }
+    };
+    view! {
+        <section class="card" id="evidence" data-test="evidence">
+            <h2>"Evidence from the cluster"</h2>
+            <p>"Incident window: "{window}</p>
+            <p class="small muted" data-test="evidence-filter">{view.filter}" "{keep}</p>
+            {group("Warning events", "evidence-events", view.events)}
+            {group("Backup runs", "evidence-backups", view.backups)}
+            {group("Guarded actions", "evidence-actions", view.actions)}
+        </section>
+    }
+    .into_any()
 }
 
 /// One labelled field with its problem (if any) below it.
@@ -544,6 +640,10 @@ fn FormPage(form: AarForm) -> impl IntoView {
                 <div class="field"><label for="severity">"Severity"</label>{severity}{field_error(&form, "severity")}</div>
                 <div class="field"><label for="status">"Status"</label>{status}{field_error(&form, "status")}</div>
             </div>
+            <div class="row">
+                {text_input(&form, "window_start", "Incident window start (UTC)", "datetime-local", "")}
+                {text_input(&form, "window_end", "Incident window end (UTC)", "datetime-local", "the cluster's evidence of this time is offered for the timeline")}
+            </div>
             {text_input(&form, "tags", "Tags", "text", "comma-separated")}
             {text_input(&form, "services", "Services and nodes", "text", "comma-separated")}
             {text_area(&form, "summary", "What happened", 4, "Markdown")}
@@ -609,12 +709,19 @@ fn ImportPage(view: ImportView) -> impl IntoView {
     view! {
         <h1>"Import AARs from Markdown"</h1>
         <p>
-            "Paste the AAR log (the format of CLUSTER-SETUP.md: "<code>"### AAR: Title (June 14, 2025)"</code>
+            "Upload or paste the AAR log (the format of CLUSTER-SETUP.md: "<code>"### AAR: Title (June 14, 2025)"</code>
             " and its numbered sections, or an export from here). The whole text is imported or none of it; "
             "an AAR with the same title and date as a stored one updates it (as a new version) or, "
             "when equal, is left alone."
         </p>
         {error}
+        <form method="post" action="/aars/import/file" enctype="multipart/form-data" class="stack card" data-test="upload-form">
+            <input type="hidden" name="csrf" value=csrf.clone()/>
+            <label for="file">"A Markdown file (at most 512 KB)"</label>
+            <input id="file" type="file" name="file" accept=".md,.markdown,.txt,text/markdown,text/plain" required data-test="upload-file"/>
+            <button class="primary" type="submit" data-test="upload-aars">"Upload and import"</button>
+        </form>
+        <p>"Or paste it:"</p>
         <form method="post" action="/aars/import" class="stack">
             <input type="hidden" name="csrf" value=csrf/>
             <label for="markdown">"Markdown"</label>

@@ -13,6 +13,7 @@ use frontend::model::aar::{
 };
 
 use super::import::{iso_date, split_list, timeline_entry};
+use super::window;
 
 /// Blank action-item rows offered below the existing ones.
 pub const BLANK_ITEM_ROWS: usize = 3;
@@ -74,6 +75,14 @@ pub fn fields_of(content: &AarContent) -> Vec<(String, String)> {
         ),
         ("tags".into(), content.tags.join(", ")),
         ("services".into(), content.services.join(", ")),
+        (
+            "window_start".into(),
+            content.window_start.clone().unwrap_or_default(),
+        ),
+        (
+            "window_end".into(),
+            content.window_end.clone().unwrap_or_default(),
+        ),
     ];
     for (n, item) in content.action_items.iter().enumerate() {
         f.push((format!("item_text.{n}"), item.text.clone()));
@@ -252,6 +261,17 @@ pub fn read(fields: &[(String, String)]) -> Result<AarContent, Vec<FieldError>> 
         list.retain(|t| seen.insert(t.clone()));
     }
 
+    let (window_start, window_end) = (get("window_start"), get("window_end"));
+    let window = match window::check(Some(&window_start), Some(&window_end)) {
+        Ok(w) => w,
+        Err(problems) => {
+            for p in problems {
+                fail(p.field, &p.message);
+            }
+            None
+        }
+    };
+
     let mut action_items = Vec::new();
     for n in 0..item_rows(fields) {
         let field = |name: &str| get(&format!("item_{name}.{n}")).trim().to_owned();
@@ -337,6 +357,9 @@ pub fn read(fields: &[(String, String)]) -> Result<AarContent, Vec<FieldError>> 
         extra_sections,
         tags,
         services,
+        window_start: window.map(|w| window::form_time(w.start)),
+        window_end: window.map(|w| window::form_time(w.end)),
+        evidence: Vec::new(),
     })
 }
 
@@ -454,5 +477,34 @@ mod tests {
         assert_eq!(aar.timeline[0].text, "first\nmore of it");
         assert_eq!(aar.timeline[1].when, "");
         assert_eq!(aar.tags, ["dns", "network"]);
+    }
+
+    #[test]
+    fn the_incident_window_is_read_and_refused_against_its_field() {
+        let base = [
+            ("title", "T"),
+            ("incident_date", "2025-06-14"),
+            ("status", "draft"),
+            ("summary", "S"),
+        ];
+        let with = |start: &str, end: &str| {
+            let mut f = pairs(&base);
+            f.push(("window_start".into(), start.into()));
+            f.push(("window_end".into(), end.into()));
+            read(&f)
+        };
+        let aar = with("2025-06-14T20:00", "2025-06-14T23:30").unwrap();
+        assert_eq!(aar.window_start.as_deref(), Some("2025-06-14T20:00"));
+        assert_eq!(aar.window_end.as_deref(), Some("2025-06-14T23:30"));
+        assert_eq!(read(&fields_of(&aar)).unwrap(), aar);
+        let refused = with("2025-06-14T20:00", "2025-06-14T08:00").unwrap_err();
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].field, "window_end");
+        assert_eq!(
+            refused[0].message,
+            "The window's end must be after its start."
+        );
+        let half = with("", "2025-06-14T08:00").unwrap_err();
+        assert_eq!(half[0].field, "window_start");
     }
 }

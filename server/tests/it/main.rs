@@ -9,6 +9,7 @@
 //! - [`actions`]: guarded actions as the shipped ServiceAccount, and their audit entries.
 //! - [`api`]: the JSON status API and its read-only token.
 //! - [`history`]: the status history recorded from a real cluster's changes.
+//! - [`evidence`]: Warning events and backups recorded for AARs, offered and attached.
 //! - [`compose`]: docker-compose.yml against the Compose specification's schema.
 //! - [`db`]: `homelab db backup` and `check`, as the real binary, under a write load.
 //! - [`deploy`]: the manifests of `deploy/` against the real API server, and the ClusterRole
@@ -32,6 +33,7 @@ mod cluster;
 mod compose;
 mod db;
 mod deploy;
+mod evidence;
 mod history;
 mod metrics;
 mod support;
