@@ -140,3 +140,38 @@ test('evidence of the incident window goes onto the timeline with one click, onc
   await expect(item.getByTestId('add-to-timeline')).toHaveCount(0);
   await screenshot(page, 'aar-evidence');
 });
+
+test('an action item is changed inline after hydration, without a reload, and stays after one', async ({ page }) => {
+  await signIn(page, 'admin', '/aars/new');
+  const inline = `Inline edit ${run}`;
+  await page.getByLabel('Title', { exact: true }).fill(inline);
+  await page.getByLabel('Incident date', { exact: true }).fill('2025-06-21');
+  await page.getByLabel('What happened', { exact: true }).fill('Something to follow up.');
+  await page.getByLabel('Action item 1 text').fill(`Follow up ${run}`);
+  await page.getByTestId('save-aar').click();
+  await expect(page).toHaveURL(/\/aars\/\d+\?saved=1$/);
+
+  const editor = page.getByTestId('item-editor');
+  await expect(editor).toHaveAttribute('data-hydrated', 'true');
+  // Marks this document: a reload would lose it.
+  await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same page'));
+
+  await page.getByLabel('Action item 1 status').selectOption('done');
+  await expect(editor.getByTestId('inline-saved')).toBeVisible();
+  await page.getByLabel('Action item 1 priority').selectOption('P1');
+  await expect(page.getByTestId('aar-version')).toHaveAttribute('data-version', '3');
+  // A problem is shown in place, next to its field, and nothing is saved.
+  await page.getByLabel('Action item 1 owner').fill('x'.repeat(81));
+  await page.getByLabel('Action item 1 owner').press('Tab');
+  await expect(editor.locator('[data-test=inline-error][data-field=owner]')).toContainText('at most 80 characters');
+  await expect(page.getByTestId('aar-version')).toHaveAttribute('data-version', '3');
+  expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
+  await screenshot(page, 'aar-inline-item');
+
+  await page.reload();
+  await expect(page.locator('[data-test=action-item][data-status=done]')).toHaveCount(1);
+  await expect(page.getByTestId('item-editor')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByLabel('Action item 1 status')).toHaveValue('done');
+  await expect(page.getByLabel('Action item 1 priority')).toHaveValue('P1');
+  await expect(page.getByTestId('revision')).toHaveCount(3);
+});

@@ -241,6 +241,53 @@ pub struct OpenItem {
     pub item: ActionItem,
 }
 
+/// An action item's fields as the inline editor shows and sends them ("" for none).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InlineItem {
+    /// open, done or dropped.
+    pub status: String,
+    /// P0 to P3, or "".
+    pub priority: String,
+    pub owner: String,
+    /// YYYY-MM-DD, or "".
+    pub due: String,
+    /// Set by the server when the item is done; ignored when sent.
+    pub done_on: String,
+}
+
+impl InlineItem {
+    pub fn of(item: &ActionItem) -> InlineItem {
+        InlineItem {
+            status: item.status.as_str().to_owned(),
+            priority: item
+                .priority
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+            owner: item.owner.clone().unwrap_or_default(),
+            due: item.due.clone().unwrap_or_default(),
+            done_on: item.done_on.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// An inline edit of an action item: its new fields, and the AAR version they were based on.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InlineItemEdit {
+    pub version: i64,
+    pub item: InlineItem,
+}
+
+/// The server's answer to an [`InlineItemEdit`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "result", rename_all = "snake_case")]
+pub enum InlineItemReply {
+    /// Saved as `version`; `item` as stored (with its done date).
+    Saved { version: i64, item: InlineItem },
+    /// Not saved: `field` at fault (`status`, `priority`, `owner`, `due`), or "" for the whole
+    /// item (a newer version was saved meanwhile, the item is gone).
+    Refused { field: String, message: String },
+}
+
 /// One kept revision: who saved which version when, and what it changed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevisionInfo {

@@ -10,9 +10,10 @@ use leptos::prelude::*;
 
 use crate::app::request_context;
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::islands::action_item::{ActionItemEditor, VERSION_ELEMENT_ID};
 use crate::model::aar::{
     Aar, AarAction, AarDetailView, AarForm, AarListView, AarPage, AarRow, AarStatus, EvidenceItem,
-    EvidenceView, ImportView, ItemStatus, OpenItem, Priority, Severity,
+    EvidenceView, ImportView, InlineItem, ItemStatus, OpenItem, Priority, Severity,
 };
 use crate::pages::not_found::NotFound;
 use crate::source::Markdown;
@@ -288,6 +289,7 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
             </section>
         }
     });
+    let csrf = request_context().csrf;
     let items = c
         .action_items
         .iter()
@@ -298,17 +300,29 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
                 ItemStatus::Done => (Tone::Good, "Done"),
                 ItemStatus::Dropped => (Tone::Neutral, "Dropped"),
             };
-            let buttons = current.then(|| {
-                view! { <ItemButtons aar_id=id version=version position=n as i64 status=item.status back="aar"/> }
-            });
-            view! {
-                <tr data-test="action-item" data-status=item.status.as_str()>
+            // The current version's items are edited in place once hydrated (an island whose
+            // HTML without WASM is the plain buttons); an older version's are shown as they were.
+            let details = if current {
+                view! {
+                    <td colspan="4" class="wrap">
+                        <ActionItemEditor aar_id=id position=n as i64 version=version
+                            item=InlineItem::of(item) csrf=csrf.clone()/>
+                    </td>
+                }
+                .into_any()
+            } else {
+                view! {
                     <td>{item.priority.map(Priority::as_str).unwrap_or("–")}</td>
-                    <td class="wrap" inner_html=md_inline(&item.text)></td>
                     <td>{item.owner.clone().unwrap_or_default()}</td>
                     <td>{item.due.clone().unwrap_or_default()}</td>
                     <td><StatusBadge tone=tone text=word/>" "<span class="small muted">{item.done_on.clone().unwrap_or_default()}</span></td>
-                    <td>{buttons}</td>
+                }
+                .into_any()
+            };
+            view! {
+                <tr data-test="action-item" data-status=item.status.as_str()>
+                    <td class="wrap" inner_html=md_inline(&item.text)></td>
+                    {details}
                 </tr>
             }
         })
@@ -318,9 +332,10 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
             <div class="table-wrap">
                 <table>
                     <caption>"Action items"</caption>
-                    <thead><tr><th>"Priority"</th><th>"Action"</th><th>"Owner"</th><th>"Due"</th><th>"Status"</th><th></th></tr></thead>
+                    <thead><tr><th>"Action"</th><th>"Priority"</th><th>"Owner"</th><th>"Due"</th><th>"Status"</th></tr></thead>
                     <tbody>{items}</tbody>
                 </table>
+                {current.then(|| view! { <span id=VERSION_ELEMENT_ID data-version=version data-test="aar-version" hidden></span> })}
             </div>
         }
     });

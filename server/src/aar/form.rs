@@ -9,7 +9,8 @@
 //! `item_status.N`, `item_due.N`, `item_done_on.N`; an empty row is ignored.
 
 use frontend::model::aar::{
-    AarContent, AarStatus, ActionItem, ExtraSection, FieldError, ItemStatus, Priority, Severity,
+    AarContent, AarStatus, ActionItem, ExtraSection, FieldError, InlineItem, ItemStatus, Priority,
+    Severity,
 };
 
 use super::import::{iso_date, split_list, timeline_entry};
@@ -363,6 +364,49 @@ pub fn read(fields: &[(String, String)]) -> Result<AarContent, Vec<FieldError>> 
     })
 }
 
+/// The most characters of an action item's owner.
+pub const MAX_OWNER_CHARS: usize = 80;
+
+/// An action item's new status, priority, owner and due date, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemChange {
+    pub status: ItemStatus,
+    pub priority: Option<Priority>,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+}
+
+/// Reads an inline edit of an action item; the first problem names its field.
+pub fn read_inline_item(item: &InlineItem) -> Result<ItemChange, FieldError> {
+    let fail = |field: &str, message: &str| FieldError {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    };
+    let status = ItemStatus::parse(item.status.trim())
+        .ok_or_else(|| fail("status", "Pick open, done or dropped."))?;
+    let priority = match item.priority.trim() {
+        "" => None,
+        p => Some(Priority::parse(p).ok_or_else(|| fail("priority", "Pick P0 to P3, or none."))?),
+    };
+    let owner = item.owner.trim();
+    if owner.chars().count() > MAX_OWNER_CHARS || owner.contains('\n') {
+        return Err(fail(
+            "owner",
+            "The owner is one line of at most 80 characters (a name or a team).",
+        ));
+    }
+    let due = match item.due.trim() {
+        "" => None,
+        d => Some(iso_date(d).ok_or_else(|| fail("due", "A date like 2025-07-01, or empty."))?),
+    };
+    Ok(ItemChange {
+        status,
+        priority,
+        owner: (!owner.is_empty()).then(|| owner.to_owned()),
+        due,
+    })
+}
+
 /// `#### Heading` blocks; text before the first heading is refused, and so is a heading that
 /// names one of the fixed sections (it would import as that section).
 fn sections(text: &str) -> Result<Vec<ExtraSection>, String> {
@@ -506,5 +550,35 @@ mod tests {
         );
         let half = with("", "2025-06-14T08:00").unwrap_err();
         assert_eq!(half[0].field, "window_start");
+    }
+
+    #[test]
+    fn an_inline_item_edit_is_read_or_refused_naming_its_field() {
+        let item = |status: &str, priority: &str, owner: &str, due: &str| InlineItem {
+            status: status.into(),
+            priority: priority.into(),
+            owner: owner.into(),
+            due: due.into(),
+            done_on: "ignored".into(),
+        };
+        assert_eq!(
+            read_inline_item(&item("done", "P1", " Sam ", "2025-07-01")),
+            Ok(ItemChange {
+                status: ItemStatus::Done,
+                priority: Some(Priority::P1),
+                owner: Some("Sam".into()),
+                due: Some("2025-07-01".into()),
+            })
+        );
+        let cleared = read_inline_item(&item("open", "", "", "")).unwrap();
+        assert_eq!(
+            (cleared.priority, cleared.owner, cleared.due),
+            (None, None, None)
+        );
+        let field = |i: InlineItem| read_inline_item(&i).unwrap_err().field;
+        assert_eq!(field(item("finished", "", "", "")), "status");
+        assert_eq!(field(item("open", "P7", "", "")), "priority");
+        assert_eq!(field(item("open", "", &"x".repeat(81), "")), "owner");
+        assert_eq!(field(item("open", "", "", "next week")), "due");
     }
 }

@@ -8,6 +8,7 @@ use frontend::model::aar::{
 use sqlx::{QueryBuilder, Sqlite, SqliteConnection, SqlitePool};
 
 use super::DbError;
+use crate::aar::form::ItemChange;
 use crate::aar::{diff, search};
 
 /// Who saved, and when (RFC 3339, UTC).
@@ -141,6 +142,45 @@ pub async fn set_item_status(
         ItemStatus::Done => item.done_on.clone().or_else(|| Some(today.to_owned())),
         ItemStatus::Open | ItemStatus::Dropped => None,
     };
+    if let Some(changes) = diff::changes(&current.content, &content) {
+        write(&mut tx, &current, &content, by, &changes).await?;
+    }
+    tx.commit().await?;
+    get(pool, id).await
+}
+
+/// Sets the status, priority, owner and due date of action item `position` of AAR `id` (a new
+/// version, checked like [`update`]); the done date as [`set_item_status`] sets it.
+#[tracing::instrument(skip_all, fields(id, position))]
+pub async fn update_item(
+    pool: &SqlitePool,
+    id: i64,
+    based_on: i64,
+    position: usize,
+    change: &ItemChange,
+    today: &str,
+    by: &Author,
+) -> Result<Aar, DbError> {
+    let mut tx = write_tx(pool).await?;
+    let current = load(&mut tx, id).await?;
+    if current.version != based_on {
+        return Err(stale(&current, based_on));
+    }
+    let mut content = current.content.clone();
+    let Some(item) = content.action_items.get_mut(position) else {
+        return Err(DbError::NotFound(format!(
+            "AAR {id} has no action item {}",
+            position + 1
+        )));
+    };
+    item.done_on = match change.status {
+        ItemStatus::Done => item.done_on.clone().or_else(|| Some(today.to_owned())),
+        ItemStatus::Open | ItemStatus::Dropped => None,
+    };
+    item.status = change.status;
+    item.priority = change.priority;
+    item.owner = change.owner.clone();
+    item.due = change.due.clone();
     if let Some(changes) = diff::changes(&current.content, &content) {
         write(&mut tx, &current, &content, by, &changes).await?;
     }

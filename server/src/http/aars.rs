@@ -9,7 +9,8 @@ use axum::extract::{Path, Query, Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use frontend::model::aar::{
-    AarAction, AarDetailView, AarFilter, AarForm, AarListView, AarPage, ImportView, ItemStatus,
+    AarAction, AarDetailView, AarFilter, AarForm, AarListView, AarPage, ImportView, InlineItem,
+    InlineItemEdit, InlineItemReply, ItemStatus,
 };
 use leptos::prelude::provide_context;
 use serde::Deserialize;
@@ -385,6 +386,68 @@ pub async fn set_item(
         format!("/aars/{id}")
     };
     Ok(Redirect::to(&back).into_response())
+}
+
+/// POST /aars/{id}/items/{position}/inline: the inline editor's JSON [`InlineItemEdit`] (the
+/// CSRF token in its header), answered with JSON: the item as saved with the new version, or
+/// refused with the field at fault (422), a newer version (409) or no such item (404).
+pub async fn edit_item_inline(
+    State(state): State<AppState>,
+    Admin(admin): Admin,
+    Path((id, position)): Path<(i64, usize)>,
+    body: axum::body::Bytes,
+) -> Response {
+    let refused = |status: StatusCode, field: &str, message: String| {
+        let reply = InlineItemReply::Refused {
+            field: field.to_owned(),
+            message,
+        };
+        (status, axum::Json(reply)).into_response()
+    };
+    let Ok(edit) = serde_json::from_slice::<InlineItemEdit>(&body) else {
+        let message = "The change could not be read; reload the page.".to_owned();
+        return refused(StatusCode::BAD_REQUEST, "", message);
+    };
+    let change = match form::read_inline_item(&edit.item) {
+        Ok(change) => change,
+        Err(e) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &e.field, e.message),
+    };
+    let by = Author::now(&admin.display_name);
+    let saved = store::update_item(
+        &state.db,
+        id,
+        edit.version,
+        position,
+        &change,
+        &today(),
+        &by,
+    )
+    .await;
+    match saved {
+        Ok(aar) => match aar.content.action_items.get(position) {
+            Some(item) => {
+                let reply = InlineItemReply::Saved {
+                    version: aar.version,
+                    item: InlineItem::of(item),
+                };
+                (StatusCode::OK, axum::Json(reply)).into_response()
+            }
+            None => refused(StatusCode::NOT_FOUND, "", "The item is gone.".into()),
+        },
+        Err(e @ DbError::Stale { .. }) => {
+            let message = format!(
+                "{}. Reload the page to see the current version, then change it again.",
+                sentence(&e)
+            );
+            refused(StatusCode::CONFLICT, "", message)
+        }
+        Err(e @ DbError::NotFound(_)) => refused(StatusCode::NOT_FOUND, "", sentence(&e)),
+        Err(e) => {
+            tracing::error!(error = %e, "saving an action item failed");
+            let message = "The change could not be saved (a server error); try again.".into();
+            refused(StatusCode::INTERNAL_SERVER_ERROR, "", message)
+        }
+    }
 }
 
 /// GET /aars/open-items

@@ -104,6 +104,10 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .route("/aars/{id}/export", get(aars::export_one))
         .route("/aars/{id}/evidence", post(aars::attach_evidence))
         .route("/aars/{id}/items/{position}", post(aars::set_item))
+        .route(
+            "/aars/{id}/items/{position}/inline",
+            post(aars::edit_item_inline),
+        )
         .route("/aars/{id}/revisions/{version}", get(aars::revision))
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(

@@ -322,6 +322,104 @@ async fn an_uploaded_file_is_imported_whole_or_refused_with_its_line_and_reason(
 }
 
 #[tokio::test]
+async fn an_action_item_edited_inline_is_saved_as_a_version_or_refused_as_json() {
+    let (_dir, app) = start().await;
+    let admin = signed_in(&app, "admin").await;
+    let csrf = admin.csrf("/aars/new").await;
+    let created = admin
+        .post_form("/aars/new", &new_aar(&csrf, "Inline items"))
+        .await;
+    let detail = location(&created);
+    let id: i64 = detail
+        .trim_start_matches("/aars/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Without WASM the island's HTML is the plain buttons, and the page carries its version.
+    let page = admin.get(&detail).await.text().await.unwrap();
+    assert_eq!(
+        page.matches("data-test=\"item-editor\"").count(),
+        2,
+        "{page}"
+    );
+    assert_eq!(page.matches("data-test=\"mark-done\"").count(), 2, "{page}");
+    assert!(
+        page.contains("id=\"aar-version\" data-version=\"1\""),
+        "{page}"
+    );
+
+    let post = |body: serde_json::Value, token: Option<String>| {
+        let admin = admin.clone();
+        let url = app.url(&format!("/aars/{id}/items/0/inline"));
+        async move {
+            let mut request = admin
+                .http
+                .post(url)
+                .header(reqwest::header::ORIGIN, admin.origin())
+                .json(&body);
+            if let Some(token) = token {
+                request = request.header("x-csrf-token", token);
+            }
+            request.send().await.unwrap()
+        }
+    };
+    let edit = |version: i64, status: &str, due: &str| {
+        serde_json::json!({
+            "version": version,
+            "item": {"status": status, "priority": "P0", "owner": "Sam", "due": due, "done_on": ""}
+        })
+    };
+    let token = Some(csrf.clone());
+
+    let response = post(edit(1, "done", "2025-07-01"), None).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "no CSRF token");
+
+    let response = post(edit(1, "done", "2025-07-01"), token.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let reply: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(reply["result"], "saved");
+    assert_eq!(reply["version"], 2);
+    assert_eq!(reply["item"]["owner"], "Sam");
+    assert_eq!(reply["item"]["status"], "done");
+    assert!(!reply["item"]["done_on"].as_str().unwrap().is_empty());
+
+    let response = post(edit(2, "done", "next week"), token.clone()).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let reply: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        (reply["result"].as_str(), reply["field"].as_str()),
+        (Some("refused"), Some("due"))
+    );
+    assert_eq!(reply["message"], "A date like 2025-07-01, or empty.");
+
+    let response = post(edit(1, "open", ""), token.clone()).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let reply: serde_json::Value = response.json().await.unwrap();
+    let message = reply["message"].as_str().unwrap();
+    assert!(
+        message.contains("version 2") && message.contains("Reload"),
+        "{message}"
+    );
+
+    let aar = homelab::db::aar::get(&app.state.db, id).await.unwrap();
+    assert_eq!(aar.version, 2);
+    let item = &aar.content.action_items[0];
+    assert_eq!(item.owner.as_deref(), Some("Sam"));
+    assert_eq!(item.due.as_deref(), Some("2025-07-01"));
+    assert_eq!(item.status.as_str(), "done");
+    // The page after a reload shows it, with the new version for the next save.
+    let page = admin.get(&detail).await.text().await.unwrap();
+    assert!(page.contains("data-status=\"done\""), "{page}");
+    assert!(
+        page.contains("id=\"aar-version\" data-version=\"2\""),
+        "{page}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_done_action_item_leaves_the_open_items_page() {
     let (_dir, app) = start().await;
     let admin = signed_in(&app, "admin").await;
