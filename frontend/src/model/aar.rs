@@ -270,22 +270,19 @@ impl InlineItem {
     }
 }
 
-/// An inline edit of an action item: its new fields, and the AAR version they were based on.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InlineItemEdit {
+/// The server's answer to an inline edit of an action item (a flat struct: the WASM that reads
+/// it stays small).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InlineItemReply {
+    /// Saved as `version`, `item` as stored (with its done date).
+    pub saved: bool,
     pub version: i64,
     pub item: InlineItem,
-}
-
-/// The server's answer to an [`InlineItemEdit`].
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "result", rename_all = "snake_case")]
-pub enum InlineItemReply {
-    /// Saved as `version`; `item` as stored (with its done date).
-    Saved { version: i64, item: InlineItem },
-    /// Not saved: `field` at fault (`status`, `priority`, `owner`, `due`), or "" for the whole
-    /// item (a newer version was saved meanwhile, the item is gone).
-    Refused { field: String, message: String },
+    /// Not saved: the field at fault (`status`, `priority`, `owner`, `due`), or "" for the whole
+    /// item (a newer version was saved meanwhile, the item is gone), and why.
+    pub field: String,
+    pub message: String,
 }
 
 /// One kept revision: who saved which version when, and what it changed.

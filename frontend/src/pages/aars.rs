@@ -10,10 +10,10 @@ use leptos::prelude::*;
 
 use crate::app::request_context;
 use crate::components::status_badge::{StatusBadge, Tone};
-use crate::islands::action_item::{ActionItemEditor, VERSION_ELEMENT_ID};
+use crate::islands::action_item::{InlineActionItems, VERSION_ELEMENT_ID};
 use crate::model::aar::{
-    Aar, AarAction, AarDetailView, AarForm, AarListView, AarPage, AarRow, AarStatus, EvidenceItem,
-    EvidenceView, ImportView, InlineItem, ItemStatus, OpenItem, Priority, Severity,
+    Aar, AarAction, AarDetailView, AarForm, AarListView, AarPage, AarRow, AarStatus, ActionItem,
+    EvidenceItem, EvidenceView, ImportView, ItemStatus, OpenItem, Priority, Severity,
 };
 use crate::pages::not_found::NotFound;
 use crate::source::Markdown;
@@ -217,6 +217,72 @@ fn ItemButtons(
     }
 }
 
+/// An action item of the current version: its status, facts and buttons (plain forms), and the
+/// controls `islands::action_item` shows instead once hydrated (hidden until then).
+#[component]
+fn InlineItemEditor(
+    aar_id: i64,
+    version: i64,
+    position: usize,
+    item: ActionItem,
+    tone: Tone,
+    word: &'static str,
+) -> impl IntoView {
+    let n = position + 1;
+    let facts = [
+        item.priority.map(|p| p.as_str().to_owned()),
+        item.owner.as_ref().map(|o| format!("owner {o}")),
+        item.due.as_ref().map(|d| format!("due {d}")),
+        item.done_on.as_ref().map(|d| format!("done {d}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let choice = |choices: &[(&'static str, &'static str)], current: &str| {
+        choices
+            .iter()
+            .map(|(value, text)| {
+                let selected = *value == current;
+                view! { <option value=*value selected=selected>{*text}</option> }
+            })
+            .collect_view()
+    };
+    let statuses = choice(
+        &[("open", "open"), ("done", "done"), ("dropped", "dropped")],
+        item.status.as_str(),
+    );
+    let priorities = choice(
+        &[
+            ("", "–"),
+            ("P0", "P0"),
+            ("P1", "P1"),
+            ("P2", "P2"),
+            ("P3", "P3"),
+        ],
+        item.priority.map(Priority::as_str).unwrap_or(""),
+    );
+    view! {
+        <div data-test="item-editor" data-inline-item=position data-hydrated="false">
+            <div data-inline="buttons">
+                <StatusBadge tone=tone text=word/>" "<span class="small">{facts}</span>" "
+                <ItemButtons aar_id=aar_id version=version position=position as i64 status=item.status back="aar"/>
+            </div>
+            <div data-inline="controls" class="inline-controls" hidden>
+                <select data-field="status" aria-label=format!("Action item {n} status") data-test="inline-status">{statuses}</select>
+                " "<select data-field="priority" aria-label=format!("Action item {n} priority") data-test="inline-priority">{priorities}</select>
+                " "<input data-field="owner" type="text" size="10" value=item.owner.clone().unwrap_or_default()
+                    aria-label=format!("Action item {n} owner") placeholder="owner" data-test="inline-owner"/>
+                " "<input data-field="due" type="date" value=item.due.clone().unwrap_or_default()
+                    aria-label=format!("Action item {n} due") data-test="inline-due"/>
+                " "<span class="small muted" data-inline="done-on">{item.done_on.clone().map(|d| format!("done {d}"))}</span>
+                " "<span class="small muted" role="status" data-test="inline-saved" hidden>"Saved"</span>
+                <p class="field-error" role="alert" data-test="inline-error" data-field="" hidden></p>
+            </div>
+        </div>
+    }
+}
+
 fn list(items: &[String], test: &'static str) -> impl IntoView {
     let items = items
         .iter()
@@ -300,13 +366,14 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
                 ItemStatus::Done => (Tone::Good, "Done"),
                 ItemStatus::Dropped => (Tone::Neutral, "Dropped"),
             };
-            // The current version's items are edited in place once hydrated (an island whose
-            // HTML without WASM is the plain buttons); an older version's are shown as they were.
+            // The current version's items: the plain buttons, and hidden controls that the
+            // island shows instead once the page has hydrated. An older version's items are
+            // shown as they were.
             let details = if current {
                 view! {
                     <td colspan="4" class="wrap">
-                        <ActionItemEditor aar_id=id position=n as i64 version=version
-                            item=InlineItem::of(item) csrf=csrf.clone()/>
+                        <InlineItemEditor aar_id=id version=version position=n item=item.clone()
+                            tone=tone word=word/>
                     </td>
                 }
                 .into_any()
@@ -335,7 +402,10 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
                     <thead><tr><th>"Action"</th><th>"Priority"</th><th>"Owner"</th><th>"Due"</th><th>"Status"</th></tr></thead>
                     <tbody>{items}</tbody>
                 </table>
-                {current.then(|| view! { <span id=VERSION_ELEMENT_ID data-version=version data-test="aar-version" hidden></span> })}
+                {current.then(|| view! {
+                    <span id=VERSION_ELEMENT_ID data-version=version data-test="aar-version" hidden></span>
+                    <InlineActionItems aar_id=id csrf=csrf.clone()/>
+                })}
             </div>
         }
     });

@@ -10,7 +10,7 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use frontend::model::aar::{
     AarAction, AarDetailView, AarFilter, AarForm, AarListView, AarPage, ImportView, InlineItem,
-    InlineItemEdit, InlineItemReply, ItemStatus,
+    InlineItemReply, ItemStatus,
 };
 use leptos::prelude::provide_context;
 use serde::Deserialize;
@@ -388,47 +388,60 @@ pub async fn set_item(
     Ok(Redirect::to(&back).into_response())
 }
 
-/// POST /aars/{id}/items/{position}/inline: the inline editor's JSON [`InlineItemEdit`] (the
-/// CSRF token in its header), answered with JSON: the item as saved with the new version, or
-/// refused with the field at fault (422), a newer version (409) or no such item (404).
+/// POST /aars/{id}/items/{position}/inline: the inline editor's change of an action item, as
+/// urlencoded `version`, `status`, `priority`, `owner` and `due` (the CSRF token in its header),
+/// answered with JSON ([`InlineItemReply`]): the item as saved with the new version, or refused
+/// with the field at fault (422), a newer version (409) or no such item (404).
 pub async fn edit_item_inline(
     State(state): State<AppState>,
     Admin(admin): Admin,
     Path((id, position)): Path<(i64, usize)>,
-    body: axum::body::Bytes,
+    request: Request,
 ) -> Response {
     let refused = |status: StatusCode, field: &str, message: String| {
-        let reply = InlineItemReply::Refused {
+        let reply = InlineItemReply {
             field: field.to_owned(),
             message,
+            ..InlineItemReply::default()
         };
         (status, axum::Json(reply)).into_response()
     };
-    let Ok(edit) = serde_json::from_slice::<InlineItemEdit>(&body) else {
+    let Ok((_, fields)) = form_fields(&state, request).await else {
         let message = "The change could not be read; reload the page.".to_owned();
         return refused(StatusCode::BAD_REQUEST, "", message);
     };
-    let change = match form::read_inline_item(&edit.item) {
+    let get = |name: &str| {
+        fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let Ok(version) = get("version").parse::<i64>() else {
+        let message = "The change names no version; reload the page.".to_owned();
+        return refused(StatusCode::BAD_REQUEST, "", message);
+    };
+    let item = InlineItem {
+        status: get("status"),
+        priority: get("priority"),
+        owner: get("owner"),
+        due: get("due"),
+        done_on: String::new(),
+    };
+    let change = match form::read_inline_item(&item) {
         Ok(change) => change,
         Err(e) => return refused(StatusCode::UNPROCESSABLE_ENTITY, &e.field, e.message),
     };
     let by = Author::now(&admin.display_name);
-    let saved = store::update_item(
-        &state.db,
-        id,
-        edit.version,
-        position,
-        &change,
-        &today(),
-        &by,
-    )
-    .await;
+    let saved = store::update_item(&state.db, id, version, position, &change, &today(), &by).await;
     match saved {
         Ok(aar) => match aar.content.action_items.get(position) {
             Some(item) => {
-                let reply = InlineItemReply::Saved {
+                let reply = InlineItemReply {
+                    saved: true,
                     version: aar.version,
                     item: InlineItem::of(item),
+                    ..InlineItemReply::default()
                 };
                 (StatusCode::OK, axum::Json(reply)).into_response()
             }

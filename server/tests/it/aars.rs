@@ -350,7 +350,7 @@ async fn an_action_item_edited_inline_is_saved_as_a_version_or_refused_as_json()
         "{page}"
     );
 
-    let post = |body: serde_json::Value, token: Option<String>| {
+    let post = |fields: Vec<(&'static str, String)>, token: Option<String>| {
         let admin = admin.clone();
         let url = app.url(&format!("/aars/{id}/items/0/inline"));
         async move {
@@ -358,7 +358,7 @@ async fn an_action_item_edited_inline_is_saved_as_a_version_or_refused_as_json()
                 .http
                 .post(url)
                 .header(reqwest::header::ORIGIN, admin.origin())
-                .json(&body);
+                .form(&fields);
             if let Some(token) = token {
                 request = request.header("x-csrf-token", token);
             }
@@ -366,10 +366,13 @@ async fn an_action_item_edited_inline_is_saved_as_a_version_or_refused_as_json()
         }
     };
     let edit = |version: i64, status: &str, due: &str| {
-        serde_json::json!({
-            "version": version,
-            "item": {"status": status, "priority": "P0", "owner": "Sam", "due": due, "done_on": ""}
-        })
+        vec![
+            ("version", version.to_string()),
+            ("status", status.to_owned()),
+            ("priority", "P0".to_owned()),
+            ("owner", "Sam".to_owned()),
+            ("due", due.to_owned()),
+        ]
     };
     let token = Some(csrf.clone());
 
@@ -379,7 +382,7 @@ async fn an_action_item_edited_inline_is_saved_as_a_version_or_refused_as_json()
     let response = post(edit(1, "done", "2025-07-01"), token.clone()).await;
     assert_eq!(response.status(), StatusCode::OK);
     let reply: serde_json::Value = response.json().await.unwrap();
-    assert_eq!(reply["result"], "saved");
+    assert_eq!(reply["saved"], true);
     assert_eq!(reply["version"], 2);
     assert_eq!(reply["item"]["owner"], "Sam");
     assert_eq!(reply["item"]["status"], "done");
@@ -389,8 +392,8 @@ async fn an_action_item_edited_inline_is_saved_as_a_version_or_refused_as_json()
     assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let reply: serde_json::Value = response.json().await.unwrap();
     assert_eq!(
-        (reply["result"].as_str(), reply["field"].as_str()),
-        (Some("refused"), Some("due"))
+        (reply["saved"].as_bool(), reply["field"].as_str()),
+        (Some(false), Some("due"))
     );
     assert_eq!(reply["message"], "A date like 2025-07-01, or empty.");
 
