@@ -399,7 +399,11 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
             <div class="table-wrap">
                 <table>
                     <caption>"Action items"</caption>
-                    <thead><tr><th>"Action"</th><th>"Priority"</th><th>"Owner"</th><th>"Due"</th><th>"Status"</th></tr></thead>
+                    <thead>{if current {
+                        view! { <tr><th>"Action"</th><th colspan="4">"Status, priority, owner, due"</th></tr> }.into_any()
+                    } else {
+                        view! { <tr><th>"Action"</th><th>"Priority"</th><th>"Owner"</th><th>"Due"</th><th>"Status"</th></tr> }.into_any()
+                    }}</thead>
                     <tbody>{items}</tbody>
                 </table>
                 {current.then(|| view! {
