@@ -83,3 +83,95 @@ test('family members get 403 on the AAR pages', async ({ page }) => {
     expect(response?.status(), path).toBe(403);
   }
 });
+
+test('an admin uploads a Markdown file: a broken one is refused with its line, a good one imported', async ({ page }) => {
+  await signIn(page, 'admin', '/aars/import');
+  const broken = `### AAR: Broken upload ${run} (June 18, 2025)\n\n**1. Timeline:**\n- ok\nnot a list item\n`;
+  await page.getByTestId('upload-file').setInputFiles({
+    name: `broken-${run}.md`,
+    mimeType: 'text/markdown',
+    buffer: Buffer.from(broken),
+  });
+  await page.getByTestId('upload-aars').click();
+  await expect(page.getByTestId('import-error')).toContainText(`broken-${run}.md: Line 5:`);
+  await expect(page.getByTestId('import-error')).toContainText('Nothing was imported');
+
+  const good =
+    `### AAR: Uploaded ${run} (June 18, 2025)\n\n**Services:** sonarr\n\n` +
+    `**1. What Happened:**\nThe upload test ${word}.\n`;
+  await page.getByTestId('upload-file').setInputFiles({
+    name: `good-${run}.md`,
+    mimeType: 'text/markdown',
+    buffer: Buffer.from(good),
+  });
+  await page.getByTestId('upload-aars').click();
+  await expect(page).toHaveURL(/\/aars\?imported=1,0,0$/);
+  await expect(page.getByTestId('notice')).toContainText('1 new, 0 updated, 0 unchanged');
+  await expect(page.getByTestId('aar-row').filter({ hasText: `Uploaded ${run}` })).toHaveCount(1);
+  await screenshot(page, 'aar-upload');
+});
+
+test('evidence of the incident window goes onto the timeline with one click, once', async ({ page }) => {
+  await signIn(page, 'admin', '/aars/new');
+  // The demo homelab's bazarr crash loop: Warning BackOff in media, 2025-06-16 11:52 to 17:59 UTC.
+  await page.getByLabel('Title', { exact: true }).fill(`Bazarr crash loop ${run}`);
+  await page.getByLabel('Incident date', { exact: true }).fill('2025-06-16');
+  await page.getByLabel('What happened', { exact: true }).fill('Bazarr restarted all afternoon.');
+  await page.getByLabel('Services and nodes', { exact: true }).fill('bazarr');
+  await page.getByLabel('Incident window start (UTC)').fill('2025-06-16T11:00');
+  await page.getByLabel('Incident window end (UTC)').fill('2025-06-16T10:00');
+  await page.getByTestId('save-aar').click();
+  await expect(page.locator('[data-test=field-error][data-field=window_end]')).toHaveText(
+    "The window's end must be after its start.",
+  );
+  await page.getByLabel('Incident window end (UTC)').fill('2025-06-16T18:00');
+  await page.getByTestId('save-aar').click();
+  await expect(page).toHaveURL(/\/aars\/\d+\?saved=1$/);
+
+  const evidence = page.getByTestId('evidence');
+  await expect(evidence.getByTestId('evidence-filter')).toContainText('Only what concerns bazarr');
+  const item = evidence.getByTestId('evidence-item').filter({ hasText: 'Warning BackOff on Pod media/bazarr' });
+  await expect(item).toHaveCount(1);
+  await item.getByTestId('add-to-timeline').click();
+  await expect(page).toHaveURL(/\/aars\/\d+\?saved=1#evidence$/);
+  await expect(page.getByTestId('timeline-entry')).toContainText('2025-06-16 11:52 UTC');
+  await expect(page.getByTestId('timeline-entry')).toContainText('Warning BackOff on Pod media/bazarr');
+  await expect(item.getByTestId('attached')).toHaveText('On the timeline');
+  await expect(item.getByTestId('add-to-timeline')).toHaveCount(0);
+  await screenshot(page, 'aar-evidence');
+});
+
+test('an action item is changed inline after hydration, without a reload, and stays after one', async ({ page }) => {
+  await signIn(page, 'admin', '/aars/new');
+  const inline = `Inline edit ${run}`;
+  await page.getByLabel('Title', { exact: true }).fill(inline);
+  await page.getByLabel('Incident date', { exact: true }).fill('2025-06-21');
+  await page.getByLabel('What happened', { exact: true }).fill('Something to follow up.');
+  await page.getByLabel('Action item 1 text').fill(`Follow up ${run}`);
+  await page.getByTestId('save-aar').click();
+  await expect(page).toHaveURL(/\/aars\/\d+\?saved=1$/);
+
+  const editor = page.getByTestId('item-editor');
+  await expect(editor).toHaveAttribute('data-hydrated', 'true');
+  // Marks this document: a reload would lose it.
+  await page.evaluate(() => ((window as unknown as { marker: string }).marker = 'same page'));
+
+  await page.getByLabel('Action item 1 status').selectOption('done');
+  await expect(editor.getByTestId('inline-saved')).toBeVisible();
+  await page.getByLabel('Action item 1 priority').selectOption('P1');
+  await expect(page.getByTestId('aar-version')).toHaveAttribute('data-version', '3');
+  // A problem is shown in place, next to its field, and nothing is saved.
+  await page.getByLabel('Action item 1 owner').fill('x'.repeat(81));
+  await page.getByLabel('Action item 1 owner').press('Tab');
+  await expect(editor.locator('[data-test=inline-error][data-field=owner]')).toContainText('at most 80 characters');
+  await expect(page.getByTestId('aar-version')).toHaveAttribute('data-version', '3');
+  expect(await page.evaluate(() => (window as unknown as { marker?: string }).marker)).toBe('same page');
+  await screenshot(page, 'aar-inline-item');
+
+  await page.reload();
+  await expect(page.locator('[data-test=action-item][data-status=done]')).toHaveCount(1);
+  await expect(page.getByTestId('item-editor')).toHaveAttribute('data-hydrated', 'true');
+  await expect(page.getByLabel('Action item 1 status')).toHaveValue('done');
+  await expect(page.getByLabel('Action item 1 priority')).toHaveValue('P1');
+  await expect(page.getByTestId('revision')).toHaveCount(3);
+});

@@ -33,6 +33,21 @@ pub struct Config {
     pub topology: TopologyConfig,
     /// Limits of the guarded admin actions.
     pub actions: ActionsConfig,
+    /// The cluster's evidence kept for AARs.
+    pub evidence: EvidenceConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct EvidenceConfig {
+    /// Days the Warning events and backup runs the caches saw are kept for AAR timelines.
+    pub keep_days: u32,
+}
+
+impl Default for EvidenceConfig {
+    fn default() -> Self {
+        Self { keep_days: 30 }
+    }
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -331,6 +346,9 @@ impl Config {
         if self.actions.recent_sign_in_minutes == 0 {
             return invalid("actions.recent_sign_in_minutes", "must be at least 1");
         }
+        if !(1..=3650).contains(&self.evidence.keep_days) {
+            return invalid("evidence.keep_days", "must be between 1 and 3650 (days)");
+        }
         if self.server.body_limit_bytes < 1024 {
             return invalid("server.body_limit_bytes", "must be at least 1024");
         }
@@ -518,6 +536,23 @@ mod tests {
             assert!(config.dev_sign_in());
             Ok(())
         });
+    }
+
+    #[test]
+    fn evidence_is_kept_30_days_unless_set_and_zero_days_is_refused() {
+        Jail::expect_with(|jail| {
+            jail.set_env("HOMELAB_DEMO", "true");
+            assert_eq!(Config::load(None).expect("demo").evidence.keep_days, 30);
+            jail.set_env("HOMELAB_EVIDENCE__KEEP_DAYS", "7");
+            assert_eq!(Config::load(None).expect("demo").evidence.keep_days, 7);
+            Ok(())
+        });
+        let err = refused(|jail| {
+            jail.set_env("HOMELAB_DEMO", "true");
+            jail.set_env("HOMELAB_EVIDENCE__KEEP_DAYS", "0");
+            Ok(None)
+        });
+        assert!(err.contains("`evidence.keep_days`"), "{err}");
     }
 
     #[test]

@@ -10,6 +10,7 @@
 //! - [`auth`]: sessions, sign-in, and the one access policy.
 //! - [`db`]: the SQLite pool and migrations.
 //! - [`history`]: the services' status history, recorded from the caches.
+//! - [`evidence`]: Warning events and backup runs kept for AAR timelines, recorded from the caches.
 //! - [`http`]: router, middleware, errors, health endpoints.
 //! - [`bench`]: `homelab bench`, benchmarks that print figures.
 //! - [`metrics`]: what `/metrics` reports to Prometheus.
@@ -22,6 +23,7 @@ pub mod bench;
 pub mod cluster;
 pub mod config;
 pub mod db;
+pub mod evidence;
 pub mod history;
 pub mod http;
 pub mod metrics;

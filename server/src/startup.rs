@@ -87,6 +87,11 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         .context("loading the status history")?,
     );
     history::recorder::spawn(history.clone(), cluster.clone());
+    crate::evidence::recorder::spawn(
+        pool.clone(),
+        cluster.cache.clone(),
+        config.evidence.keep_days,
+    );
     let sessions = SqliteStore::new(pool.clone());
     let cleanup = sessions.clone();
     tokio::spawn(async move {

@@ -178,6 +178,17 @@ pub struct AarContent {
     pub tags: Vec<String>,
     /// Services and nodes the incident concerns.
     pub services: Vec<String>,
+    /// Start of the incident window, UTC, `YYYY-MM-DDTHH:MM`: the cluster's evidence between
+    /// it and [`AarContent::window_end`] is offered for the timeline.
+    #[serde(default)]
+    pub window_start: Option<String>,
+    /// End of the incident window (after the start), UTC, `YYYY-MM-DDTHH:MM`.
+    #[serde(default)]
+    pub window_end: Option<String>,
+    /// Keys of the evidence attached to the timeline (`event:…`, `backup:…`, `action:…`), so
+    /// that it is not offered twice. Set only by attaching; forms and imports keep it as stored.
+    #[serde(default)]
+    pub evidence: Vec<String>,
 }
 
 /// A stored AAR: its content, and the version every save is checked against.
@@ -230,6 +241,50 @@ pub struct OpenItem {
     pub item: ActionItem,
 }
 
+/// An action item's fields as the inline editor shows and sends them ("" for none).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InlineItem {
+    /// open, done or dropped.
+    pub status: String,
+    /// P0 to P3, or "".
+    pub priority: String,
+    pub owner: String,
+    /// YYYY-MM-DD, or "".
+    pub due: String,
+    /// Set by the server when the item is done; ignored when sent.
+    pub done_on: String,
+}
+
+impl InlineItem {
+    pub fn of(item: &ActionItem) -> InlineItem {
+        InlineItem {
+            status: item.status.as_str().to_owned(),
+            priority: item
+                .priority
+                .map(|p| p.as_str().to_owned())
+                .unwrap_or_default(),
+            owner: item.owner.clone().unwrap_or_default(),
+            due: item.due.clone().unwrap_or_default(),
+            done_on: item.done_on.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// The server's answer to an inline edit of an action item (a flat struct: the WASM that reads
+/// it stays small).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct InlineItemReply {
+    /// Saved as `version`, `item` as stored (with its done date).
+    pub saved: bool,
+    pub version: i64,
+    pub item: InlineItem,
+    /// Not saved: the field at fault (`status`, `priority`, `owner`, `due`), or "" for the whole
+    /// item (a newer version was saved meanwhile, the item is gone), and why.
+    pub field: String,
+    pub message: String,
+}
+
 /// One kept revision: who saved which version when, and what it changed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RevisionInfo {
@@ -270,6 +325,64 @@ pub struct AarDetailView {
     /// Some(version) when an older revision is shown (read-only).
     pub old_revision: Option<i64>,
     pub notice: Option<String>,
+    /// The guarded actions taken for this AAR (audit entries naming it), oldest first.
+    pub actions: Vec<AarAction>,
+    /// What the cluster recorded in the incident window; None on an older revision.
+    pub evidence: Option<EvidenceView>,
+}
+
+/// A guarded action taken for an AAR, from the audit log.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AarAction {
+    /// The audit entry's id.
+    pub id: i64,
+    /// "2025-06-14 20:03 UTC".
+    pub when: String,
+    pub actor: String,
+    pub action: String,
+    pub target: String,
+    /// done, refused or failed.
+    pub outcome: String,
+    pub reason: Option<String>,
+}
+
+/// What evidence is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EvidenceKind {
+    /// A Kubernetes Warning event.
+    Event,
+    /// A Velero backup run.
+    Backup,
+    /// A guarded admin action from the audit log.
+    Action,
+}
+
+/// One piece of evidence offered for the timeline: the entry it becomes, and its key.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceItem {
+    /// `event:<uid>`, `backup:<namespace>/<name>`, `action:<audit id>`.
+    pub key: String,
+    pub kind: EvidenceKind,
+    /// Unix seconds, for ordering.
+    pub at: i64,
+    /// The timeline entry it becomes.
+    pub entry: TimelineEntry,
+    /// On the timeline already: shown, not offered again.
+    pub attached: bool,
+}
+
+/// The evidence section of an AAR.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EvidenceView {
+    /// "2025-06-14 20:00 UTC to 2025-06-14 23:30 UTC"; None when the AAR has no window.
+    pub window: Option<String>,
+    /// The filter applied, in words.
+    pub filter: String,
+    /// How many days the server keeps evidence.
+    pub keep_days: u32,
+    pub events: Vec<EvidenceItem>,
+    pub backups: Vec<EvidenceItem>,
+    pub actions: Vec<EvidenceItem>,
 }
 
 /// A form field's problem, by field name (`title`, `item_text.1`).

@@ -10,9 +10,10 @@ use leptos::prelude::*;
 
 use crate::app::request_context;
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::islands::action_item::{InlineActionItems, VERSION_ELEMENT_ID};
 use crate::model::aar::{
-    Aar, AarDetailView, AarForm, AarListView, AarPage, AarRow, AarStatus, ImportView, ItemStatus,
-    OpenItem, Priority, Severity,
+    Aar, AarAction, AarDetailView, AarForm, AarListView, AarPage, AarRow, AarStatus, ActionItem,
+    EvidenceItem, EvidenceView, ImportView, ItemStatus, OpenItem, Priority, Severity,
 };
 use crate::pages::not_found::NotFound;
 use crate::source::Markdown;
@@ -216,6 +217,72 @@ fn ItemButtons(
     }
 }
 
+/// An action item of the current version: its status, facts and buttons (plain forms), and the
+/// controls `islands::action_item` shows instead once hydrated (hidden until then).
+#[component]
+fn InlineItemEditor(
+    aar_id: i64,
+    version: i64,
+    position: usize,
+    item: ActionItem,
+    tone: Tone,
+    word: &'static str,
+) -> impl IntoView {
+    let n = position + 1;
+    let facts = [
+        item.priority.map(|p| p.as_str().to_owned()),
+        item.owner.as_ref().map(|o| format!("owner {o}")),
+        item.due.as_ref().map(|d| format!("due {d}")),
+        item.done_on.as_ref().map(|d| format!("done {d}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect::<Vec<_>>()
+    .join(" · ");
+    let choice = |choices: &[(&'static str, &'static str)], current: &str| {
+        choices
+            .iter()
+            .map(|(value, text)| {
+                let selected = *value == current;
+                view! { <option value=*value selected=selected>{*text}</option> }
+            })
+            .collect_view()
+    };
+    let statuses = choice(
+        &[("open", "open"), ("done", "done"), ("dropped", "dropped")],
+        item.status.as_str(),
+    );
+    let priorities = choice(
+        &[
+            ("", "–"),
+            ("P0", "P0"),
+            ("P1", "P1"),
+            ("P2", "P2"),
+            ("P3", "P3"),
+        ],
+        item.priority.map(Priority::as_str).unwrap_or(""),
+    );
+    view! {
+        <div data-test="item-editor" data-inline-item=position data-hydrated="false">
+            <div data-inline="buttons">
+                <StatusBadge tone=tone text=word/>" "<span class="small">{facts}</span>" "
+                <ItemButtons aar_id=aar_id version=version position=position as i64 status=item.status back="aar"/>
+            </div>
+            <div data-inline="controls" class="inline-controls" hidden>
+                <select data-field="status" aria-label=format!("Action item {n} status") data-test="inline-status">{statuses}</select>
+                " "<select data-field="priority" aria-label=format!("Action item {n} priority") data-test="inline-priority">{priorities}</select>
+                " "<input data-field="owner" type="text" size="10" value=item.owner.clone().unwrap_or_default()
+                    aria-label=format!("Action item {n} owner") placeholder="owner" data-test="inline-owner"/>
+                " "<input data-field="due" type="date" value=item.due.clone().unwrap_or_default()
+                    aria-label=format!("Action item {n} due") data-test="inline-due"/>
+                " "<span class="small muted" data-inline="done-on">{item.done_on.clone().map(|d| format!("done {d}"))}</span>
+                " "<span class="small muted" role="status" data-test="inline-saved" hidden>"Saved"</span>
+                <p class="field-error" role="alert" data-test="inline-error" data-field="" hidden></p>
+            </div>
+        </div>
+    }
+}
+
 fn list(items: &[String], test: &'static str) -> impl IntoView {
     let items = items
         .iter()
@@ -231,6 +298,8 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
         revisions,
         old_revision,
         notice,
+        actions: taken,
+        evidence,
     } = view;
     let Aar {
         id,
@@ -250,7 +319,7 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
             </p>
         }
     });
-    let timeline = (!c.timeline.is_empty()).then(|| {
+    let timeline = (!c.timeline.is_empty() || !taken.is_empty()).then(|| {
         let entries = c
             .timeline
             .iter()
@@ -259,8 +328,12 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
                 view! { <li data-test="timeline-entry">{when}<span inner_html=md_inline(&e.text)></span></li> }
             })
             .collect_view();
-        view! { <section class="card"><h2>"Timeline"</h2><ul>{entries}</ul></section> }
+        let taken = (!taken.is_empty()).then(|| view! { <TakenActions actions=taken/> });
+        view! { <section class="card"><h2>"Timeline"</h2><ul>{entries}</ul>{taken}</section> }
     });
+    let evidence = evidence
+        .filter(|_| current)
+        .map(|e| view! { <Evidence aar_id=id version=version view=e/> });
     let root_cause =
         (!c.direct_cause.is_empty() || !c.contributing_factors.is_empty()).then(|| {
             let factors = (!c.contributing_factors.is_empty()).then(|| {
@@ -282,6 +355,7 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
             </section>
         }
     });
+    let csrf = request_context().csrf;
     let items = c
         .action_items
         .iter()
@@ -292,17 +366,30 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
                 ItemStatus::Done => (Tone::Good, "Done"),
                 ItemStatus::Dropped => (Tone::Neutral, "Dropped"),
             };
-            let buttons = current.then(|| {
-                view! { <ItemButtons aar_id=id version=version position=n as i64 status=item.status back="aar"/> }
-            });
-            view! {
-                <tr data-test="action-item" data-status=item.status.as_str()>
+            // The current version's items: the plain buttons, and hidden controls that the
+            // island shows instead once the page has hydrated. An older version's items are
+            // shown as they were.
+            let details = if current {
+                view! {
+                    <td colspan="4" class="wrap">
+                        <InlineItemEditor aar_id=id version=version position=n item=item.clone()
+                            tone=tone word=word/>
+                    </td>
+                }
+                .into_any()
+            } else {
+                view! {
                     <td>{item.priority.map(Priority::as_str).unwrap_or("–")}</td>
-                    <td class="wrap" inner_html=md_inline(&item.text)></td>
                     <td>{item.owner.clone().unwrap_or_default()}</td>
                     <td>{item.due.clone().unwrap_or_default()}</td>
                     <td><StatusBadge tone=tone text=word/>" "<span class="small muted">{item.done_on.clone().unwrap_or_default()}</span></td>
-                    <td>{buttons}</td>
+                }
+                .into_any()
+            };
+            view! {
+                <tr data-test="action-item" data-status=item.status.as_str()>
+                    <td class="wrap" inner_html=md_inline(&item.text)></td>
+                    {details}
                 </tr>
             }
         })
@@ -312,9 +399,17 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
             <div class="table-wrap">
                 <table>
                     <caption>"Action items"</caption>
-                    <thead><tr><th>"Priority"</th><th>"Action"</th><th>"Owner"</th><th>"Due"</th><th>"Status"</th><th></th></tr></thead>
+                    <thead>{if current {
+                        view! { <tr><th>"Action"</th><th colspan="4">"Status, priority, owner, due"</th></tr> }.into_any()
+                    } else {
+                        view! { <tr><th>"Action"</th><th>"Priority"</th><th>"Owner"</th><th>"Due"</th><th>"Status"</th></tr> }.into_any()
+                    }}</thead>
                     <tbody>{items}</tbody>
                 </table>
+                {current.then(|| view! {
+                    <span id=VERSION_ELEMENT_ID data-version=version data-test="aar-version" hidden></span>
+                    <InlineActionItems aar_id=id csrf=csrf.clone()/>
+                })}
             </div>
         }
     });
@@ -365,10 +460,12 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
             {match c.status { AarStatus::Draft => "Draft", AarStatus::Published => "Published" }}
             {(!c.tags.is_empty()).then(|| format!(" · tags: {}", c.tags.join(", ")))}
             {(!c.services.is_empty()).then(|| format!(" · concerns: {}", c.services.join(", ")))}
+            {c.window_start.clone().zip(c.window_end.clone()).map(|(s, e)| format!(" · window: {s} to {e} UTC"))}
         </p>
         {edit}
         <section class="card"><h2>"What happened"</h2><div class="md" inner_html=md(&c.summary)></div></section>
         {timeline}
+        {evidence}
         {root_cause}
         {review}
         {actions}
@@ -376,6 +473,94 @@ fn DetailPage(view: AarDetailView) -> impl IntoView {
         {extras}
         <section class="card"><h2>"History"</h2><ul data-test="revisions">{history}</ul></section>
     }
+}
+
+/// The guarded actions taken for the AAR, under its timeline.
+#[component]
+fn TakenActions(actions: Vec<AarAction>) -> impl IntoView {
+    let rows = actions
+        .into_iter()
+        .map(|a| {
+            let reason = a.reason.map(|r| format!(" (reason: {r})"));
+            let outcome = a.outcome.clone();
+            view! {
+                <li data-test="aar-action" data-outcome=outcome>
+                    <strong>{a.when}": "</strong>{a.action}" on "{a.target}" by "{a.actor}": "
+                    <span class="outcome">{a.outcome}</span>{reason}
+                    " "<a class="small" href="/audit">"audit log #"{a.id}</a>
+                </li>
+            }
+        })
+        .collect_view();
+    view! {
+        <h3>"Actions taken for this AAR"</h3>
+        <p class="small muted">"Guarded actions whose audit entry names this AAR."</p>
+        <ul data-test="aar-actions">{rows}</ul>
+    }
+}
+
+/// What the cluster recorded in the incident window, each item with a button that appends it to
+/// the timeline (a plain form post).
+#[component]
+fn Evidence(aar_id: i64, version: i64, view: EvidenceView) -> impl IntoView {
+    let csrf = request_context().csrf;
+    let keep = format!(
+        "The server keeps warning events and backup runs for {} days.",
+        view.keep_days
+    );
+    let Some(window) = view.window else {
+        return view! {
+            <section class="card" id="evidence" data-test="evidence">
+                <h2>"Evidence from the cluster"</h2>
+                <p class="muted" data-test="no-window">
+                    "Set the incident window (Edit, “Incident window”) to be offered the Warning events, "
+                    "backup runs and guarded actions of that time. "{keep}
+                </p>
+            </section>
+        }
+        .into_any();
+    };
+    let group = move |title: &'static str, test: &'static str, items: Vec<EvidenceItem>| {
+        let empty = items
+            .is_empty()
+            .then(|| view! { <li class="muted">"None in the window."</li> });
+        let csrf = csrf.clone();
+        let rows = items
+            .into_iter()
+            .map(|item| {
+                let control = if item.attached {
+                    view! { <span class="small muted" data-test="attached">"On the timeline"</span> }.into_any()
+                } else {
+                    view! {
+                        <form class="inline" method="post" action=format!("/aars/{aar_id}/evidence")>
+                            <input type="hidden" name="csrf" value=csrf.clone()/>
+                            <input type="hidden" name="version" value=version/>
+                            <input type="hidden" name="key" value=item.key.clone()/>
+                            <button class="link" type="submit" data-test="add-to-timeline">"Add to timeline"</button>
+                        </form>
+                    }
+                    .into_any()
+                };
+                view! {
+                    <li data-test="evidence-item" data-key=item.key.clone() data-attached=item.attached.to_string()>
+                        <strong>{item.entry.when}": "</strong>{item.entry.text}" "{control}
+                    </li>
+                }
+            })
+            .collect_view();
+        view! { <h3>{title}</h3><ul data-test=test>{empty}{rows}</ul> }
+    };
+    view! {
+        <section class="card" id="evidence" data-test="evidence">
+            <h2>"Evidence from the cluster"</h2>
+            <p>"Incident window: "{window}</p>
+            <p class="small muted" data-test="evidence-filter">{view.filter}" "{keep}</p>
+            {group("Warning events", "evidence-events", view.events)}
+            {group("Backup runs", "evidence-backups", view.backups)}
+            {group("Guarded actions", "evidence-actions", view.actions)}
+        </section>
+    }
+    .into_any()
 }
 
 /// One labelled field with its problem (if any) below it.
@@ -544,6 +729,10 @@ fn FormPage(form: AarForm) -> impl IntoView {
                 <div class="field"><label for="severity">"Severity"</label>{severity}{field_error(&form, "severity")}</div>
                 <div class="field"><label for="status">"Status"</label>{status}{field_error(&form, "status")}</div>
             </div>
+            <div class="row">
+                {text_input(&form, "window_start", "Incident window start (UTC)", "datetime-local", "")}
+                {text_input(&form, "window_end", "Incident window end (UTC)", "datetime-local", "the cluster's evidence of this time is offered for the timeline")}
+            </div>
             {text_input(&form, "tags", "Tags", "text", "comma-separated")}
             {text_input(&form, "services", "Services and nodes", "text", "comma-separated")}
             {text_area(&form, "summary", "What happened", 4, "Markdown")}
@@ -609,12 +798,19 @@ fn ImportPage(view: ImportView) -> impl IntoView {
     view! {
         <h1>"Import AARs from Markdown"</h1>
         <p>
-            "Paste the AAR log (the format of CLUSTER-SETUP.md: "<code>"### AAR: Title (June 14, 2025)"</code>
+            "Upload or paste the AAR log (the format of CLUSTER-SETUP.md: "<code>"### AAR: Title (June 14, 2025)"</code>
             " and its numbered sections, or an export from here). The whole text is imported or none of it; "
             "an AAR with the same title and date as a stored one updates it (as a new version) or, "
             "when equal, is left alone."
         </p>
         {error}
+        <form method="post" action="/aars/import/file" enctype="multipart/form-data" class="stack card" data-test="upload-form">
+            <input type="hidden" name="csrf" value=csrf.clone()/>
+            <label for="file">"A Markdown file (at most 512 KB)"</label>
+            <input id="file" type="file" name="file" accept=".md,.markdown,.txt,text/markdown,text/plain" required data-test="upload-file"/>
+            <button class="primary" type="submit" data-test="upload-aars">"Upload and import"</button>
+        </form>
+        <p>"Or paste it:"</p>
         <form method="post" action="/aars/import" class="stack">
             <input type="hidden" name="csrf" value=csrf/>
             <label for="markdown">"Markdown"</label>

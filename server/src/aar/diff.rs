@@ -33,6 +33,11 @@ pub fn changes(old: &AarContent, new: &AarContent) -> Option<String> {
     check(old.extra_sections != new.extra_sections, "other sections");
     check(old.tags != new.tags, "tags");
     check(old.services != new.services, "services");
+    check(
+        old.window_start != new.window_start || old.window_end != new.window_end,
+        "incident window",
+    );
+    check(old.evidence != new.evidence, "evidence");
     (!changed.is_empty()).then(|| changed.join(", "))
 }
 

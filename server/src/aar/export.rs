@@ -65,6 +65,9 @@ pub fn export(aar: &AarContent) -> String {
     if !aar.services.is_empty() {
         meta.push(format!("**Services:** {}", aar.services.join(", ")));
     }
+    if let (Some(start), Some(end)) = (&aar.window_start, &aar.window_end) {
+        meta.push(format!("**Window:** {start} to {end} UTC"));
+    }
     if !meta.is_empty() {
         out.push('\n');
         for line in meta {
@@ -260,8 +263,13 @@ mod tests {
             }],
             tags: vec!["storage".into(), "disk".into()],
             services: vec!["longhorn".into(), "k3s2".into()],
+            window_start: Some("2025-06-30T22:00".into()),
+            window_end: Some("2025-07-01T03:15".into()),
+            // Not part of the Markdown: what was attached from the cluster stays in the store.
+            evidence: Vec::new(),
         };
         let text = export(&aar);
+        assert!(text.contains("**Window:** 2025-06-30T22:00 to 2025-07-01T03:15 UTC"));
         let again = parse(&text).unwrap_or_else(|e| panic!("{e}\n{text}"));
         assert_eq!(again, vec![aar]);
     }

@@ -9,10 +9,12 @@
 //! `item_status.N`, `item_due.N`, `item_done_on.N`; an empty row is ignored.
 
 use frontend::model::aar::{
-    AarContent, AarStatus, ActionItem, ExtraSection, FieldError, ItemStatus, Priority, Severity,
+    AarContent, AarStatus, ActionItem, ExtraSection, FieldError, InlineItem, ItemStatus, Priority,
+    Severity,
 };
 
 use super::import::{iso_date, split_list, timeline_entry};
+use super::window;
 
 /// Blank action-item rows offered below the existing ones.
 pub const BLANK_ITEM_ROWS: usize = 3;
@@ -74,6 +76,14 @@ pub fn fields_of(content: &AarContent) -> Vec<(String, String)> {
         ),
         ("tags".into(), content.tags.join(", ")),
         ("services".into(), content.services.join(", ")),
+        (
+            "window_start".into(),
+            content.window_start.clone().unwrap_or_default(),
+        ),
+        (
+            "window_end".into(),
+            content.window_end.clone().unwrap_or_default(),
+        ),
     ];
     for (n, item) in content.action_items.iter().enumerate() {
         f.push((format!("item_text.{n}"), item.text.clone()));
@@ -252,6 +262,17 @@ pub fn read(fields: &[(String, String)]) -> Result<AarContent, Vec<FieldError>> 
         list.retain(|t| seen.insert(t.clone()));
     }
 
+    let (window_start, window_end) = (get("window_start"), get("window_end"));
+    let window = match window::check(Some(&window_start), Some(&window_end)) {
+        Ok(w) => w,
+        Err(problems) => {
+            for p in problems {
+                fail(p.field, &p.message);
+            }
+            None
+        }
+    };
+
     let mut action_items = Vec::new();
     for n in 0..item_rows(fields) {
         let field = |name: &str| get(&format!("item_{name}.{n}")).trim().to_owned();
@@ -337,6 +358,52 @@ pub fn read(fields: &[(String, String)]) -> Result<AarContent, Vec<FieldError>> 
         extra_sections,
         tags,
         services,
+        window_start: window.map(|w| window::form_time(w.start)),
+        window_end: window.map(|w| window::form_time(w.end)),
+        evidence: Vec::new(),
+    })
+}
+
+/// The most characters of an action item's owner.
+pub const MAX_OWNER_CHARS: usize = 80;
+
+/// An action item's new status, priority, owner and due date, checked.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ItemChange {
+    pub status: ItemStatus,
+    pub priority: Option<Priority>,
+    pub owner: Option<String>,
+    pub due: Option<String>,
+}
+
+/// Reads an inline edit of an action item; the first problem names its field.
+pub fn read_inline_item(item: &InlineItem) -> Result<ItemChange, FieldError> {
+    let fail = |field: &str, message: &str| FieldError {
+        field: field.to_owned(),
+        message: message.to_owned(),
+    };
+    let status = ItemStatus::parse(item.status.trim())
+        .ok_or_else(|| fail("status", "Pick open, done or dropped."))?;
+    let priority = match item.priority.trim() {
+        "" => None,
+        p => Some(Priority::parse(p).ok_or_else(|| fail("priority", "Pick P0 to P3, or none."))?),
+    };
+    let owner = item.owner.trim();
+    if owner.chars().count() > MAX_OWNER_CHARS || owner.contains('\n') {
+        return Err(fail(
+            "owner",
+            "The owner is one line of at most 80 characters (a name or a team).",
+        ));
+    }
+    let due = match item.due.trim() {
+        "" => None,
+        d => Some(iso_date(d).ok_or_else(|| fail("due", "A date like 2025-07-01, or empty."))?),
+    };
+    Ok(ItemChange {
+        status,
+        priority,
+        owner: (!owner.is_empty()).then(|| owner.to_owned()),
+        due,
     })
 }
 
@@ -454,5 +521,64 @@ mod tests {
         assert_eq!(aar.timeline[0].text, "first\nmore of it");
         assert_eq!(aar.timeline[1].when, "");
         assert_eq!(aar.tags, ["dns", "network"]);
+    }
+
+    #[test]
+    fn the_incident_window_is_read_and_refused_against_its_field() {
+        let base = [
+            ("title", "T"),
+            ("incident_date", "2025-06-14"),
+            ("status", "draft"),
+            ("summary", "S"),
+        ];
+        let with = |start: &str, end: &str| {
+            let mut f = pairs(&base);
+            f.push(("window_start".into(), start.into()));
+            f.push(("window_end".into(), end.into()));
+            read(&f)
+        };
+        let aar = with("2025-06-14T20:00", "2025-06-14T23:30").unwrap();
+        assert_eq!(aar.window_start.as_deref(), Some("2025-06-14T20:00"));
+        assert_eq!(aar.window_end.as_deref(), Some("2025-06-14T23:30"));
+        assert_eq!(read(&fields_of(&aar)).unwrap(), aar);
+        let refused = with("2025-06-14T20:00", "2025-06-14T08:00").unwrap_err();
+        assert_eq!(refused.len(), 1);
+        assert_eq!(refused[0].field, "window_end");
+        assert_eq!(
+            refused[0].message,
+            "The window's end must be after its start."
+        );
+        let half = with("", "2025-06-14T08:00").unwrap_err();
+        assert_eq!(half[0].field, "window_start");
+    }
+
+    #[test]
+    fn an_inline_item_edit_is_read_or_refused_naming_its_field() {
+        let item = |status: &str, priority: &str, owner: &str, due: &str| InlineItem {
+            status: status.into(),
+            priority: priority.into(),
+            owner: owner.into(),
+            due: due.into(),
+            done_on: "ignored".into(),
+        };
+        assert_eq!(
+            read_inline_item(&item("done", "P1", " Sam ", "2025-07-01")),
+            Ok(ItemChange {
+                status: ItemStatus::Done,
+                priority: Some(Priority::P1),
+                owner: Some("Sam".into()),
+                due: Some("2025-07-01".into()),
+            })
+        );
+        let cleared = read_inline_item(&item("open", "", "", "")).unwrap();
+        assert_eq!(
+            (cleared.priority, cleared.owner, cleared.due),
+            (None, None, None)
+        );
+        let field = |i: InlineItem| read_inline_item(&i).unwrap_err().field;
+        assert_eq!(field(item("finished", "", "", "")), "status");
+        assert_eq!(field(item("open", "P7", "", "")), "priority");
+        assert_eq!(field(item("open", "", &"x".repeat(81), "")), "owner");
+        assert_eq!(field(item("open", "", "", "next week")), "due");
     }
 }

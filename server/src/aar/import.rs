@@ -15,7 +15,8 @@
 //!
 //! Any other heading ("Configuration Changes", "Security Concern", "Full Details") is kept as an
 //! extra section, verbatim. Before the first section, `**Severity:**`, `**Status:**`, `**Tags:**`
-//! and `**Services:**` lines (written by the export) set those fields.
+//! and `**Services:**` lines (written by the export) set those fields, and so does `**Window:**
+//! 2025-06-14T20:00 to 2025-06-14T23:30 UTC` (the incident window).
 //!
 //! Dates: `June 14, 2025`, `June 15-16, 2025`, `2025-06-14`, `2025-06-14 to 2025-06-16`, each
 //! optionally followed by ` - Evening` (the time of day).
@@ -273,7 +274,7 @@ fn parse_aar(
 fn is_meta(label: &str) -> bool {
     matches!(
         label.to_lowercase().as_str(),
-        "severity" | "status" | "tags" | "services"
+        "severity" | "status" | "tags" | "services" | "window"
     )
 }
 
@@ -292,6 +293,27 @@ fn set_meta(aar: &mut AarContent, label: &str, value: &str, line: usize) -> Resu
                 .ok_or_else(|| err(line, format!("status `{value}` is not draft or published")))?
         }
         "tags" => aar.tags = split_list(value),
+        "window" => {
+            let value = value.trim();
+            let times = value
+                .strip_suffix("UTC")
+                .unwrap_or(value)
+                .split_once(" to ");
+            let (start, end) = times.ok_or_else(|| {
+                err(
+                    line,
+                    format!("window `{value}` is not `2025-06-14T20:00 to 2025-06-14T23:30 UTC`"),
+                )
+            })?;
+            let window = super::window::check(Some(start), Some(end))
+                .map_err(|e| {
+                    let reasons: Vec<String> = e.into_iter().map(|e| e.message).collect();
+                    err(line, format!("window `{value}`: {}", reasons.join(" ")))
+                })?
+                .ok_or_else(|| err(line, "the window is empty"))?;
+            aar.window_start = Some(super::window::form_time(window.start));
+            aar.window_end = Some(super::window::form_time(window.end));
+        }
         _ => aar.services = split_list(value),
     }
     Ok(())
@@ -1019,6 +1041,12 @@ mod tests {
 
         let e = refused("### AAR: Ok (June 14, 2025)\n**Severity:** huge\n");
         assert_eq!(e.line, 2);
+
+        let e = refused(
+            "### AAR: Ok (June 14, 2025)\n\n**Window:** 2025-06-14T20:00 to 2025-06-14T19:00 UTC\n",
+        );
+        assert_eq!(e.line, 3);
+        assert!(e.reason.contains("after its start"), "{e}");
 
         let e = refused("### AAR: Twice (June 14, 2025)\n\n### AAR: Twice (June 14, 2025)\n");
         assert_eq!(e.line, 3);

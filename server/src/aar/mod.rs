@@ -7,6 +7,7 @@
 //! - [`search`]: the full-text index's document and query, and its snippets.
 //! - [`diff`]: which fields a save changed, for the revision history.
 //! - [`form`]: the create/edit form read and validated field by field.
+//! - [`window`]: the incident window (two UTC times) the cluster's evidence is offered for.
 //! - [`cli`]: `homelab aar import` and `homelab aar export`.
 //! - [`bench`]: `homelab bench aar-search`, search latency over synthetic AARs.
 
@@ -18,3 +19,4 @@ pub mod form;
 pub mod import;
 pub mod markdown;
 pub mod search;
+pub mod window;

@@ -6,9 +6,9 @@
 //!    without one is refused rather than let through on `Sec-Fetch-Site` or `Referer`: the rule
 //!    stays one comparison, and scripts calling the API must send `Origin` themselves.
 //! 2. **The session's token**: the `X-CSRF-Token` header, or the `csrf` field of an
-//!    `application/x-www-form-urlencoded` body (buffered within the body limit, then handed on
-//!    unchanged), equals the token [`crate::auth::sign_in`] put into the session; compared in
-//!    constant time. Pages carry it in a hidden `csrf` field of each form, and in
+//!    `application/x-www-form-urlencoded` or `multipart/form-data` body (a file upload; buffered
+//!    within the body limit, then handed on unchanged), equals the token
+//!    [`crate::auth::sign_in`] put into the session; compared in constant time. Pages carry it in a hidden `csrf` field of each form, and in
 //!    `<meta name="csrf-token">` for scripts.
 //!
 //! Pre-login posts ([`PRE_LOGIN_PATHS`]: the demo's dev sign-in) have no session and so no token
@@ -84,6 +84,18 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
                 .map(|(_, value)| value.into_owned());
             (token, Body::from(bytes))
         }
+        None if is_multipart(&parts.headers) => {
+            let limit = state.config.server.body_limit_bytes;
+            let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
+                return AppError::BadRequest(format!(
+                    "the upload is larger than this server accepts ({limit} bytes, \
+                     server.body_limit_bytes) or was broken off"
+                ))
+                .into_response_for(&path, demo, "");
+            };
+            let token = multipart_token(&parts.headers, bytes.clone()).await;
+            (token, Body::from(bytes))
+        }
         None => (None, body),
     };
     if !token.is_some_and(|t| tokens_match(&t, &expected)) {
@@ -112,6 +124,33 @@ fn is_form(headers: &HeaderMap) -> bool {
                     .eq_ignore_ascii_case("application/x-www-form-urlencoded")
             })
         })
+}
+
+fn is_multipart(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("multipart/form-data"))
+        })
+}
+
+/// The `csrf` field of a buffered multipart body (a file upload), wherever it is among the parts.
+async fn multipart_token(headers: &HeaderMap, bytes: axum::body::Bytes) -> Option<String> {
+    use axum::extract::FromRequest;
+    let mut request = Request::new(Body::from(bytes));
+    *request.headers_mut() = headers.clone();
+    let mut form = axum::extract::Multipart::from_request(request, &())
+        .await
+        .ok()?;
+    while let Ok(Some(field)) = form.next_field().await {
+        if field.name() == Some(CSRF_FIELD) {
+            return field.text().await.ok();
+        }
+    }
+    None
 }
 
 /// Constant-time comparison (the length may show; the tokens' length is public anyway).

@@ -97,11 +97,17 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
         .route("/aars/new", get(aars::new_form).post(aars::create))
         .route("/aars/open-items", get(aars::open_items))
         .route("/aars/import", get(aars::import_form).post(aars::import))
+        .route("/aars/import/file", post(aars::import_file))
         .route("/aars/export", get(aars::export_all))
         .route("/aars/{id}", get(aars::detail))
         .route("/aars/{id}/edit", get(aars::edit_form).post(aars::update))
         .route("/aars/{id}/export", get(aars::export_one))
+        .route("/aars/{id}/evidence", post(aars::attach_evidence))
         .route("/aars/{id}/items/{position}", post(aars::set_item))
+        .route(
+            "/aars/{id}/items/{position}/inline",
+            post(aars::edit_item_inline),
+        )
         .route("/aars/{id}/revisions/{version}", get(aars::revision))
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(

@@ -255,6 +255,174 @@ async fn importing_the_log_twice_changes_nothing_and_a_broken_file_writes_nothin
 }
 
 #[tokio::test]
+async fn an_uploaded_file_is_imported_whole_or_refused_with_its_line_and_reason() {
+    let (_dir, app) = start().await;
+    let admin = signed_in(&app, "admin").await;
+    let csrf = admin.csrf("/aars/import").await;
+    let page = admin.get("/aars/import").await.text().await.unwrap();
+    assert!(page.contains("enctype=\"multipart/form-data\""), "{page}");
+    let upload = |fields: Vec<(&'static str, String)>, file: Option<(&'static str, Vec<u8>)>| {
+        let admin = admin.clone();
+        async move {
+            let fields: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+            let file = file.as_ref().map(|(n, b)| (*n, b.as_slice()));
+            admin
+                .post_multipart("/aars/import/file", &fields, "file", file)
+                .await
+        }
+    };
+    let token = || vec![("csrf", csrf.clone())];
+
+    // Without the CSRF token in the form: refused before anything is read.
+    let response = upload(vec![], Some(("log.md", SEED.as_bytes().to_vec()))).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN);
+
+    let mut broken = SEED.to_owned();
+    broken
+        .push_str("\n### AAR: Broken (June 17, 2025)\n\n**1. Timeline:**\n- ok\nnot a list item\n");
+    let response = upload(token(), Some(("broken.md", broken.clone().into_bytes()))).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = response.text().await.unwrap();
+    let line = broken.lines().count();
+    assert!(page.contains(&format!("broken.md: Line {line}:")), "{page}");
+    assert_eq!(count(&app, "aars").await, 0);
+
+    let too_large = vec![b'a'; 513 * 1024];
+    let response = upload(token(), Some(("huge.md", too_large))).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("huge.md is larger than 512 KB"), "{page}");
+
+    let response = upload(token(), Some(("binary.md", vec![b'#', 0xff, 0xfe]))).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("is not UTF-8 text (byte 2"));
+    let response = upload(token(), Some(("empty.md", Vec::new()))).await;
+    assert!(response.text().await.unwrap().contains("empty.md is empty"));
+    let response = upload(token(), None).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(response
+        .text()
+        .await
+        .unwrap()
+        .contains("Choose a Markdown file"));
+    assert_eq!(count(&app, "aars").await, 0);
+
+    // Windows line ends and a byte-order mark, as editors write them, import the same.
+    let windows = format!("\u{feff}{}", SEED.replace('\n', "\r\n"));
+    let response = upload(token(), Some(("CLUSTER-SETUP.md", windows.into_bytes()))).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/aars?imported=8,0,0");
+    let again = upload(token(), Some(("log.md", SEED.as_bytes().to_vec()))).await;
+    assert_eq!(location(&again), "/aars?imported=0,0,8");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn an_action_item_edited_inline_is_saved_as_a_version_or_refused_as_json() {
+    let (_dir, app) = start().await;
+    let admin = signed_in(&app, "admin").await;
+    let csrf = admin.csrf("/aars/new").await;
+    let created = admin
+        .post_form("/aars/new", &new_aar(&csrf, "Inline items"))
+        .await;
+    let detail = location(&created);
+    let id: i64 = detail
+        .trim_start_matches("/aars/")
+        .split('?')
+        .next()
+        .unwrap()
+        .parse()
+        .unwrap();
+    // Without WASM the island's HTML is the plain buttons, and the page carries its version.
+    let page = admin.get(&detail).await.text().await.unwrap();
+    assert_eq!(
+        page.matches("data-test=\"item-editor\"").count(),
+        2,
+        "{page}"
+    );
+    assert_eq!(page.matches("data-test=\"mark-done\"").count(), 2, "{page}");
+    assert!(
+        page.contains("id=\"aar-version\" data-version=\"1\""),
+        "{page}"
+    );
+
+    let post = |fields: Vec<(&'static str, String)>, token: Option<String>| {
+        let admin = admin.clone();
+        let url = app.url(&format!("/aars/{id}/items/0/inline"));
+        async move {
+            let mut request = admin
+                .http
+                .post(url)
+                .header(reqwest::header::ORIGIN, admin.origin())
+                .form(&fields);
+            if let Some(token) = token {
+                request = request.header("x-csrf-token", token);
+            }
+            request.send().await.unwrap()
+        }
+    };
+    let edit = |version: i64, status: &str, due: &str| {
+        vec![
+            ("version", version.to_string()),
+            ("status", status.to_owned()),
+            ("priority", "P0".to_owned()),
+            ("owner", "Sam".to_owned()),
+            ("due", due.to_owned()),
+        ]
+    };
+    let token = Some(csrf.clone());
+
+    let response = post(edit(1, "done", "2025-07-01"), None).await;
+    assert_eq!(response.status(), StatusCode::FORBIDDEN, "no CSRF token");
+
+    let response = post(edit(1, "done", "2025-07-01"), token.clone()).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let reply: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(reply["saved"], true);
+    assert_eq!(reply["version"], 2);
+    assert_eq!(reply["item"]["owner"], "Sam");
+    assert_eq!(reply["item"]["status"], "done");
+    assert!(!reply["item"]["done_on"].as_str().unwrap().is_empty());
+
+    let response = post(edit(2, "done", "next week"), token.clone()).await;
+    assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let reply: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        (reply["saved"].as_bool(), reply["field"].as_str()),
+        (Some(false), Some("due"))
+    );
+    assert_eq!(reply["message"], "A date like 2025-07-01, or empty.");
+
+    let response = post(edit(1, "open", ""), token.clone()).await;
+    assert_eq!(response.status(), StatusCode::CONFLICT);
+    let reply: serde_json::Value = response.json().await.unwrap();
+    let message = reply["message"].as_str().unwrap();
+    assert!(
+        message.contains("version 2") && message.contains("Reload"),
+        "{message}"
+    );
+
+    let aar = homelab::db::aar::get(&app.state.db, id).await.unwrap();
+    assert_eq!(aar.version, 2);
+    let item = &aar.content.action_items[0];
+    assert_eq!(item.owner.as_deref(), Some("Sam"));
+    assert_eq!(item.due.as_deref(), Some("2025-07-01"));
+    assert_eq!(item.status.as_str(), "done");
+    // The page after a reload shows it, with the new version for the next save.
+    let page = admin.get(&detail).await.text().await.unwrap();
+    assert!(page.contains("data-status=\"done\""), "{page}");
+    assert!(
+        page.contains("id=\"aar-version\" data-version=\"2\""),
+        "{page}"
+    );
+    app.stop().await;
+}
+
+#[tokio::test]
 async fn a_done_action_item_leaves_the_open_items_page() {
     let (_dir, app) = start().await;
     let admin = signed_in(&app, "admin").await;

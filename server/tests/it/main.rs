@@ -12,6 +12,7 @@
 //! - [`actions_impersonate`]: actions sent as the signed-in admin, under the cluster's RBAC.
 //! - [`api`]: the JSON status API and its read-only token.
 //! - [`history`]: the status history recorded from a real cluster's changes.
+//! - [`evidence`]: Warning events and backups recorded for AARs, offered and attached.
 //! - [`compose`]: docker-compose.yml against the Compose specification's schema.
 //! - [`db`]: `homelab db backup` and `check`, as the real binary, under a write load.
 //! - [`deploy`]: the manifests of `deploy/` against the real API server, and the ClusterRole
@@ -37,6 +38,7 @@ mod cluster;
 mod compose;
 mod db;
 mod deploy;
+mod evidence;
 mod history;
 mod metrics;
 mod support;

@@ -189,6 +189,50 @@ impl Browser {
         request.send().await.unwrap()
     }
 
+    /// A `multipart/form-data` post from the app's own origin, as a browser sends a file form:
+    /// `fields` as text parts, then `file` (its name and bytes) as the part `file_field`.
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file_field: &str,
+        file: Option<(&str, &[u8])>,
+    ) -> reqwest::Response {
+        const BOUNDARY: &str = "----homelab-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body: Vec<u8> = Vec::new();
+        for (name, value) in fields {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        if let Some((filename, bytes)) = file {
+            body.extend_from_slice(
+                format!(
+                    "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{file_field}\"; \
+                     filename=\"{filename}\"\r\nContent-Type: text/markdown\r\n\r\n"
+                )
+                .as_bytes(),
+            );
+            body.extend_from_slice(bytes);
+            body.extend_from_slice(b"\r\n");
+        }
+        body.extend_from_slice(format!("--{BOUNDARY}--\r\n").as_bytes());
+        self.http
+            .post(self.base.join(path).unwrap())
+            .header(ORIGIN, self.origin())
+            .header(
+                reqwest::header::CONTENT_TYPE,
+                format!("multipart/form-data; boundary={BOUNDARY}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap()
+    }
+
     pub fn origin(&self) -> String {
         self.base.origin().ascii_serialization()
     }

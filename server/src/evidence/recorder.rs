@@ -1,0 +1,193 @@
+//! The task that keeps the evidence: after every change of the watch caches (coalesced), the
+//! Warning events and Backups that are new or changed since the last write are written; once an
+//! hour, what is older than `evidence.keep_days` is pruned. An event the API server has already
+//! forgotten stays in SQLite: that is the point.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+
+use super::record::{self, BackupRecord, EventRecord};
+use super::store;
+use crate::cluster::ClusterCache;
+
+/// Changes closer together than this are written as one.
+const COALESCE: Duration = Duration::from_secs(1);
+/// How often old evidence is pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+
+/// What was written last, so that an unchanged object is not written again.
+#[derive(Default)]
+pub struct Written {
+    events: HashMap<String, EventRecord>,
+    backups: HashMap<(String, String), BackupRecord>,
+}
+
+impl Written {
+    /// The records of `events` and `backups` that are new or differ from what was written, and
+    /// seen at or after `keep_from` (older ones would only be pruned again).
+    pub fn changed(
+        &mut self,
+        events: Vec<EventRecord>,
+        backups: Vec<BackupRecord>,
+        keep_from: i64,
+    ) -> (Vec<EventRecord>, Vec<BackupRecord>) {
+        let events: Vec<EventRecord> = events
+            .into_iter()
+            .filter(|e| e.last_seen >= keep_from)
+            .filter(|e| self.events.get(&e.key) != Some(e))
+            .collect();
+        let backups: Vec<BackupRecord> = backups
+            .into_iter()
+            .filter(|b| b.completed.or(b.started).unwrap_or(b.seen) >= keep_from)
+            .filter(|b| self.backups.get(&(b.namespace.clone(), b.name.clone())) != Some(b))
+            .collect();
+        (events, backups)
+    }
+
+    /// Notes what was written.
+    pub fn wrote(&mut self, events: &[EventRecord], backups: &[BackupRecord]) {
+        for e in events {
+            self.events.insert(e.key.clone(), e.clone());
+        }
+        for b in backups {
+            self.backups
+                .insert((b.namespace.clone(), b.name.clone()), b.clone());
+        }
+    }
+
+    /// Forgets what is older than `keep_from`, as the database did.
+    pub fn prune(&mut self, keep_from: i64) {
+        self.events.retain(|_, e| e.last_seen >= keep_from);
+        self.backups
+            .retain(|_, b| b.completed.or(b.started).unwrap_or(b.seen) >= keep_from);
+    }
+}
+
+/// The time evidence is judged by: the demo homelab's own moment in demo mode (its events are
+/// from then), now otherwise.
+fn clock(cache: &ClusterCache) -> i64 {
+    if cache.is_demo() {
+        crate::cluster::demo::DEMO_NOW
+    } else {
+        crate::cluster::cache::now()
+    }
+}
+
+/// Writes what the caches hold now that is new or changed; returns the first problem.
+pub async fn record_once(
+    pool: &SqlitePool,
+    cache: &ClusterCache,
+    written: &mut Written,
+    keep_days: u32,
+) -> Result<(), crate::db::DbError> {
+    let now = clock(cache);
+    let keep_from = now - i64::from(keep_days) * 86_400;
+    let events = cache
+        .events
+        .state()
+        .iter()
+        .filter_map(|e| record::event(e))
+        .collect();
+    let backups = cache
+        .backups
+        .state()
+        .iter()
+        .filter_map(|b| record::backup(b, now))
+        .collect();
+    let (events, backups) = written.changed(events, backups, keep_from);
+    if !events.is_empty() {
+        store::record_events(pool, &events).await?;
+    }
+    if !backups.is_empty() {
+        store::record_backups(pool, &backups).await?;
+    }
+    written.wrote(&events, &backups);
+    Ok(())
+}
+
+/// Prunes what was last seen more than `keep_days` ago.
+pub async fn prune_once(
+    pool: &SqlitePool,
+    cache: &ClusterCache,
+    written: &mut Written,
+    keep_days: u32,
+) -> Result<(u64, u64), crate::db::DbError> {
+    let keep_from = clock(cache) - i64::from(keep_days) * 86_400;
+    written.prune(keep_from);
+    store::prune(pool, keep_from).await
+}
+
+pub fn spawn(pool: SqlitePool, cache: Arc<ClusterCache>, keep_days: u32) {
+    tokio::spawn(async move {
+        let mut written = Written::default();
+        let mut changes = cache.subscribe();
+        let mut prune = tokio::time::interval(PRUNE_EVERY);
+        prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        // What is there already (the demo homelab is loaded once and never changes).
+        if let Err(e) = record_once(&pool, &cache, &mut written, keep_days).await {
+            tracing::warn!(error = %e, "recording evidence for AARs failed");
+        }
+        loop {
+            tokio::select! {
+                changed = changes.changed() => {
+                    if changed.is_err() {
+                        break;
+                    }
+                    tokio::time::sleep(COALESCE).await;
+                    changes.mark_unchanged();
+                    if let Err(e) = record_once(&pool, &cache, &mut written, keep_days).await {
+                        tracing::warn!(error = %e, "recording evidence for AARs failed");
+                    }
+                }
+                _ = prune.tick() => {
+                    match prune_once(&pool, &cache, &mut written, keep_days).await {
+                        Ok((events, backups)) if events + backups > 0 => {
+                            tracing::info!(events, backups, keep_days, "pruned old evidence");
+                        }
+                        Ok(_) => {}
+                        Err(e) => tracing::warn!(error = %e, "pruning old evidence failed"),
+                    }
+                }
+            }
+        }
+    });
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(key: &str, count: i64, last: i64) -> EventRecord {
+        EventRecord {
+            key: key.into(),
+            namespace: "media".into(),
+            object_kind: "Pod".into(),
+            object_name: "plex-1".into(),
+            node: None,
+            reason: "BackOff".into(),
+            message: "m".into(),
+            count,
+            first_seen: 0,
+            last_seen: last,
+        }
+    }
+
+    #[test]
+    fn only_new_changed_and_recent_objects_are_written() {
+        let mut w = Written::default();
+        let (e, _) = w.changed(vec![event("a", 1, 100), event("old", 1, 5)], vec![], 50);
+        assert_eq!(e.len(), 1, "the old one would be pruned at once");
+        w.wrote(&e, &[]);
+        let (e, _) = w.changed(vec![event("a", 1, 100)], vec![], 50);
+        assert!(e.is_empty(), "unchanged");
+        let (e, _) = w.changed(vec![event("a", 2, 160)], vec![], 50);
+        assert_eq!(e, [event("a", 2, 160)]);
+        w.wrote(&e, &[]);
+        w.prune(200);
+        let (e, _) = w.changed(vec![event("a", 2, 260)], vec![], 200);
+        assert_eq!(e.len(), 1);
+    }
+}

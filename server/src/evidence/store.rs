@@ -1,0 +1,403 @@
+//! SQL of the evidence kept for AARs: upserts from the recorder, pruning, and what an incident
+//! window holds (with the audit log's actions, read here rather than in the actions code, which
+//! only ever appends to it).
+
+use frontend::model::actions::AuditEntry;
+use sqlx::SqlitePool;
+
+use frontend::model::aar::{AarContent, EvidenceView};
+
+use super::offer;
+use super::record::{BackupRecord, EventRecord};
+use crate::aar::window;
+use crate::db::DbError;
+
+/// The evidence section of an AAR: what is kept for its window, filtered (see [`offer`]).
+pub async fn for_aar(
+    pool: &SqlitePool,
+    aar: &AarContent,
+    keep_days: u32,
+) -> Result<EvidenceView, DbError> {
+    let window = window::check(aar.window_start.as_deref(), aar.window_end.as_deref())
+        .ok()
+        .flatten();
+    let Some(w) = window else {
+        return Ok(offer::offer(aar, keep_days, &[], &[], &[]));
+    };
+    let events = events_between(pool, w.start, w.end).await?;
+    let backups = backups_between(pool, w.start, w.end).await?;
+    let actions = actions_between(pool, w.start, w.end).await?;
+    Ok(offer::offer(aar, keep_days, &events, &backups, &actions))
+}
+
+/// Writes `events` in one transaction; a known event gets its new count, times and message.
+#[tracing::instrument(skip_all, fields(count = events.len()))]
+pub async fn record_events(pool: &SqlitePool, events: &[EventRecord]) -> Result<(), DbError> {
+    let mut tx = pool.begin().await?;
+    for e in events {
+        sqlx::query(
+            "insert into evidence_events (key, namespace, object_kind, object_name, node, reason,
+                                          message, count, first_seen, last_seen)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             on conflict (key) do update set
+                 message = excluded.message,
+                 count = max(count, excluded.count),
+                 first_seen = min(first_seen, excluded.first_seen),
+                 last_seen = max(last_seen, excluded.last_seen)",
+        )
+        .bind(&e.key)
+        .bind(&e.namespace)
+        .bind(&e.object_kind)
+        .bind(&e.object_name)
+        .bind(&e.node)
+        .bind(&e.reason)
+        .bind(&e.message)
+        .bind(e.count)
+        .bind(e.first_seen)
+        .bind(e.last_seen)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Writes `backups` in one transaction; a known run gets its new phase, times and counts.
+#[tracing::instrument(skip_all, fields(count = backups.len()))]
+pub async fn record_backups(pool: &SqlitePool, backups: &[BackupRecord]) -> Result<(), DbError> {
+    let mut tx = pool.begin().await?;
+    for b in backups {
+        sqlx::query(
+            "insert into evidence_backups (namespace, name, schedule, phase, started, completed,
+                                           errors, warnings, failure_reason, namespaces, seen)
+             values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+             on conflict (namespace, name) do update set
+                 schedule = excluded.schedule,
+                 phase = excluded.phase,
+                 started = excluded.started,
+                 completed = excluded.completed,
+                 errors = excluded.errors,
+                 warnings = excluded.warnings,
+                 failure_reason = excluded.failure_reason,
+                 namespaces = excluded.namespaces",
+        )
+        .bind(&b.namespace)
+        .bind(&b.name)
+        .bind(&b.schedule)
+        .bind(&b.phase)
+        .bind(b.started)
+        .bind(b.completed)
+        .bind(b.errors)
+        .bind(b.warnings)
+        .bind(&b.failure_reason)
+        .bind(serde_json::to_string(&b.namespaces)?)
+        .bind(b.seen)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Deletes the evidence last seen before `before` (unix seconds); returns how many events and
+/// backups went.
+#[tracing::instrument(skip_all, fields(before))]
+pub async fn prune(pool: &SqlitePool, before: i64) -> Result<(u64, u64), DbError> {
+    let mut tx = pool.begin().await?;
+    let events = sqlx::query("delete from evidence_events where last_seen < ?")
+        .bind(before)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+    let backups =
+        sqlx::query("delete from evidence_backups where coalesce(completed, started, seen) < ?")
+            .bind(before)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+    tx.commit().await?;
+    Ok((events, backups))
+}
+
+type EventRow = (
+    String,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    i64,
+    i64,
+    i64,
+);
+
+/// The events seen at some time in `[from, to]`, oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn events_between(
+    pool: &SqlitePool,
+    from: i64,
+    to: i64,
+) -> Result<Vec<EventRecord>, DbError> {
+    let rows: Vec<EventRow> = sqlx::query_as(
+        "select key, namespace, object_kind, object_name, node, reason, message, count,
+                first_seen, last_seen
+         from evidence_events
+         where last_seen >= ? and first_seen <= ?
+         order by first_seen, key",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(
+            |(
+                key,
+                namespace,
+                object_kind,
+                object_name,
+                node,
+                reason,
+                message,
+                count,
+                first_seen,
+                last_seen,
+            )| EventRecord {
+                key,
+                namespace,
+                object_kind,
+                object_name,
+                node,
+                reason,
+                message,
+                count,
+                first_seen,
+                last_seen,
+            },
+        )
+        .collect())
+}
+
+type BackupRow = (
+    String,
+    String,
+    Option<String>,
+    String,
+    Option<i64>,
+    Option<i64>,
+    i64,
+    i64,
+    Option<String>,
+    String,
+    i64,
+);
+
+/// The backup runs that ran (or were seen) at some time in `[from, to]`, oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn backups_between(
+    pool: &SqlitePool,
+    from: i64,
+    to: i64,
+) -> Result<Vec<BackupRecord>, DbError> {
+    let rows: Vec<BackupRow> = sqlx::query_as(
+        "select namespace, name, schedule, phase, started, completed, errors, warnings,
+                failure_reason, namespaces, seen
+         from evidence_backups
+         where coalesce(completed, started, seen) >= ? and coalesce(started, seen) <= ?
+         order by coalesce(started, seen), name",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    rows.into_iter()
+        .map(
+            |(
+                namespace,
+                name,
+                schedule,
+                phase,
+                started,
+                completed,
+                errors,
+                warnings,
+                failure_reason,
+                namespaces,
+                seen,
+            )| {
+                Ok(BackupRecord {
+                    namespace,
+                    name,
+                    schedule,
+                    phase,
+                    started,
+                    completed,
+                    errors,
+                    warnings,
+                    failure_reason,
+                    namespaces: serde_json::from_str(&namespaces)?,
+                    seen,
+                })
+            },
+        )
+        .collect()
+}
+
+type AuditRow = (
+    i64,
+    i64,
+    String,
+    String,
+    String,
+    Option<String>,
+    String,
+    String,
+    String,
+);
+
+fn audit_entry(row: AuditRow) -> AuditEntry {
+    let (id, at, actor, action, target, reason, command, outcome, message) = row;
+    AuditEntry {
+        id,
+        at,
+        actor,
+        action,
+        target,
+        reason,
+        command,
+        changes: Vec::new(),
+        outcome,
+        message,
+    }
+}
+
+/// The audited actions attempted in `[from, to]`, oldest first (their field changes left out).
+#[tracing::instrument(skip_all)]
+pub async fn actions_between(
+    pool: &SqlitePool,
+    from: i64,
+    to: i64,
+) -> Result<Vec<AuditEntry>, DbError> {
+    let rows: Vec<AuditRow> = sqlx::query_as(
+        "select id, at, actor_name, action, target, reason, command, outcome, message
+         from audit_log
+         where at between ? and ?
+         order by at, id",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(audit_entry).collect())
+}
+
+/// The audited actions taken for AAR `aar_id`, oldest first.
+#[tracing::instrument(skip_all, fields(aar_id))]
+pub async fn actions_for_aar(pool: &SqlitePool, aar_id: i64) -> Result<Vec<AuditEntry>, DbError> {
+    let rows: Vec<AuditRow> = sqlx::query_as(
+        "select id, at, actor_name, action, target, reason, command, outcome, message
+         from audit_log
+         where aar_id = ?
+         order by at, id",
+    )
+    .bind(aar_id)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(audit_entry).collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(key: &str, count: i64, first: i64, last: i64) -> EventRecord {
+        EventRecord {
+            key: key.into(),
+            namespace: "media".into(),
+            object_kind: "Pod".into(),
+            object_name: "plex-1".into(),
+            node: Some("k3s2".into()),
+            reason: "BackOff".into(),
+            message: format!("seen {count} times"),
+            count,
+            first_seen: first,
+            last_seen: last,
+        }
+    }
+
+    fn backup(name: &str, started: Option<i64>, seen: i64) -> BackupRecord {
+        BackupRecord {
+            namespace: "velero".into(),
+            name: name.into(),
+            schedule: None,
+            phase: "Completed".into(),
+            started,
+            completed: started.map(|s| s + 60),
+            errors: 0,
+            warnings: 0,
+            failure_reason: None,
+            namespaces: vec!["media".into()],
+            seen,
+        }
+    }
+
+    #[tokio::test]
+    async fn a_repeated_event_is_one_row_with_its_latest_count() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(dir.path()).await.unwrap();
+        record_events(&pool, &[event("u", 1, 100, 100)])
+            .await
+            .unwrap();
+        record_events(&pool, &[event("u", 5, 100, 400)])
+            .await
+            .unwrap();
+        let all = events_between(&pool, 0, 1000).await.unwrap();
+        assert_eq!(all, [event("u", 5, 100, 400)]);
+        // An event spanning the window's start is in it; one ending before it is not.
+        assert_eq!(events_between(&pool, 300, 350).await.unwrap().len(), 1);
+        assert!(events_between(&pool, 401, 500).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn pruning_removes_only_what_was_last_seen_before_the_cut() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(dir.path()).await.unwrap();
+        record_events(
+            &pool,
+            &[event("old", 1, 100, 200), event("new", 1, 100, 900)],
+        )
+        .await
+        .unwrap();
+        record_backups(
+            &pool,
+            &[
+                backup("old", Some(100), 100),
+                backup("never-ran", None, 950),
+            ],
+        )
+        .await
+        .unwrap();
+        let mut updated = backup("old", Some(100), 100);
+        updated.phase = "PartiallyFailed".into();
+        record_backups(&pool, &[updated.clone()]).await.unwrap();
+        assert_eq!(backups_between(&pool, 0, 1000).await.unwrap()[0], updated);
+        assert_eq!(prune(&pool, 500).await.unwrap(), (1, 1));
+        let events: Vec<String> = events_between(&pool, 0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.key)
+            .collect();
+        assert_eq!(events, ["new"]);
+        let backups: Vec<String> = backups_between(&pool, 0, 1000)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|b| b.name)
+            .collect();
+        assert_eq!(backups, ["never-ran"]);
+        assert_eq!(prune(&pool, 500).await.unwrap(), (0, 0));
+    }
+}
