@@ -79,6 +79,32 @@ impl From<Row> for AuditEntry {
     }
 }
 
+const SELECT: &str = "select id, at, actor_name, action, target, reason, command, changes, \
+                      outcome, message, aar_id from audit_log";
+
+/// The actions attempted in `[from, to]` (unix seconds), oldest first: an AAR's evidence.
+#[tracing::instrument(skip_all)]
+pub async fn between(pool: &SqlitePool, from: i64, to: i64) -> Result<Vec<AuditEntry>, DbError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} where at between ? and ? order by at, id"
+    ))
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(AuditEntry::from).collect())
+}
+
+/// The actions taken for AAR `aar_id`, oldest first: its timeline shows them.
+#[tracing::instrument(skip_all, fields(aar_id))]
+pub async fn for_aar(pool: &SqlitePool, aar_id: i64) -> Result<Vec<AuditEntry>, DbError> {
+    let rows: Vec<Row> = sqlx::query_as(&format!("{SELECT} where aar_id = ? order by at, id"))
+        .bind(aar_id)
+        .fetch_all(pool)
+        .await?;
+    Ok(rows.into_iter().map(AuditEntry::from).collect())
+}
+
 /// The newest entries first, optionally only one action or one outcome.
 pub async fn list(
     pool: &SqlitePool,
@@ -86,13 +112,10 @@ pub async fn list(
     outcome: Option<&str>,
     limit: i64,
 ) -> Result<Vec<AuditEntry>, DbError> {
-    let rows: Vec<Row> = sqlx::query_as(
-        "select id, at, actor_name, action, target, reason, command, changes, outcome, message,
-                aar_id
-         from audit_log
-         where (?1 is null or action = ?1) and (?2 is null or outcome = ?2)
-         order by id desc limit ?3",
-    )
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} where (?1 is null or action = ?1) and (?2 is null or outcome = ?2)
+         order by id desc limit ?3"
+    ))
     .bind(action)
     .bind(outcome)
     .bind(limit)

@@ -271,6 +271,7 @@ mod tests {
             changes: Vec::new(),
             outcome: "done".into(),
             message: String::new(),
+            aar_id: None,
         }
     }
 

@@ -2,7 +2,6 @@
 //! window holds (with the audit log's actions, read here rather than in the actions code, which
 //! only ever appends to it).
 
-use frontend::model::actions::AuditEntry;
 use sqlx::SqlitePool;
 
 use frontend::model::aar::{AarContent, EvidenceView};
@@ -26,7 +25,7 @@ pub async fn for_aar(
     };
     let events = events_between(pool, w.start, w.end).await?;
     let backups = backups_between(pool, w.start, w.end).await?;
-    let actions = actions_between(pool, w.start, w.end).await?;
+    let actions = crate::actions::audit::between(pool, w.start, w.end).await?;
     Ok(offer::offer(aar, keep_days, &events, &backups, &actions))
 }
 
@@ -243,69 +242,6 @@ pub async fn backups_between(
             },
         )
         .collect()
-}
-
-type AuditRow = (
-    i64,
-    i64,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    String,
-);
-
-fn audit_entry(row: AuditRow) -> AuditEntry {
-    let (id, at, actor, action, target, reason, command, outcome, message) = row;
-    AuditEntry {
-        id,
-        at,
-        actor,
-        action,
-        target,
-        reason,
-        command,
-        changes: Vec::new(),
-        outcome,
-        message,
-    }
-}
-
-/// The audited actions attempted in `[from, to]`, oldest first (their field changes left out).
-#[tracing::instrument(skip_all)]
-pub async fn actions_between(
-    pool: &SqlitePool,
-    from: i64,
-    to: i64,
-) -> Result<Vec<AuditEntry>, DbError> {
-    let rows: Vec<AuditRow> = sqlx::query_as(
-        "select id, at, actor_name, action, target, reason, command, outcome, message
-         from audit_log
-         where at between ? and ?
-         order by at, id",
-    )
-    .bind(from)
-    .bind(to)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(audit_entry).collect())
-}
-
-/// The audited actions taken for AAR `aar_id`, oldest first.
-#[tracing::instrument(skip_all, fields(aar_id))]
-pub async fn actions_for_aar(pool: &SqlitePool, aar_id: i64) -> Result<Vec<AuditEntry>, DbError> {
-    let rows: Vec<AuditRow> = sqlx::query_as(
-        "select id, at, actor_name, action, target, reason, command, outcome, message
-         from audit_log
-         where aar_id = ?
-         order by at, id",
-    )
-    .bind(aar_id)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().map(audit_entry).collect())
 }
 
 #[cfg(test)]

@@ -159,7 +159,7 @@ pub async fn revision(
 
 /// The guarded actions taken for AAR `id`, from the audit log.
 async fn actions_for(state: &AppState, id: i64) -> Result<Vec<AarAction>, AppError> {
-    Ok(evidence::store::actions_for_aar(&state.db, id)
+    Ok(crate::actions::audit::for_aar(&state.db, id)
         .await?
         .into_iter()
         .map(|a| AarAction {

@@ -233,6 +233,13 @@ async fn a_backup_from_a_schedule_passes_the_crd_and_carries_its_label_and_traps
     let entries = audit_entries(&app, &format!("Namespace {media}")).await;
     assert_eq!(entries.len(), 1);
     assert_eq!(entries[0].aar_id, Some(aar_id.parse().unwrap()));
+    // The AAR shows the action in its timeline.
+    let aar_page = browser.text(&format!("/aars/{aar_id}")).await;
+    assert!(aar_page.contains("data-test=\"aar-action\""), "{aar_page}");
+    assert!(
+        aar_page.contains(&format!("Namespace {media}")),
+        "{aar_page}"
+    );
     let ad_hoc: Vec<DynamicObject> = backups_of(&api, None)
         .await
         .into_iter()
