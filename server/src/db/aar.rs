@@ -57,17 +57,58 @@ pub async fn update(
     content: &AarContent,
     by: &Author,
 ) -> Result<Aar, DbError> {
+    revise(pool, id, based_on, by, |current, next| {
+        *next = keep_evidence(current, content);
+        Ok(None)
+    })
+    .await
+}
+
+/// The one way an AAR changes: in a write transaction, refused with [`DbError::Stale`] unless
+/// `based_on` is still its version; `change` edits a copy of the current content (and may name
+/// the change, else the fields that differ name it); a new version is written only when
+/// something differs.
+async fn revise(
+    pool: &SqlitePool,
+    id: i64,
+    based_on: i64,
+    by: &Author,
+    change: impl FnOnce(&AarContent, &mut AarContent) -> Result<Option<&'static str>, DbError>,
+) -> Result<Aar, DbError> {
     let mut tx = write_tx(pool).await?;
     let current = load(&mut tx, id).await?;
     if current.version != based_on {
         return Err(stale(&current, based_on));
     }
-    let content = &keep_evidence(&current.content, content);
-    if let Some(changes) = diff::changes(&current.content, content) {
-        write(&mut tx, &current, content, by, &changes).await?;
+    let mut content = current.content.clone();
+    let named = change(&current.content, &mut content)?;
+    if let Some(changes) = diff::changes(&current.content, &content) {
+        let changes = named.map(str::to_owned).unwrap_or(changes);
+        write(&mut tx, &current, &content, by, &changes).await?;
     }
     tx.commit().await?;
     get(pool, id).await
+}
+
+/// Sets an item's status; a done one keeps its done date (else `today`), others have none.
+fn set_status(item: &mut ActionItem, status: ItemStatus, today: &str) {
+    item.done_on = match status {
+        ItemStatus::Done => item.done_on.clone().or_else(|| Some(today.to_owned())),
+        ItemStatus::Open | ItemStatus::Dropped => None,
+    };
+    item.status = status;
+}
+
+/// The action item `position` of `content`, or the error naming it.
+fn item_mut(
+    content: &mut AarContent,
+    id: i64,
+    position: usize,
+) -> Result<&mut ActionItem, DbError> {
+    content
+        .action_items
+        .get_mut(position)
+        .ok_or_else(|| DbError::NotFound(format!("AAR {id} has no action item {}", position + 1)))
 }
 
 /// `content` with the evidence keys of `stored`: forms and imports do not carry them, and an
@@ -90,27 +131,14 @@ pub async fn attach_evidence(
     entry: TimelineEntry,
     by: &Author,
 ) -> Result<Aar, DbError> {
-    let mut tx = write_tx(pool).await?;
-    let current = load(&mut tx, id).await?;
-    if current.version != based_on {
-        return Err(stale(&current, based_on));
-    }
-    if current.content.evidence.iter().any(|k| k == key) {
-        return Ok(current);
-    }
-    let mut content = current.content.clone();
-    content.timeline.push(entry);
-    content.evidence.push(key.to_owned());
-    write(
-        &mut tx,
-        &current,
-        &content,
-        by,
-        "timeline: evidence attached",
-    )
-    .await?;
-    tx.commit().await?;
-    get(pool, id).await
+    revise(pool, id, based_on, by, |current, next| {
+        if !current.evidence.iter().any(|k| k == key) {
+            next.timeline.push(entry);
+            next.evidence.push(key.to_owned());
+        }
+        Ok(Some("timeline: evidence attached"))
+    })
+    .await
 }
 
 /// Sets the status of action item `position` of AAR `id` (a new version, checked like
@@ -125,28 +153,11 @@ pub async fn set_item_status(
     today: &str,
     by: &Author,
 ) -> Result<Aar, DbError> {
-    let mut tx = write_tx(pool).await?;
-    let current = load(&mut tx, id).await?;
-    if current.version != based_on {
-        return Err(stale(&current, based_on));
-    }
-    let mut content = current.content.clone();
-    let Some(item) = content.action_items.get_mut(position) else {
-        return Err(DbError::NotFound(format!(
-            "AAR {id} has no action item {}",
-            position + 1
-        )));
-    };
-    item.status = status;
-    item.done_on = match status {
-        ItemStatus::Done => item.done_on.clone().or_else(|| Some(today.to_owned())),
-        ItemStatus::Open | ItemStatus::Dropped => None,
-    };
-    if let Some(changes) = diff::changes(&current.content, &content) {
-        write(&mut tx, &current, &content, by, &changes).await?;
-    }
-    tx.commit().await?;
-    get(pool, id).await
+    revise(pool, id, based_on, by, |_, next| {
+        set_status(item_mut(next, id, position)?, status, today);
+        Ok(None)
+    })
+    .await
 }
 
 /// Sets the status, priority, owner and due date of action item `position` of AAR `id` (a new
@@ -161,31 +172,15 @@ pub async fn update_item(
     today: &str,
     by: &Author,
 ) -> Result<Aar, DbError> {
-    let mut tx = write_tx(pool).await?;
-    let current = load(&mut tx, id).await?;
-    if current.version != based_on {
-        return Err(stale(&current, based_on));
-    }
-    let mut content = current.content.clone();
-    let Some(item) = content.action_items.get_mut(position) else {
-        return Err(DbError::NotFound(format!(
-            "AAR {id} has no action item {}",
-            position + 1
-        )));
-    };
-    item.done_on = match change.status {
-        ItemStatus::Done => item.done_on.clone().or_else(|| Some(today.to_owned())),
-        ItemStatus::Open | ItemStatus::Dropped => None,
-    };
-    item.status = change.status;
-    item.priority = change.priority;
-    item.owner = change.owner.clone();
-    item.due = change.due.clone();
-    if let Some(changes) = diff::changes(&current.content, &content) {
-        write(&mut tx, &current, &content, by, &changes).await?;
-    }
-    tx.commit().await?;
-    get(pool, id).await
+    revise(pool, id, based_on, by, |_, next| {
+        let item = item_mut(next, id, position)?;
+        set_status(item, change.status, today);
+        item.priority = change.priority;
+        item.owner = change.owner.clone();
+        item.due = change.due.clone();
+        Ok(None)
+    })
+    .await
 }
 
 /// Imports AARs in one transaction: each is matched on title and incident date; a new one is
