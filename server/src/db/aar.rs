@@ -300,7 +300,7 @@ pub async fn list(pool: &SqlitePool, filter: &AarFilter) -> Result<Vec<AarRow>, 
 }
 
 /// Matches ranked at most: see [`search`].
-pub const RANK_AT_MOST: i64 = 1000;
+pub const RANK_AT_MOST: i64 = 500;
 
 /// Full-text search ranked by bm25 (title matches weigh more), with a highlighted snippet per
 /// hit; the list filters apply too. Empty or punctuation-only queries find nothing.
@@ -312,9 +312,10 @@ pub const RANK_AT_MOST: i64 = 1000;
 /// Only the newest [`RANK_AT_MOST`] matches are ranked. FTS5 scores every match with bm25
 /// before it keeps the best (reading each row's size and position lists): a word found in
 /// nearly all of 10,000 AARs took 13 ms to rank, while counting its matches took 0.25 ms. So a
-/// query first looks for the rowid of its 1,000th-newest match and, when there is one, ranks
-/// only from there on: the hits of very common words come from the newest 1,000 AARs that have
-/// them (such words say little about relevance anyway: their bm25 weight is near zero).
+/// query first looks for the rowid of its 500th-newest match and, when there is one, ranks
+/// only from there on: the hits of very common words come from the newest 500 AARs that have
+/// them (such words say little about relevance anyway: their bm25 weight is near zero; a
+/// homelab writes a few dozen AARs a year).
 /// README, "Search benchmark".
 #[tracing::instrument(skip_all)]
 pub async fn search(
