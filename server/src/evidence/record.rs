@@ -7,8 +7,8 @@ use crate::cluster::crds::Backup;
 use crate::cluster::views::backups::SCHEDULE_LABEL;
 use crate::cluster::views::unix;
 
-/// A Warning event as kept.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// A Warning event as kept (its columns in `evidence_events` have the same names).
+#[derive(Clone, Debug, PartialEq, Eq, sqlx::FromRow)]
 pub struct EventRecord {
     /// The event's uid; `namespace/name` when it has none (the demo's fixtures).
     pub key: String,

@@ -2,7 +2,8 @@
 //! window holds (with the audit log's actions, read here rather than in the actions code, which
 //! only ever appends to it).
 
-use sqlx::SqlitePool;
+use sqlx::sqlite::SqliteRow;
+use sqlx::{Row, SqlitePool};
 
 use frontend::model::aar::{AarContent, EvidenceView};
 
@@ -118,19 +119,6 @@ pub async fn prune(pool: &SqlitePool, before: i64) -> Result<(u64, u64), DbError
     Ok((events, backups))
 }
 
-type EventRow = (
-    String,
-    String,
-    String,
-    String,
-    Option<String>,
-    String,
-    String,
-    i64,
-    i64,
-    i64,
-);
-
 /// The events seen at some time in `[from, to]`, oldest first.
 #[tracing::instrument(skip_all)]
 pub async fn events_between(
@@ -138,7 +126,7 @@ pub async fn events_between(
     from: i64,
     to: i64,
 ) -> Result<Vec<EventRecord>, DbError> {
-    let rows: Vec<EventRow> = sqlx::query_as(
+    let rows: Vec<EventRecord> = sqlx::query_as(
         "select key, namespace, object_kind, object_name, node, reason, message, count,
                 first_seen, last_seen
          from evidence_events
@@ -149,49 +137,33 @@ pub async fn events_between(
     .bind(to)
     .fetch_all(pool)
     .await?;
-    Ok(rows
-        .into_iter()
-        .map(
-            |(
-                key,
-                namespace,
-                object_kind,
-                object_name,
-                node,
-                reason,
-                message,
-                count,
-                first_seen,
-                last_seen,
-            )| EventRecord {
-                key,
-                namespace,
-                object_kind,
-                object_name,
-                node,
-                reason,
-                message,
-                count,
-                first_seen,
-                last_seen,
-            },
-        )
-        .collect())
+    Ok(rows)
 }
 
-type BackupRow = (
-    String,
-    String,
-    Option<String>,
-    String,
-    Option<i64>,
-    Option<i64>,
-    i64,
-    i64,
-    Option<String>,
-    String,
-    i64,
-);
+/// A row of `evidence_backups`: its included namespaces are stored as a JSON list.
+impl<'r> sqlx::FromRow<'r, SqliteRow> for BackupRecord {
+    fn from_row(row: &'r SqliteRow) -> sqlx::Result<Self> {
+        let namespaces: String = row.try_get("namespaces")?;
+        Ok(BackupRecord {
+            namespace: row.try_get("namespace")?,
+            name: row.try_get("name")?,
+            schedule: row.try_get("schedule")?,
+            phase: row.try_get("phase")?,
+            started: row.try_get("started")?,
+            completed: row.try_get("completed")?,
+            errors: row.try_get("errors")?,
+            warnings: row.try_get("warnings")?,
+            failure_reason: row.try_get("failure_reason")?,
+            namespaces: serde_json::from_str(&namespaces).map_err(|e| {
+                sqlx::Error::ColumnDecode {
+                    index: "namespaces".into(),
+                    source: Box::new(e),
+                }
+            })?,
+            seen: row.try_get("seen")?,
+        })
+    }
+}
 
 /// The backup runs that ran (or were seen) at some time in `[from, to]`, oldest first.
 #[tracing::instrument(skip_all)]
@@ -200,7 +172,7 @@ pub async fn backups_between(
     from: i64,
     to: i64,
 ) -> Result<Vec<BackupRecord>, DbError> {
-    let rows: Vec<BackupRow> = sqlx::query_as(
+    let rows: Vec<BackupRecord> = sqlx::query_as(
         "select namespace, name, schedule, phase, started, completed, errors, warnings,
                 failure_reason, namespaces, seen
          from evidence_backups
@@ -211,37 +183,7 @@ pub async fn backups_between(
     .bind(to)
     .fetch_all(pool)
     .await?;
-    rows.into_iter()
-        .map(
-            |(
-                namespace,
-                name,
-                schedule,
-                phase,
-                started,
-                completed,
-                errors,
-                warnings,
-                failure_reason,
-                namespaces,
-                seen,
-            )| {
-                Ok(BackupRecord {
-                    namespace,
-                    name,
-                    schedule,
-                    phase,
-                    started,
-                    completed,
-                    errors,
-                    warnings,
-                    failure_reason,
-                    namespaces: serde_json::from_str(&namespaces)?,
-                    seen,
-                })
-            },
-        )
-        .collect()
+    Ok(rows)
 }
 
 #[cfg(test)]

@@ -21,7 +21,7 @@ use crate::db::aar::{self as store, Author};
 use crate::db::DbError;
 use crate::evidence;
 use crate::http::error::AppError;
-use crate::http::render::{form_fields, render_app};
+use crate::http::render::{field, form_fields, render_app};
 use crate::state::AppState;
 
 /// Search results shown at most (each gets a snippet: the cost grows with it).
@@ -184,13 +184,7 @@ pub async fn attach_evidence(
     request: Request,
 ) -> Result<Response, AppError> {
     let (_, fields) = form_fields(&state, request).await?;
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| field(&fields, name);
     let version: i64 = get("version")
         .parse()
         .map_err(|_| AppError::BadRequest("the form has no version; reload the page".into()))?;
@@ -366,13 +360,7 @@ pub async fn set_item(
     request: Request,
 ) -> Result<Response, AppError> {
     let (_, fields) = form_fields(&state, request).await?;
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| field(&fields, name);
     let status = ItemStatus::parse(get("status"))
         .ok_or_else(|| AppError::BadRequest("the status must be open, done or dropped".into()))?;
     let version: i64 = get("version")
@@ -410,13 +398,7 @@ pub async fn edit_item_inline(
         let message = "The change could not be read; reload the page.".to_owned();
         return refused(StatusCode::BAD_REQUEST, "", message);
     };
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.clone())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| field(&fields, name).to_owned();
     let Ok(version) = get("version").parse::<i64>() else {
         let message = "The change names no version; reload the page.".to_owned();
         return refused(StatusCode::BAD_REQUEST, "", message);

@@ -15,7 +15,7 @@ use crate::actions::{audit, Action, ActionError, Impersonation};
 use crate::auth::Admin;
 use crate::http::error::AppError;
 use crate::http::page::url_encode;
-use crate::http::render::{form_fields, render_app};
+use crate::http::render::{field, form_fields, render_app};
 use crate::state::AppState;
 
 /// Audit entries shown at most.
@@ -134,13 +134,7 @@ pub async fn run(
 ) -> Result<Response, AppError> {
     let (parts, fields) = form_fields(&state, request).await?;
     let action = Action::from_fields(&fields).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let get = |name: &str| {
-        fields
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.trim().to_owned())
-            .unwrap_or_default()
-    };
+    let get = |name: &str| field(&fields, name).trim().to_owned();
     let aar_id = match get("aar").as_str() {
         "" => None,
         text => {

@@ -46,6 +46,15 @@ where
     response
 }
 
+/// The value of form field `name`, empty when the form has none.
+pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> &'a str {
+    fields
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+        .unwrap_or_default()
+}
+
 /// The fields of a urlencoded form body (the CSRF check has already read it once), without the
 /// CSRF token.
 pub async fn form_fields(

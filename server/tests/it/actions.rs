@@ -26,6 +26,17 @@ pub(crate) async fn admin_session() -> (TestApp, Browser, TestOidc, tempfile::Te
     (app, browser, oidc, dir)
 }
 
+/// spec.replicas of Deployment `grafana` as the API server has it now.
+pub(crate) async fn replicas(deployments: &Api<Deployment>) -> Option<i32> {
+    deployments
+        .get("grafana")
+        .await
+        .unwrap()
+        .spec
+        .unwrap()
+        .replicas
+}
+
 /// The value of the hidden input `name` in `html`.
 pub(crate) fn input(html: &str, name: &str) -> Option<String> {
     let marker = format!("name=\"{name}\" value=\"");
@@ -85,16 +96,7 @@ async fn scaling_changes_only_the_replicas_and_refusals_change_nothing_each_audi
     )));
     let version = input(&html, "resource_version").unwrap();
     let csrf = input(&html, "csrf").unwrap();
-    assert_eq!(
-        deployments
-            .get("grafana")
-            .await
-            .unwrap()
-            .spec
-            .unwrap()
-            .replicas,
-        Some(1)
-    );
+    assert_eq!(replicas(&deployments).await, Some(1));
     let ns_ref = ns.as_str();
     let form = |replicas: &'static str, confirm: &'static str, version: String| {
         vec![
@@ -164,16 +166,7 @@ async fn scaling_changes_only_the_replicas_and_refusals_change_nothing_each_audi
     family_form[0] = ("csrf", family_csrf);
     let pairs: Vec<(&str, &str)> = family_form.iter().map(|(k, v)| (*k, v.as_str())).collect();
     assert_eq!(family.post_form("/actions/run", &pairs).await.status(), 403);
-    assert_eq!(
-        deployments
-            .get("grafana")
-            .await
-            .unwrap()
-            .spec
-            .unwrap()
-            .replicas,
-        Some(0)
-    );
+    assert_eq!(replicas(&deployments).await, Some(0));
 
     let entries = audit_entries(&app, &target).await;
     let outcomes: Vec<(&str, &str)> = entries

@@ -8,7 +8,7 @@ use k8s_openapi::api::apps::v1::Deployment;
 use kube::Api;
 use testbed::cluster::TestCluster;
 
-use crate::actions::{audit_entries, deployment_yaml, input, preview_and_run};
+use crate::actions::{audit_entries, deployment_yaml, input, preview_and_run, replicas};
 use crate::cluster::unique;
 use crate::support::{start_with_kubeconfig, Browser};
 
@@ -81,8 +81,7 @@ async fn with_impersonation_an_admin_without_a_role_binding_gets_the_apis_403_sh
         "{}",
         entries[0].message
     );
-    let replicas = |d: Deployment| d.spec.unwrap().replicas;
-    assert_eq!(replicas(deployments.get("grafana").await.unwrap()), Some(1));
+    assert_eq!(replicas(&deployments).await, Some(1));
 
     // A RoleBinding for the admin's group in this namespace: now the same action is done, as
     // the admin (the server's own ServiceAccount could have done it all along).
@@ -117,6 +116,6 @@ subjects:
         tokio::time::sleep(std::time::Duration::from_millis(250)).await;
     }
     assert_eq!(status, 200);
-    assert_eq!(replicas(deployments.get("grafana").await.unwrap()), Some(0));
+    assert_eq!(replicas(&deployments).await, Some(0));
     app.stop().await;
 }
