@@ -34,7 +34,7 @@ timed cargo leptos build --release
 cargo build -p testbed --bin testbed
 
 step "Dockerfile: the paths it copies exist after the release build"
-bash scripts/check-dockerfile.sh Dockerfile "$CARGO_TARGET_DIR"
+bash scripts/check-dockerfile.sh Dockerfile "$CARGO_TARGET_DIR" .
 
 step "browser tests"
 # Four free loopback ports, held together while chosen so they differ: the demo app, the test

@@ -15,6 +15,7 @@
 //! - [`evidence`]: Warning events and backups recorded for AARs, offered and attached.
 //! - [`compose`]: docker-compose.yml against the Compose specification's schema.
 //! - [`db`]: `homelab db backup` and `check`, as the real binary, under a write load.
+//! - [`dockerfile`]: the Dockerfile check on a target directory outside the checkout.
 //! - [`deploy`]: the manifests of `deploy/` against the real API server, and the ClusterRole
 //!   against the permissions the code declares.
 //! - [`metrics`]: `/metrics` in the Prometheus text format, and who may read it.
@@ -38,6 +39,7 @@ mod cluster;
 mod compose;
 mod db;
 mod deploy;
+mod dockerfile;
 mod evidence;
 mod history;
 mod metrics;
