@@ -11,9 +11,12 @@ CARGO_LEPTOS_VERSION=0.3.11
 WASM_BINDGEN_VERSION=0.2.130   # must equal the wasm-bindgen pinned in frontend/Cargo.toml
 BINARYEN_VERSION=132.0.0       # wasm-opt; Debian's (108) breaks islands hydration
 export PATH="$HOME/.cargo/bin:$HOMELAB_CACHE/binaryen/node_modules/.bin:$PATH"
-# One cargo target directory for every checkout on this machine (CI clones included): on 2 cores
-# a rebuild of the dependencies costs many minutes, and cargo keeps checkouts apart by path.
-export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOMELAB_CACHE/target}"
+# Each checkout builds into its own target directory: cargo does not keep checkouts of one
+# workspace apart in a shared one (a path crate's artifacts are named the same whichever checkout
+# built them, and judged fresh by the other checkout's file times), so a CI clone could test
+# another checkout's code. The slow tool installs above stay shared in the caches.
+HOMELAB_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOMELAB_ROOT/target}"
 # Incremental artifacts grew to tens of GB here; scripts build from scratch-or-cache anyway.
 export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 
@@ -31,7 +34,7 @@ ensure_cargo_leptos() {
   log "installing cargo-leptos $CARGO_LEPTOS_VERSION (about 11 minutes on 2 cores, once)"
   # Its newest dependencies want a newer rustc than 1.95: let the resolver pick versions that fit.
   if CARGO_RESOLVER_INCOMPATIBLE_RUST_VERSIONS=fallback \
-      cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION"; then
+      env -u CARGO_TARGET_DIR cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION"; then
     return
   fi
   log "plain install failed; pinning cargo-util-schemas in a copy of the source"
@@ -40,7 +43,7 @@ ensure_cargo_leptos() {
   tmp=$(mktemp -d)
   cp -r "$src" "$tmp/cargo-leptos"
   (cd "$tmp/cargo-leptos" && cargo update -p cargo-util-schemas --precise 0.14.1 \
-    && cargo install --path . --locked)
+    && env -u CARGO_TARGET_DIR cargo install --path . --locked)
   rm -rf "$tmp"
 }
 
@@ -48,7 +51,7 @@ ensure_wasm_bindgen() {
   if wasm-bindgen --version 2>/dev/null | grep -q "$WASM_BINDGEN_VERSION"; then return; fi
   log "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION"
   # Not --locked: its lock file names a crate version the registry does not have.
-  cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
+  env -u CARGO_TARGET_DIR cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION" --force
 }
 
 ensure_wasm_opt() {

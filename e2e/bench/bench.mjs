@@ -396,6 +396,18 @@ function aarSearch() {
   return { available: true, aars: r.aars, p50_ms: r.p50_ms, p99_ms: r.p99_ms };
 }
 
+/** 7. The AAR form refusing a hostile action-item row, through the server's own benchmark. */
+function aarForm() {
+  const help = execFileSync(homelabBin, ['bench', '--help']).toString();
+  if (!/^\s+aar-form\b/m.test(help)) return { available: false };
+  const out = execFileSync(homelabBin, ['bench', 'aar-form'], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).toString();
+  log(out.trim());
+  const m = out.match(/refused in ([\d.]+) ms .*?, ([\d.]+) ms at most/);
+  return { available: true, median_ms: Number(m[1]), max_ms: Number(m[2]) };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The run.
 
@@ -559,6 +571,7 @@ try {
   await stop(testbed);
 
   report.aar_search = aarSearch();
+report.aar_form = aarForm();
 } finally {
   await browser.close();
   stopAllNow();
@@ -627,6 +640,11 @@ if (report.aar_search.available) {
     `< 5 ms: ${verdict(report.aar_search.p99_ms, 5, 'ms', 2)}`);
 } else {
   row('AAR search p99 over 10,000 AARs', 'not available yet (no `homelab bench aar-search`)', '< 5 ms');
+}
+if (report.aar_form.available) {
+  row('AAR form refusing action-item row 10,000,000 (median / max)',
+    `${fmt(report.aar_form.median_ms, 3)} ms / ${fmt(report.aar_form.max_ms, 3)} ms`,
+    `< 50 ms: ${verdict(report.aar_form.max_ms, 50, 'ms', 3)}`);
 }
 row('Cold start to /readyz 200, demo (median of 5)', `${fmt(report.cold_start.median_ms, 0)} ms`,
   `< 1 s: ${verdict(report.cold_start.median_ms, 1000, 'ms', 0)}`);

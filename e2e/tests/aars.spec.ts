@@ -175,3 +175,38 @@ test('an action item is changed inline after hydration, without a reload, and st
   await expect(page.getByLabel('Action item 1 priority')).toHaveValue('P1');
   await expect(page.getByTestId('revision')).toHaveCount(3);
 });
+
+test("the demo comes with the homelab's AAR log, the Longhorn AAR's P0 items and the actions taken for it", async ({ page }) => {
+  await signIn(page, 'admin', '/aars');
+  const titles = [
+    'k3s1 Networking Failure',
+    'Gateway HTTPS/TLS Resolution',
+    'Longhorn CSI Complete Failure',
+    'Monitoring Alerts Implementation',
+    'Prometheus External Access Configuration',
+    'OAuth2-Proxy Deployment',
+    'OAuth2-Proxy DNS Resolution',
+    'DCGM Exporter Debugging',
+  ];
+  for (const title of titles) {
+    await expect(page.getByTestId('aar-row').filter({ hasText: title }), title).toHaveCount(1);
+  }
+
+  await page.getByRole('link', { name: 'Longhorn CSI Complete Failure' }).click();
+  await expect(page.getByTestId('aar-title')).toHaveText('Longhorn CSI Complete Failure');
+  for (const text of ['Migrate monitoring to Longhorn storage', 'Configure Velero backups immediately']) {
+    const item = page.getByTestId('action-item').filter({ hasText: text });
+    await expect(item.getByTestId('inline-priority'), text).toHaveValue('P0');
+  }
+  // The backup that failed in the outage is on its timeline, and the claimRef clears of the
+  // recovery are listed as actions taken for it.
+  await expect(page.getByTestId('timeline-entry').filter({ hasText: 'daily-critical-20250615030000' })).toHaveCount(1);
+  await expect(page.getByTestId('aar-action').filter({ hasText: 'clear-claim-ref' })).toHaveCount(3);
+  await screenshot(page, 'aar-demo-longhorn');
+
+  await page.goto('/audit');
+  const linked = page.getByTestId('audit-row').filter({ has: page.getByTestId('audit-aar') });
+  await expect(linked.first()).toBeVisible();
+  await linked.filter({ hasText: 'k3s1' }).first().getByTestId('audit-aar').click();
+  await expect(page.getByTestId('aar-title')).toHaveText('k3s1 Networking Failure');
+});

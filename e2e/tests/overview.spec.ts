@@ -33,6 +33,15 @@ test.describe('on a phone', () => {
   });
 });
 
+test("the demo's recorded week shows the Longhorn outage on Plex's bar", async ({ page }) => {
+  await signIn(page, 'family');
+  const plex = page.locator('[data-service="media/plex"]');
+  // Down for the 24 hours of the outage: less than 100% over a whole week, in words and in red.
+  await expect(plex.getByTestId('uptime-words')).toHaveText(/^Last 7 days: \d{2}\.\d% up$/);
+  await expect(plex.locator('rect.h-down').first()).toBeAttached();
+  await expect(plex.locator('rect.h-up').first()).toBeAttached();
+});
+
 test('admins see the health summary with the demo homelab\'s problems', async ({ page }) => {
   await signIn(page, 'admin');
   const health = page.getByTestId('health');

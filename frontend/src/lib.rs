@@ -8,6 +8,7 @@
 //! - [`app`]: the HTML shell and the router.
 //! - [`pages`]: one module per page; rendered on the server only (islands mode).
 //! - [`components`]: server-rendered building blocks shared by pages.
+//! - [`html`]: escaping for text the renderer leaves as it is (a textarea's).
 //! - [`islands`]: the only parts compiled to WASM and hydrated in the browser.
 
 // Deeply nested views make deep types; the WASM build needs more room than the default.
@@ -15,6 +16,7 @@
 
 pub mod app;
 pub mod components;
+pub mod html;
 pub mod islands;
 pub mod model;
 pub mod pages;

@@ -317,6 +317,10 @@ pub struct ServiceHistory {
     pub days: Vec<DayHistory>,
     /// Over those days; time scaled to zero or without data does not count.
     pub uptime_permille: Option<u32>,
+    /// When the recorded data begins, in the cluster's time zone (`19:13` today, `Mon 16 Jun
+    /// 19:13` before), when that is inside the seven days: the uptime covers only that period.
+    #[serde(default)]
+    pub covers_from_label: Option<String>,
 }
 
 /// How much of a resource a node offers and how much its pods request.

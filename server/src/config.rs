@@ -17,6 +17,8 @@ use serde::{Deserialize, Serialize};
 pub struct Config {
     /// Serve the embedded demo homelab instead of a real cluster, with a dev sign-in on loopback.
     pub demo: bool,
+    /// With `demo`, start from an empty database: no AAR log, past actions or status week.
+    pub demo_empty: bool,
     pub server: ServerConfig,
     pub cluster: ClusterConfig,
     /// Sign-in through an OpenID Connect provider (Authentik). Required outside demo mode.
@@ -285,7 +287,13 @@ impl fmt::Debug for OidcConfig {
 
 /// Settings outside any section, so that `HOMELAB_<KEY>` variables can be told apart from other
 /// HOMELAB_* variables (HOMELAB_CONFIG, HOMELAB_LOG, the scripts' HOMELAB_CACHE).
-const TOP_LEVEL_KEYS: &[&str] = &["demo", "public_status", "status_token", "metrics_token"];
+const TOP_LEVEL_KEYS: &[&str] = &[
+    "demo",
+    "demo_empty",
+    "public_status",
+    "status_token",
+    "metrics_token",
+];
 
 /// Why the configuration was refused. Each names the key at fault.
 #[derive(Debug, thiserror::Error)]
@@ -301,6 +309,23 @@ pub enum ConfigError {
 impl Config {
     /// Reads the file (when given), then `HOMELAB_*` environment variables, and validates.
     pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let config: Config = Self::sources(file)?
+            .extract()
+            .map_err(|e| ConfigError::Parse(describe(e)))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// `server.data_dir` alone, read from the same sources as [`Config::load`]: the commands that
+    /// only open the database (`aar`, `db`) need no sign-in settings, so none are checked.
+    pub fn load_data_dir(file: Option<&Path>) -> Result<PathBuf, ConfigError> {
+        Self::sources(file)?
+            .extract_inner("server.data_dir")
+            .map_err(|e| ConfigError::Parse(describe(e)))
+    }
+
+    /// The defaults, then the file (when given), then `HOMELAB_*` environment variables.
+    fn sources(file: Option<&Path>) -> Result<Figment, ConfigError> {
         let mut figment = Figment::from(Serialized::defaults(Config::default()));
         if let Some(path) = file {
             if !path.is_file() {
@@ -319,12 +344,7 @@ impl Config {
                 || key.contains('.')
                 || key.contains("__")
         });
-        let config: Config = figment
-            .merge(env)
-            .extract()
-            .map_err(|e| ConfigError::Parse(describe(e)))?;
-        config.validate()?;
-        Ok(config)
+        Ok(figment.merge(env))
     }
 
     fn validate(&self) -> Result<(), ConfigError> {

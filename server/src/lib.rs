@@ -10,6 +10,7 @@
 //! - [`auth`]: sessions, sign-in, and the one access policy.
 //! - [`db`]: the SQLite pool and migrations.
 //! - [`history`]: the services' status history, recorded from the caches.
+//! - [`demo_history`]: the demo homelab's AARs, past actions and status week, for a fresh demo.
 //! - [`evidence`]: Warning events and backup runs kept for AAR timelines, recorded from the caches.
 //! - [`http`]: router, middleware, errors, health endpoints.
 //! - [`bench`]: `homelab bench`, benchmarks that print figures.
@@ -23,6 +24,7 @@ pub mod bench;
 pub mod cluster;
 pub mod config;
 pub mod db;
+pub mod demo_history;
 pub mod evidence;
 pub mod history;
 pub mod http;

@@ -77,6 +77,14 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         cache: cluster,
         topology,
     });
+    if config.demo && !config.demo_empty {
+        // Before the status history opens: it resumes from what the seed recorded.
+        let now = jiff::Timestamp::now().as_second();
+        match crate::demo_history::seed(&pool, &cluster, now).await {
+            Ok(seeded) => tracing::info!(?seeded, "the demo homelab's past is in the database"),
+            Err(e) => tracing::error!(error = %e, "the demo homelab's past could not be written"),
+        }
+    }
     let history = Arc::new(
         StatusHistory::open(
             pool.clone(),
@@ -111,6 +119,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         cluster,
         history,
         metrics: crate::metrics::Metrics::new(),
+        shutdown: crate::http::shutdown::Shutdown::default(),
     };
     let router = http::router(state.clone(), sessions);
     Ok((state, router))
@@ -120,14 +129,21 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
 pub async fn serve(config: Config) -> anyhow::Result<()> {
     let listen = config.server.listen;
     let started = std::time::Instant::now();
-    let (_state, router) = build(config).await?;
+    let (state, router) = build(config).await?;
     let listener = TcpListener::bind(listen)
         .await
         .with_context(|| format!("binding {listen}"))?;
     tracing::info!(address = %listen, elapsed_ms = started.elapsed().as_millis() as u64, "serving");
-    http::serve(listener, router, shutdown_signal())
-        .await
-        .context("serving HTTP")?;
+    let shutdown = state.shutdown.clone();
+    http::serve(listener, router, async move {
+        shutdown_signal().await;
+        // Open streams end now; in-flight requests finish before `serve` returns.
+        shutdown.begin();
+    })
+    .await
+    .context("serving HTTP")?;
+    // Closing the pool closes each connection: the last one checkpoints the WAL into the file.
+    state.db.close().await;
     tracing::info!("stopped");
     Ok(())
 }

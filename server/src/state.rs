@@ -30,4 +30,6 @@ pub struct AppState {
     pub oidc: Option<Arc<Oidc>>,
     /// Counters and histograms for `/metrics`.
     pub metrics: Arc<Metrics>,
+    /// Given at SIGTERM: open streams end, `/readyz` turns 503.
+    pub shutdown: crate::http::shutdown::Shutdown,
 }

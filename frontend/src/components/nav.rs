@@ -89,7 +89,7 @@ pub fn Nav(ctx: RequestContext) -> impl IntoView {
                 <ul>{items}</ul>
             </nav>
             <div class="who">
-                {freshness.map(|f| view! { <FreshnessClock as_of=f.as_of/> })}
+                {freshness.map(|f| view! { <FreshnessClock as_of=f.as_of stale_since=f.stale_since/> })}
                 {match ctx.viewer {
                     Some(v) => view! {
                         <span class="user" data-test="user">{v.display_name}" ("{v.role.as_str()}")"</span>

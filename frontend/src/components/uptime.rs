@@ -18,6 +18,16 @@ pub fn uptime_words(permille: Option<u32>) -> String {
     }
 }
 
+/// The period the figure covers, then the figure: "Last 7 days: 100% up", or "Since 19:13: 100%
+/// up" when the recording began inside the seven days.
+pub fn summary_words(history: &ServiceHistory) -> String {
+    let uptime = uptime_words(history.uptime_permille);
+    match &history.covers_from_label {
+        Some(from) => format!("Since {from}: {uptime}"),
+        None => format!("Last {} days: {uptime}", history.days.len()),
+    }
+}
+
 /// Consecutive hours in one state, as (first hour, count, state).
 fn runs(hours: &[HourState]) -> Vec<(usize, usize, HourState)> {
     let mut out: Vec<(usize, usize, HourState)> = Vec::new();
@@ -34,10 +44,7 @@ fn runs(hours: &[HourState]) -> Vec<(usize, usize, HourState)> {
 pub fn UptimeBar(history: ServiceHistory) -> impl IntoView {
     let days = history.days.len();
     let width = days as f64 * (DAY + GAP);
-    let summary = format!(
-        "Last {days} days: {}",
-        uptime_words(history.uptime_permille)
-    );
+    let summary = summary_words(&history);
     let groups = history
         .days
         .iter()

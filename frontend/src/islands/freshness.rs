@@ -1,8 +1,12 @@
-//! "Updated 12 s ago", kept live: the one island every page carries. It ticks the age of the
-//! data, and holds the tab's one server-sent-event stream (`/api/v1/live`): on each update it
-//! refreshes every status marked `data-live-service` on the page, and the health badge, without
-//! a reload. The page itself stays server-rendered HTML; this patches text and classes, and swaps
-//! in the new server-rendered HTML of a live panel whose data changed (`components::live_region`).
+//! "Live", or how old the data is when it is not: the one island every page carries. It holds the
+//! tab's one server-sent-event stream (`/api/v1/live`): on each update it refreshes every status
+//! marked `data-live-service` on the page, and the health badge, without a reload. The page itself
+//! stays server-rendered HTML; this patches text and classes, and swaps in the new server-rendered
+//! HTML of a live panel whose data changed (`components::live_region`).
+//!
+//! A healthy cluster can go quiet for hours, so the age of the last change says nothing about the
+//! data: what matters is whether the caches are in sync with the API server (the server's
+//! `stale_since`) and whether this tab still hears from the server (the stream).
 
 use leptos::prelude::*;
 
@@ -32,10 +36,42 @@ pub fn age_in_words(seconds: i64) -> String {
     }
 }
 
+/// The tab's stream to the server.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Stream {
+    /// Not opened yet (the server's render, and the moment before hydration).
+    Opening,
+    Open,
+    /// Dropped; the browser is reconnecting.
+    Lost,
+}
+
+/// What the header says of the data, as (state for `data-state`, words).
+/// `heard` is when this tab last heard from the server; `stale_since` is the server's.
+pub fn data_words(
+    now: i64,
+    stale_since: Option<i64>,
+    stream: Stream,
+    heard: i64,
+) -> (&'static str, String) {
+    if let Some(since) = stale_since {
+        return ("stale", format!("Data from {}", age_in_words(now - since)));
+    }
+    if stream == Stream::Lost {
+        return (
+            "reconnecting",
+            format!("Reconnecting; data from {}", age_in_words(now - heard)),
+        );
+    }
+    ("live", "Live".to_string())
+}
+
 #[island]
-pub fn FreshnessClock(as_of: i64) -> impl IntoView {
+pub fn FreshnessClock(as_of: i64, stale_since: Option<i64>) -> impl IntoView {
     let (now, set_now) = signal(now_unix());
-    let (as_of, set_as_of) = signal(as_of);
+    let (heard, set_heard) = signal(now_unix());
+    let (stale_since, set_stale_since) = signal(stale_since);
+    let (stream, set_stream) = signal(Stream::Opening);
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| {
         hydrated.set(true);
@@ -44,13 +80,30 @@ pub fn FreshnessClock(as_of: i64) -> impl IntoView {
             std::time::Duration::from_secs(1),
         );
         #[cfg(feature = "hydrate")]
-        live::connect(set_as_of);
+        live::connect(live::Setters {
+            stale_since: set_stale_since,
+            heard: set_heard,
+            stream: set_stream,
+        });
     });
     #[cfg(not(feature = "hydrate"))]
-    let _ = set_as_of;
+    let _ = (set_stale_since, set_heard, set_stream);
+    let words = move || data_words(now.get(), stale_since.get(), stream.get(), heard.get());
+    let stream_attr = move || match stream.get() {
+        Stream::Opening => "opening",
+        Stream::Open => "open",
+        Stream::Lost => "lost",
+    };
     view! {
-        <span class="freshness" data-test="freshness" data-live=move || hydrated.get().to_string()>
-            "Updated "{move || age_in_words(now.get() - as_of.get())}
+        <span
+            class="freshness"
+            data-test="freshness"
+            data-live=move || hydrated.get().to_string()
+            data-state=move || words().0
+            data-stream=stream_attr
+            title=format!("Last change in the cluster: {}", age_in_words(now_unix() - as_of))
+        >
+            {move || words().1}
         </span>
     }
 }
@@ -65,11 +118,24 @@ mod live {
     use crate::model::{LiveUpdate, ServiceStatus};
     use crate::pages::status::family_words;
 
+    /// What the stream tells the header.
+    pub struct Setters {
+        pub stale_since: WriteSignal<Option<i64>>,
+        pub heard: WriteSignal<i64>,
+        pub stream: WriteSignal<super::Stream>,
+    }
+
     /// Opens the stream; the browser reconnects by itself when it drops.
-    pub fn connect(set_as_of: WriteSignal<i64>) {
+    pub fn connect(set: Setters) {
         let Ok(source) = web_sys::EventSource::new("/api/v1/live") else {
+            set.stream.set(super::Stream::Lost);
             return;
         };
+        let Setters {
+            stale_since,
+            heard,
+            stream,
+        } = set;
         let on_update =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
                 let Some(text) = e.data().as_string() else {
@@ -78,13 +144,25 @@ mod live {
                 let Ok(update) = serde_json::from_str::<LiveUpdate>(&text) else {
                     return;
                 };
-                set_as_of.set(update.as_of);
+                stream.set(super::Stream::Open);
+                heard.set(super::now_unix());
+                stale_since.set(update.stale_since);
                 apply(&update);
             });
-        let _ =
-            source.add_event_listener_with_callback("update", on_update.as_ref().unchecked_ref());
-        // The stream lives as long as the page: leak the callback and the source on purpose.
+        let on_open = Closure::<dyn FnMut()>::new(move || stream.set(super::Stream::Open));
+        let on_error = Closure::<dyn FnMut()>::new(move || stream.set(super::Stream::Lost));
+        let listeners: [(&str, &js_sys::Function); 3] = [
+            ("update", on_update.as_ref().unchecked_ref()),
+            ("open", on_open.as_ref().unchecked_ref()),
+            ("error", on_error.as_ref().unchecked_ref()),
+        ];
+        for (event, callback) in listeners {
+            let _ = source.add_event_listener_with_callback(event, callback);
+        }
+        // The stream lives as long as the page: leak the callbacks and the source on purpose.
         on_update.forget();
+        on_open.forget();
+        on_error.forget();
         std::mem::forget(source);
     }
 
@@ -223,7 +301,29 @@ mod live {
 
 #[cfg(test)]
 mod tests {
-    use super::age_in_words;
+    use super::{age_in_words, data_words, Stream};
+
+    #[test]
+    fn a_quiet_synced_cluster_reads_live_however_old_its_last_change() {
+        assert_eq!(data_words(10_000, None, Stream::Open, 9_999).1, "Live");
+        // Before the stream opens (the server's render) the caches' word holds.
+        assert_eq!(data_words(10_000, None, Stream::Opening, 0).0, "live");
+    }
+
+    #[test]
+    fn a_lost_stream_or_a_stale_cache_says_how_old_the_data_is() {
+        assert_eq!(
+            data_words(10_000, None, Stream::Lost, 10_000 - 120),
+            (
+                "reconnecting",
+                "Reconnecting; data from 2 min ago".to_string()
+            )
+        );
+        assert_eq!(
+            data_words(10_000, Some(10_000 - 300), Stream::Open, 10_000),
+            ("stale", "Data from 5 min ago".to_string())
+        );
+    }
 
     #[test]
     fn ages_read_as_words_at_each_scale() {

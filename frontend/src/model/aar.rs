@@ -439,3 +439,51 @@ pub enum AarPage {
     OpenItems(Vec<OpenItem>),
     Import(ImportView),
 }
+
+/// The most action items one AAR holds. The form's rows and an import are bounded by it, so a
+/// field named `item_text.20000000` is refused before any row is built.
+pub const MAX_ACTION_ITEMS: usize = 100;
+
+/// The row of an action-item form field: `item_text.3` is `Some(Ok(3))`; a row past
+/// [`MAX_ACTION_ITEMS`], or no row number, is `Some(Err(why))`; any other field is `None`.
+pub fn item_row(key: &str) -> Option<Result<usize, String>> {
+    let (_, index) = key.strip_prefix("item_")?.split_once('.')?;
+    let digits = !index.is_empty() && index.bytes().all(|b| b.is_ascii_digit());
+    Some(match index.parse::<usize>() {
+        Ok(n) if n < MAX_ACTION_ITEMS => Ok(n),
+        _ if digits => Err(format!(
+            "An AAR holds at most {MAX_ACTION_ITEMS} action items; a field names row {}.",
+            if index.len() > 20 { "past that" } else { index }
+        )),
+        _ => Err("An action-item field ends in its row number, like item_text.3.".to_owned()),
+    })
+}
+
+/// How many action-item rows a form has: its highest valid row plus one.
+pub fn item_rows<'a>(keys: impl IntoIterator<Item = &'a str>) -> usize {
+    keys.into_iter()
+        .filter_map(|k| item_row(k)?.ok())
+        .map(|n| n + 1)
+        .max()
+        .unwrap_or(0)
+}
+
+#[cfg(test)]
+mod item_row_tests {
+    use super::*;
+
+    #[test]
+    fn rows_past_the_limit_or_without_a_number_are_refused_not_wrapped() {
+        assert_eq!(item_row("item_text.3"), Some(Ok(3)));
+        assert_eq!(item_row("title"), None);
+        assert!(item_row("item_text.100").unwrap().is_err());
+        assert!(item_row("item_text.20000000").unwrap().is_err());
+        // usize::MAX + 1 would wrap to 0 in a careless parse.
+        assert!(item_row("item_text.18446744073709551616").unwrap().is_err());
+        assert!(item_row("item_text.x").unwrap().is_err());
+        assert_eq!(
+            item_rows(["item_text.0", "item_text.20000000", "item_owner.4"]),
+            5
+        );
+    }
+}

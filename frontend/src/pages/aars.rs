@@ -10,6 +10,7 @@ use leptos::prelude::*;
 
 use crate::app::request_context;
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::html::textarea_content;
 use crate::islands::action_item::{InlineActionItems, VERSION_ELEMENT_ID};
 use crate::model::aar::{
     Aar, AarAction, AarDetailView, AarForm, AarListView, AarPage, AarRow, AarStatus, ActionItem,
@@ -602,7 +603,8 @@ fn text_area(
             <label for=name>{label}</label>
             {(!hint.is_empty()).then(|| view! { <span class="small muted">{hint}</span> })}
             <textarea id=name name=name rows=rows aria-invalid=invalid.then_some("true")
-                aria-describedby=invalid.then(|| format!("{name}-error"))>{form.value(name)}</textarea>
+                aria-describedby=invalid.then(|| format!("{name}-error"))
+                inner_html=textarea_content(&form.value(name))></textarea>
             {field_error(form, name)}
         </div>
     }
@@ -625,18 +627,7 @@ fn select(
 }
 
 fn item_rows(form: &AarForm) -> usize {
-    form.fields
-        .iter()
-        .filter_map(|(k, _)| {
-            k.strip_prefix("item_")?
-                .split_once('.')?
-                .1
-                .parse::<usize>()
-                .ok()
-        })
-        .map(|n| n + 1)
-        .max()
-        .unwrap_or(0)
+    crate::model::aar::item_rows(form.fields.iter().map(|(k, _)| k.as_str()))
 }
 
 #[component]
@@ -748,6 +739,7 @@ fn FormPage(form: AarForm) -> impl IntoView {
                     <thead><tr><th>"Action"</th><th>"Owner"</th><th>"Priority"</th><th>"Status"</th><th>"Due"</th><th>"Done on"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
+                {field_error(&form, "items")}
             </div>
             {text_area(&form, "extra_sections", "Other sections", 4, "each starts with a line #### Heading; Markdown")}
             <button class="primary" type="submit" data-test="save-aar">"Save"</button>
@@ -814,7 +806,7 @@ fn ImportPage(view: ImportView) -> impl IntoView {
         <form method="post" action="/aars/import" class="stack">
             <input type="hidden" name="csrf" value=csrf/>
             <label for="markdown">"Markdown"</label>
-            <textarea id="markdown" name="markdown" rows="20">{view.text}</textarea>
+            <textarea id="markdown" name="markdown" rows="20" inner_html=textarea_content(&view.text)></textarea>
             <button class="primary" type="submit" data-test="import-aars">"Import"</button>
         </form>
     }

@@ -65,7 +65,7 @@ struct Vocabulary {
 
 impl Vocabulary {
     fn new() -> Vocabulary {
-        let text = include_str!("../../tests/fixtures/aar-log.md");
+        let text = include_str!("../../demo/aar-log.md");
         let mut words: Vec<String> = text
             .split(|c: char| !c.is_alphanumeric())
             .filter(|w| w.len() > 2)
@@ -199,6 +199,34 @@ pub async fn aar_search(
         max: times.last().copied().unwrap_or_default(),
         mean_hits: hits as f64 / queries.max(1) as f64,
     })
+}
+
+/// `homelab bench aar-form`: how long the form takes to refuse a field naming action-item row
+/// ten million (a hostile post; before the bound it built ten million rows). Times the whole
+/// read of a complete form with that one extra field, `runs` times; returns (median, max).
+pub fn hostile_form(runs: usize) -> Result<(Duration, Duration), String> {
+    let mut fields: Vec<(String, String)> = [
+        ("title", "Huge row"),
+        ("incident_date", "2025-06-20"),
+        ("summary", "A form with one field too many."),
+        ("item_text.0", "Alert on stale NFS handles"),
+        ("item_text.10000000", "sneaky"),
+    ]
+    .iter()
+    .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+    .collect();
+    fields.push(("item_priority.0".into(), "P1".into()));
+    let mut times = Vec::with_capacity(runs.max(1));
+    for _ in 0..runs.max(1) {
+        let started = Instant::now();
+        let refused = super::form::read(&fields).is_err();
+        times.push(started.elapsed());
+        if !refused {
+            return Err("the form took action-item row ten million".into());
+        }
+    }
+    times.sort();
+    Ok((quantile(&times, 0.5), quantile(&times, 1.0)))
 }
 
 #[cfg(test)]

@@ -200,7 +200,7 @@ mod tests {
     use crate::aar::import::parse;
     use frontend::model::aar::{ExtraSection, Priority, Severity, TimelineEntry};
 
-    const SEED: &str = include_str!("../../tests/fixtures/aar-log.md");
+    const SEED: &str = include_str!("../../demo/aar-log.md");
 
     #[test]
     fn the_seed_log_survives_an_export_and_import_unchanged() {

@@ -113,20 +113,9 @@ pub fn fields_of(content: &AarContent) -> Vec<(String, String)> {
     f
 }
 
-/// How many action-item rows the form has (the highest `item_*.N` plus one).
+/// How many action-item rows the form has (the highest `item_*.N` plus one, bounded).
 pub fn item_rows(fields: &[(String, String)]) -> usize {
-    fields
-        .iter()
-        .filter_map(|(k, _)| {
-            k.strip_prefix("item_")?
-                .split_once('.')?
-                .1
-                .parse::<usize>()
-                .ok()
-        })
-        .map(|n| n + 1)
-        .max()
-        .unwrap_or(0)
+    frontend::model::aar::item_rows(fields.iter().map(|(k, _)| k.as_str()))
 }
 
 fn lines_of(items: impl Iterator<Item = String>) -> String {
@@ -169,6 +158,16 @@ pub fn read(fields: &[(String, String)]) -> Result<AarContent, Vec<FieldError>> 
             .map(|(_, v)| v.replace("\r\n", "\n"))
             .unwrap_or_default()
     };
+    // An out-of-range row is refused before anything else is read or built.
+    if let Some(message) = fields
+        .iter()
+        .find_map(|(k, _)| frontend::model::aar::item_row(k)?.err())
+    {
+        return Err(vec![FieldError {
+            field: "items".into(),
+            message,
+        }]);
+    }
     let mut errors: Vec<FieldError> = Vec::new();
     let mut fail = |field: &str, message: &str| {
         errors.push(FieldError {
@@ -459,8 +458,7 @@ mod tests {
 
     #[test]
     fn an_aar_read_back_from_its_own_form_is_unchanged() {
-        let aars =
-            super::super::import::parse(include_str!("../../tests/fixtures/aar-log.md")).unwrap();
+        let aars = super::super::import::parse(include_str!("../../demo/aar-log.md")).unwrap();
         for aar in aars {
             let fields = fields_of(&aar);
             assert_eq!(read(&fields).unwrap(), aar, "{}", aar.title);

@@ -708,7 +708,7 @@ pub fn action_item(text: &str, line: usize) -> Result<ActionItem, ParseError> {
 mod tests {
     use super::*;
 
-    const SEED: &str = include_str!("../../tests/fixtures/aar-log.md");
+    const SEED: &str = include_str!("../../demo/aar-log.md");
 
     fn by_title<'a>(aars: &'a [AarContent], title: &str) -> &'a AarContent {
         aars.iter()

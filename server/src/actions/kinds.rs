@@ -207,6 +207,28 @@ fn field<'a>(fields: &'a [(String, String)], name: &str) -> Result<&'a str, Acti
         .ok_or_else(|| ActionError::Invalid(format!("the form has no {name}")))
 }
 
+/// A Kubernetes object name of the DNS subdomain kind (workloads, volumes, nodes, Flux objects,
+/// schedules): checked before a preview, so nothing unchecked reaches its kubectl line or a URL.
+fn dns_subdomain(what: &str, text: &str) -> Result<String, ActionError> {
+    let ok = !text.is_empty()
+        && text.len() <= 253
+        && text
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && text
+            .split('.')
+            .all(|part| !part.is_empty() && !part.starts_with('-') && !part.ends_with('-'));
+    if ok {
+        Ok(text.to_owned())
+    } else {
+        let shown: String = text.chars().take(80).collect();
+        Err(ActionError::Invalid(format!(
+            "{what} {shown:?} is not a valid name (lowercase letters, digits, '-' and '.', at \
+             most 253)"
+        )))
+    }
+}
+
 /// A Kubernetes object name of the DNS label kind (namespaces, claims): checked here so a typo
 /// is named in words rather than as the API server's 422.
 fn dns_label(what: &str, text: &str) -> Result<String, ActionError> {
@@ -220,8 +242,9 @@ fn dns_label(what: &str, text: &str) -> Result<String, ActionError> {
     if ok {
         Ok(text.to_owned())
     } else {
+        let shown: String = text.chars().take(80).collect();
         Err(ActionError::Invalid(format!(
-            "{what} {text:?} is not a valid name (lowercase letters, digits and '-', at most 63)"
+            "{what} {shown:?} is not a valid name (lowercase letters, digits and '-', at most 63)"
         )))
     }
 }
@@ -251,8 +274,8 @@ impl Action {
         let workload = || -> Result<(WorkloadKind, String, String), ActionError> {
             Ok((
                 WorkloadKind::parse(field(fields, "kind")?)?,
-                field(fields, "namespace")?.to_owned(),
-                field(fields, "name")?.to_owned(),
+                dns_label("namespace", field(fields, "namespace")?)?,
+                dns_subdomain("name", field(fields, "name")?)?,
             ))
         };
         match field(fields, "action")? {
@@ -272,15 +295,15 @@ impl Action {
                 })
             }
             "clear-claim-ref" => Ok(Action::ClearClaimRef {
-                volume: field(fields, "name")?.to_owned(),
+                volume: dns_subdomain("volume", field(fields, "name")?)?,
             }),
             "point-claim-ref" => Ok(Action::PointClaimRef {
-                volume: field(fields, "name")?.to_owned(),
+                volume: dns_subdomain("volume", field(fields, "name")?)?,
                 namespace: dns_label("namespace", field(fields, "claim_namespace")?)?,
                 claim: dns_label("claim", field(fields, "claim")?)?,
             }),
             op @ ("cordon" | "uncordon") => Ok(Action::Cordon {
-                node: field(fields, "name")?.to_owned(),
+                node: dns_subdomain("node", field(fields, "name")?)?,
                 cordon: op == "cordon",
             }),
             "restart" => {
@@ -293,8 +316,8 @@ impl Action {
             }
             op @ ("reconcile" | "suspend" | "resume") => Ok(Action::Flux {
                 kind: FluxKind::parse(field(fields, "kind")?)?,
-                namespace: field(fields, "namespace")?.to_owned(),
-                name: field(fields, "name")?.to_owned(),
+                namespace: dns_label("namespace", field(fields, "namespace")?)?,
+                name: dns_subdomain("name", field(fields, "name")?)?,
                 op: match op {
                     "reconcile" => FluxOp::Reconcile,
                     "suspend" => FluxOp::Suspend,
@@ -303,11 +326,11 @@ impl Action {
             }),
             "backup" => {
                 let from = match field(fields, "schedule") {
-                    Ok(schedule) => BackupFrom::Schedule(schedule.to_owned()),
+                    Ok(schedule) => BackupFrom::Schedule(dns_subdomain("schedule", schedule)?),
                     Err(_) => BackupFrom::Namespaces(namespace_list(fields)?),
                 };
                 Ok(Action::Backup {
-                    namespace: field(fields, "namespace")?.to_owned(),
+                    namespace: dns_label("namespace", field(fields, "namespace")?)?,
                     from,
                     force: field(fields, "force").is_ok_and(|f| f == "yes"),
                 })
@@ -1138,6 +1161,31 @@ mod tests {
             volume: "pv-media".into(),
         };
         assert_eq!(Action::from_fields(&clear.to_fields()).unwrap(), clear);
+    }
+
+    #[test]
+    fn names_and_namespaces_are_checked_before_a_preview() {
+        let e = Action::from_fields(&fields(&[
+            ("action", "scale"),
+            ("kind", "Deployment"),
+            ("namespace", "../../etc"),
+            ("name", "grafana"),
+            ("replicas", "1"),
+        ]))
+        .unwrap_err();
+        assert!(
+            e.to_string()
+                .contains("namespace \"../../etc\" is not a valid name"),
+            "{e}"
+        );
+        let e =
+            Action::from_fields(&fields(&[("action", "cordon"), ("name", "k3s1;rm")])).unwrap_err();
+        assert!(e.to_string().contains("node \"k3s1;rm\""), "{e}");
+        assert!(Action::from_fields(&fields(&[
+            ("action", "clear-claim-ref"),
+            ("name", "pvc-68ac1102-62b5-5568-827a-8ddfb5f183ed"),
+        ]))
+        .is_ok());
     }
 
     #[test]

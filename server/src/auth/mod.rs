@@ -22,7 +22,8 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::Engine;
-use frontend::model::{RequestContext, Role, Viewer};
+use frontend::model::{Audience, RequestContext, Role, Viewer};
+use frontend::source::ClusterSource;
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -30,7 +31,7 @@ use crate::http::error::{AppError, ErrorPage};
 use crate::http::page::simple_page;
 use crate::http::security::CspNonce;
 use crate::state::AppState;
-use policy::Access;
+use policy::{Access, PathCheck};
 
 /// Session key of the signed-in user ([`SessionUser`]).
 pub const USER_KEY: &str = "user";
@@ -82,11 +83,32 @@ pub async fn authorize(
     next: Next,
 ) -> Response {
     let path = request.uri().path().to_owned();
-    let access = policy::required(&path, state.config.public_status);
+    let demo = state.config.demo;
+    match policy::check_path(&path) {
+        PathCheck::Canonical => {}
+        PathCheck::TrailingSlash(to) => {
+            let to = match request.uri().query() {
+                Some(query) => format!("{to}?{query}"),
+                None => to,
+            };
+            return Redirect::permanent(&to).into_response();
+        }
+        PathCheck::Refused(why) => {
+            return AppError::BadRequest(why.to_owned()).into_response_for(&path, demo, "")
+        }
+    }
+    let family_service = |namespace: &str, name: &str| {
+        let id = format!("{namespace}/{name}");
+        state
+            .cluster
+            .services()
+            .iter()
+            .any(|s| s.id == id && s.audience == Audience::Family)
+    };
+    let access = policy::required(&path, state.config.public_status, family_service);
     if access == Access::Public && policy::is_asset(&path) {
         return next.run(request).await;
     }
-    let demo = state.config.demo;
     let token = policy::bearer_token_for(&path).and_then(|kind| match kind {
         policy::BearerToken::Status => state.config.status_token.as_deref(),
         policy::BearerToken::Metrics => state.config.metrics_token.as_deref(),

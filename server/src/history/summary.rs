@@ -69,6 +69,11 @@ impl StateSeconds {
             .unwrap_or(HourState::NoData)
     }
 
+    /// Seconds accounted for in any status.
+    pub fn total(&self) -> i64 {
+        self.up + self.degraded + self.down + self.off + self.unknown
+    }
+
     /// Up time over the time the service was meant to run (not scaled to zero, and seen).
     pub fn uptime_permille(&self) -> Option<u32> {
         let meant = self.up + self.degraded + self.down;
@@ -85,6 +90,7 @@ pub fn history(
     tz: &TimeZone,
 ) -> ServiceHistory {
     let today = now.to_zoned(tz.clone()).date();
+    let mut window_start = None;
     let mut total = StateSeconds::default();
     let mut days = Vec::with_capacity(DAYS);
     for back in (0..DAYS as i64).rev() {
@@ -100,6 +106,7 @@ pub fn history(
             continue;
         };
         let (start, end) = (start.timestamp().as_second(), end.timestamp().as_second());
+        window_start.get_or_insert(start);
         let mut day = StateSeconds::default();
         let mut hours = Vec::with_capacity(25);
         let mut hour = start;
@@ -126,13 +133,43 @@ pub fn history(
             .strftime("%a %-d %b %H:%M")
             .to_string()
     });
+    let covers_from_label = window_start
+        .and_then(|start| covers_from(hourly, start, now.as_second()))
+        .and_then(|from| Timestamp::from_second(from).ok())
+        .map(|from| {
+            let from = from.to_zoned(tz.clone());
+            let format = if from.date() == today {
+                "%H:%M"
+            } else {
+                "%a %-d %b %H:%M"
+            };
+            from.strftime(format).to_string()
+        });
     ServiceHistory {
         status: None,
         since,
         since_label,
         days,
         uptime_permille: total.uptime_permille(),
+        covers_from_label,
     }
+}
+
+/// When the data in `[window_start, now]` begins, if later than the window's first hour: a fresh
+/// install has minutes of data, and "Last 7 days: 100% up" would claim a week. Within its first
+/// hour the data is taken to run up to the hour's end (or to `now` in the current hour), so the
+/// start is that end less the seconds recorded.
+fn covers_from(hourly: &HashMap<i64, StateSeconds>, window_start: i64, now: i64) -> Option<i64> {
+    let first_hour = window_start - window_start.rem_euclid(3600);
+    let (&hour, secs) = hourly
+        .iter()
+        .filter(|&(&h, s)| h >= first_hour && h <= now && s.total() > 0)
+        .min_by_key(|&(&h, _)| h)?;
+    if hour <= first_hour {
+        return None;
+    }
+    let end = (hour + 3600).min(now);
+    Some((end - secs.total()).clamp(hour, end))
 }
 
 #[cfg(test)]
@@ -200,6 +237,36 @@ mod tests {
         // 3300 + 3580 + 3600 up of 14400 meant to run.
         assert_eq!(today.uptime_permille, Some(727));
         assert_eq!(out.days[0].uptime_permille, None, "no data that day");
+    }
+
+    #[test]
+    fn minutes_of_data_say_when_they_begin_and_a_full_week_does_not() {
+        let now = ts("2025-06-16T19:20:00Z");
+        let mut rows = HashMap::new();
+        // Recording began at 19:13: seven minutes in the current hour.
+        rows.insert(
+            hour("2025-06-16T19:00:00Z"),
+            StateSeconds::of(ServiceStatus::Up, 420),
+        );
+        let out = history(&rows, Some(1), now, &TimeZone::UTC);
+        assert_eq!(out.covers_from_label.as_deref(), Some("19:13"));
+        assert_eq!(out.uptime_permille, Some(1000));
+
+        // Began two days ago at 08:45: the day is named.
+        rows.insert(
+            hour("2025-06-14T08:00:00Z"),
+            StateSeconds::of(ServiceStatus::Up, 900),
+        );
+        let out = history(&rows, Some(1), now, &TimeZone::UTC);
+        assert_eq!(out.covers_from_label.as_deref(), Some("Sat 14 Jun 08:45"));
+
+        // Data from the window's first hour: the whole week is covered.
+        rows.insert(
+            hour("2025-06-10T00:00:00Z"),
+            StateSeconds::of(ServiceStatus::Up, 3600),
+        );
+        let out = history(&rows, Some(1), now, &TimeZone::UTC);
+        assert_eq!(out.covers_from_label, None);
     }
 
     #[test]

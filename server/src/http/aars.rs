@@ -5,7 +5,7 @@
 //! with it as context ([`AarPage`], see [`crate::http::render`]). Posts that succeed redirect
 //! (303) to a page showing the result.
 
-use axum::extract::{Path, Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use frontend::model::aar::{
@@ -15,12 +15,13 @@ use frontend::model::aar::{
 use leptos::prelude::provide_context;
 use serde::Deserialize;
 
-use crate::aar::{export, form, import, window};
+use crate::aar::{export, form, window};
 use crate::auth::Admin;
 use crate::db::aar::{self as store, Author};
 use crate::db::DbError;
 use crate::evidence;
 use crate::http::error::AppError;
+use crate::http::params::{Params, QueryParams};
 use crate::http::render::{field, form_fields, render_app};
 use crate::state::AppState;
 
@@ -65,7 +66,7 @@ pub struct ListQuery {
 pub async fn list(
     State(state): State<AppState>,
     _admin: Admin,
-    Query(query): Query<ListQuery>,
+    QueryParams(query): QueryParams<ListQuery>,
     request: Request,
 ) -> Result<Response, AppError> {
     let filter = AarFilter {
@@ -116,8 +117,8 @@ pub struct DetailQuery {
 pub async fn detail(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(id): Path<i64>,
-    Query(query): Query<DetailQuery>,
+    Params(id): Params<i64>,
+    QueryParams(query): QueryParams<DetailQuery>,
     request: Request,
 ) -> Result<Response, AppError> {
     let aar = store::get(&state.db, id).await?;
@@ -140,7 +141,7 @@ pub async fn detail(
 pub async fn revision(
     State(state): State<AppState>,
     _admin: Admin,
-    Path((id, version)): Path<(i64, i64)>,
+    Params((id, version)): Params<(i64, i64)>,
     request: Request,
 ) -> Result<Response, AppError> {
     let aar = store::revision(&state.db, id, version).await?;
@@ -180,7 +181,7 @@ async fn actions_for(state: &AppState, id: i64) -> Result<Vec<AarAction>, AppErr
 pub async fn attach_evidence(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(id): Path<i64>,
+    Params(id): Params<i64>,
     request: Request,
 ) -> Result<Response, AppError> {
     let (_, fields) = form_fields(&state, request).await?;
@@ -270,7 +271,7 @@ pub async fn create(
 pub async fn edit_form(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(id): Path<i64>,
+    Params(id): Params<i64>,
     request: Request,
 ) -> Result<Response, AppError> {
     let aar = store::get(&state.db, id).await?;
@@ -291,7 +292,7 @@ pub async fn edit_form(
 pub async fn update(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path(id): Path<i64>,
+    Params(id): Params<i64>,
     request: Request,
 ) -> Result<Response, AppError> {
     let (parts, fields) = form_fields(&state, request).await?;
@@ -356,7 +357,7 @@ pub async fn update(
 pub async fn set_item(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path((id, position)): Path<(i64, usize)>,
+    Params((id, position)): Params<(i64, usize)>,
     request: Request,
 ) -> Result<Response, AppError> {
     let (_, fields) = form_fields(&state, request).await?;
@@ -383,7 +384,7 @@ pub async fn set_item(
 pub async fn edit_item_inline(
     State(state): State<AppState>,
     Admin(admin): Admin,
-    Path((id, position)): Path<(i64, usize)>,
+    Params((id, position)): Params<(i64, usize)>,
     request: Request,
 ) -> Response {
     let refused = |status: StatusCode, field: &str, message: String| {
@@ -590,7 +591,7 @@ async fn import_text(
     text: String,
     file: Option<&str>,
 ) -> Result<Response, AppError> {
-    let aars = match import::parse(&text) {
+    let aars = match crate::aar::parse_import(&text) {
         Ok(aars) => aars,
         Err(e) => {
             let origin = file.map(|f| format!("{f}: ")).unwrap_or_default();
@@ -624,7 +625,7 @@ pub async fn export_all(
 pub async fn export_one(
     State(state): State<AppState>,
     _admin: Admin,
-    Path(id): Path<i64>,
+    Params(id): Params<i64>,
 ) -> Result<Response, AppError> {
     let aar = store::get(&state.db, id).await?;
     Ok(markdown_file(

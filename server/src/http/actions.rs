@@ -2,7 +2,7 @@
 //! POST /actions/run (the guard, then the change), GET /audit (the log). Admins only: the
 //! access policy leaves these paths to admins, and each handler takes [`Admin`] as well.
 
-use axum::extract::{Query, Request, State};
+use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use frontend::model::actions::{ActionOutcome, ActionPage};
@@ -15,6 +15,7 @@ use crate::actions::{audit, Action, ActionError, Impersonation};
 use crate::auth::Admin;
 use crate::http::error::AppError;
 use crate::http::page::url_encode;
+use crate::http::params::QueryParams;
 use crate::http::render::{field, form_fields, render_app};
 use crate::state::AppState;
 
@@ -283,7 +284,7 @@ pub struct AuditQuery {
 pub async fn audit_log(
     State(state): State<AppState>,
     _admin: Admin,
-    Query(q): Query<AuditQuery>,
+    QueryParams(q): QueryParams<AuditQuery>,
     request: Request,
 ) -> Result<Response, AppError> {
     let action = q.action.filter(|a| !a.is_empty());

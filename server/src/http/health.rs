@@ -1,4 +1,5 @@
-//! `/healthz`: the process answers. `/readyz`: the database answers and the caches have synced.
+//! `/healthz`: the process answers. `/readyz`: the database answers, the caches have synced, and
+//! the process is not shutting down.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -12,15 +13,20 @@ pub async fn healthz() -> &'static str {
 }
 
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
-    let database = crate::db::ping(&state.db).await;
+    let stopping = state.shutdown.is_begun();
+    let database = !stopping && crate::db::ping(&state.db).await;
     let cluster = state.cluster.cache.is_synced();
-    let status = if database && cluster {
+    let status = if database && cluster && !stopping {
         StatusCode::OK
     } else {
         StatusCode::SERVICE_UNAVAILABLE
     };
     (
         status,
-        Json(json!({ "database": database, "cluster_cache_synced": cluster })),
+        Json(json!({
+            "database": database,
+            "cluster_cache_synced": cluster,
+            "shutting_down": stopping,
+        })),
     )
 }

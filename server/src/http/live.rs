@@ -19,6 +19,9 @@ use crate::state::AppState;
 /// Changes closer together than this are sent as one update.
 const COALESCE: Duration = Duration::from_millis(250);
 
+/// How soon a browser reconnects after the server ended the stream for a shutdown.
+const RECONNECT: Duration = Duration::from_secs(1);
+
 /// The update a person with `role` may see.
 pub fn update_for(view: &ClusterView, role: Role) -> LiveUpdate {
     let freshness = view.freshness();
@@ -100,6 +103,7 @@ pub async fn stream(
     let role = ctx.viewer.map(|v| v.role).unwrap_or(Role::Viewer);
     let mut changes = state.cluster.cache.subscribe();
     let view = state.cluster.clone();
+    let shutdown = state.shutdown.clone();
     let stream = async_stream(move |tx| async move {
         loop {
             let update = update_for(&view, role);
@@ -111,8 +115,15 @@ pub async fn stream(
             {
                 break;
             }
-            if changes.changed().await.is_err() {
-                break;
+            tokio::select! {
+                changed = changes.changed() => if changed.is_err() { break },
+                () = shutdown.begun() => {
+                    // The stream ends here, so the server can stop; the browser reconnects
+                    // (to the next pod) after the retry time this last event sets.
+                    let bye = Event::default().event("shutdown").data("restarting").retry(RECONNECT);
+                    let _ = tx.send(Ok(bye)).await;
+                    break;
+                }
             }
             tokio::time::sleep(COALESCE).await;
             changes.mark_unchanged();

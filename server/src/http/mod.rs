@@ -9,22 +9,22 @@ pub mod error;
 pub mod health;
 pub mod live;
 pub mod page;
+pub mod params;
 pub mod render;
 pub mod security;
+pub mod shutdown;
 
 use std::time::Duration;
 
-use axum::http::{header, HeaderValue, StatusCode};
-use axum::routing::{get, post};
+use axum::http::{header, HeaderValue, Method, StatusCode};
+use axum::routing::{get, post, MethodRouter};
 use axum::{middleware, Router};
 use leptos::prelude::provide_context;
 use leptos_axum::{generate_route_list, LeptosRoutes};
 use tokio::net::TcpListener;
-use tower::ServiceBuilder;
 use tower_http::compression::CompressionLayer;
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::services::ServeDir;
-use tower_http::set_header::SetResponseHeaderLayer;
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
@@ -43,15 +43,9 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
     let cluster: Cluster = state.cluster.clone();
     let history: History = state.history.clone();
     let markdown = crate::aar::markdown::renderer();
-    // The AAR pages are rendered by their own handlers, which load their data first
-    // (`aars`); the generated Leptos routes for them would clash.
-    let routes: Vec<_> = generate_route_list(App)
-        .into_iter()
-        .filter(|r| {
-            let path = r.path();
-            !(path.starts_with("/aars") || path.starts_with("/actions") || path == "/audit")
-        })
-        .collect();
+    // The AAR and action pages are rendered by their own handlers, which load their data first
+    // (`aars`, `actions`); the generated Leptos routes for them would clash.
+    let routes = page_routes();
 
     // The cookie name is configurable (`session.cookie_name`): cookies are not separated by
     // port, so two instances on one host (and the identity provider's `authentik_*` cookies on
@@ -70,45 +64,16 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
 
     let pkg_dir =
         leptos_options.site_root.as_ref().to_owned() + "/" + leptos_options.site_pkg_dir.as_ref();
-    // Hashed file names change with their content, so browsers may keep them for a year.
-    let pkg = ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=31536000, immutable"),
-        ))
-        .service(ServeDir::new(pkg_dir));
+    let pkg = Router::new()
+        .fallback_service(ServeDir::new(pkg_dir).not_found_service(get(page::not_found)))
+        .layer(middleware::map_response(asset_cache_control));
     let site_root = leptos_options.site_root.as_ref().to_owned();
 
-    Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/api/v1/live", get(live::stream))
-        .route("/api/v1/status", get(api::status))
-        .route(crate::metrics::METRICS_PATH, get(crate::metrics::scrape))
-        .route("/auth/login", get(auth::login))
-        .route(auth::oidc::CALLBACK_PATH, get(auth::oidc::callback))
-        .route("/auth/dev", post(auth::dev::dev_sign_in))
-        .route("/auth/logout", post(auth::logout))
-        .route(auth::oidc::SIGNED_OUT_PATH, get(auth::signed_out))
-        .route("/actions/preview", get(actions::preview))
-        .route("/actions/run", post(actions::run))
-        .route("/audit", get(actions::audit_log))
-        .route("/aars", get(aars::list))
-        .route("/aars/new", get(aars::new_form).post(aars::create))
-        .route("/aars/open-items", get(aars::open_items))
-        .route("/aars/import", get(aars::import_form).post(aars::import))
-        .route("/aars/import/file", post(aars::import_file))
-        .route("/aars/export", get(aars::export_all))
-        .route("/aars/{id}", get(aars::detail))
-        .route("/aars/{id}/edit", get(aars::edit_form).post(aars::update))
-        .route("/aars/{id}/export", get(aars::export_one))
-        .route("/aars/{id}/evidence", post(aars::attach_evidence))
-        .route("/aars/{id}/items/{position}", post(aars::set_item))
-        .route(
-            "/aars/{id}/items/{position}/inline",
-            post(aars::edit_item_inline),
-        )
-        .route("/aars/{id}/revisions/{version}", get(aars::revision))
+    let mut router = Router::new();
+    for (path, _, handler) in handler_routes() {
+        router = router.route(path, handler);
+    }
+    router
         .nest_service("/pkg", pkg)
         .leptos_routes_with_context(
             &state,
@@ -161,6 +126,103 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             }),
         )
         .with_state(state)
+}
+
+/// Hashed file names change with their content, so browsers may keep a found one for a year; a
+/// missing one is not kept at all (the next build may bring it).
+async fn asset_cache_control(mut response: axum::response::Response) -> axum::response::Response {
+    let value = if response.status().is_success() || response.status() == StatusCode::NOT_MODIFIED {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-store"
+    };
+    response
+        .headers_mut()
+        .insert(header::CACHE_CONTROL, HeaderValue::from_static(value));
+    response
+}
+
+const GET: &[Method] = &[Method::GET];
+const POST: &[Method] = &[Method::POST];
+const GET_POST: &[Method] = &[Method::GET, Method::POST];
+
+/// The routes answered by the server's own handlers, with the methods each answers (the pages
+/// are Leptos routes, and `/pkg` the built assets).
+fn handler_routes() -> Vec<(&'static str, &'static [Method], MethodRouter<AppState>)> {
+    vec![
+        ("/healthz", GET, get(health::healthz)),
+        ("/readyz", GET, get(health::readyz)),
+        ("/api/v1/live", GET, get(live::stream)),
+        ("/api/v1/status", GET, get(api::status)),
+        (
+            crate::metrics::METRICS_PATH,
+            GET,
+            get(crate::metrics::scrape),
+        ),
+        ("/auth/login", GET, get(auth::login)),
+        (auth::oidc::CALLBACK_PATH, GET, get(auth::oidc::callback)),
+        ("/auth/dev", POST, post(auth::dev::dev_sign_in)),
+        ("/auth/logout", POST, post(auth::logout)),
+        (auth::oidc::SIGNED_OUT_PATH, GET, get(auth::signed_out)),
+        ("/actions/preview", GET, get(actions::preview)),
+        ("/actions/run", POST, post(actions::run)),
+        ("/audit", GET, get(actions::audit_log)),
+        ("/aars", GET, get(aars::list)),
+        (
+            "/aars/new",
+            GET_POST,
+            get(aars::new_form).post(aars::create),
+        ),
+        ("/aars/open-items", GET, get(aars::open_items)),
+        (
+            "/aars/import",
+            GET_POST,
+            get(aars::import_form).post(aars::import),
+        ),
+        ("/aars/import/file", POST, post(aars::import_file)),
+        ("/aars/export", GET, get(aars::export_all)),
+        ("/aars/{id}", GET, get(aars::detail)),
+        (
+            "/aars/{id}/edit",
+            GET_POST,
+            get(aars::edit_form).post(aars::update),
+        ),
+        ("/aars/{id}/export", GET, get(aars::export_one)),
+        ("/aars/{id}/evidence", POST, post(aars::attach_evidence)),
+        ("/aars/{id}/items/{position}", POST, post(aars::set_item)),
+        (
+            "/aars/{id}/items/{position}/inline",
+            POST,
+            post(aars::edit_item_inline),
+        ),
+        ("/aars/{id}/revisions/{version}", GET, get(aars::revision)),
+    ]
+}
+
+/// The Leptos page routes the router serves: the app's, less those a handler above renders.
+fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
+    generate_route_list(App)
+        .into_iter()
+        .filter(|r| {
+            let path = r.path();
+            !(path.starts_with("/aars") || path.starts_with("/actions") || path == "/audit")
+        })
+        .collect()
+}
+
+/// Every route the router has, in axum's syntax, with the methods it answers: what the access
+/// policy's table must cover (a test enumerates these, so a new route is tried by default).
+pub fn routes() -> Vec<(String, Vec<Method>)> {
+    let handlers = handler_routes()
+        .into_iter()
+        .map(|(path, methods, _)| (path.to_owned(), methods.to_vec()));
+    let pages = page_routes()
+        .into_iter()
+        .map(|page| (page.path().to_owned(), GET.to_vec()));
+    handlers
+        .chain(pages)
+        .chain([("/pkg/{*file}".to_owned(), GET.to_vec())])
+        .collect()
 }
 
 /// Serves on an already bound listener until `shutdown` completes, then drains open requests.

@@ -3,21 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 
-/// Escapes text for HTML element content and attribute values.
-pub fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
+pub use frontend::html::escape;
 
 /// Percent-encodes a path for use as a query value.
 pub fn url_encode(text: &str) -> String {
@@ -56,14 +42,6 @@ pub async fn not_found() -> impl IntoResponse {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn markup_in_text_is_escaped() {
-        assert_eq!(
-            escape(r#"<script>"x"&'y'"#),
-            "&lt;script&gt;&quot;x&quot;&amp;&#39;y&#39;"
-        );
-    }
 
     #[test]
     fn query_values_are_percent_encoded() {

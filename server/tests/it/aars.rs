@@ -6,7 +6,7 @@ use reqwest::StatusCode;
 
 use crate::support::{config, location, Browser, TestApp};
 
-const SEED: &str = include_str!("../fixtures/aar-log.md");
+const SEED: &str = include_str!("../../demo/aar-log.md");
 
 async fn signed_in(app: &TestApp, role: &str) -> Browser {
     let browser = Browser::new(app);
@@ -178,7 +178,7 @@ async fn a_second_save_of_the_same_version_is_refused_and_overwrites_nothing() {
     let page = refused.text().await.unwrap();
     assert!(page.contains("data-test=\"conflict\""), "{page}");
     assert!(page.contains("your changes were not saved"), "{page}");
-    assert!(page.contains("Bob&#x27;s summary") || page.contains("Bob's summary"));
+    assert_eq!(textarea_value(&page, "summary"), "Bob's summary");
     // The form is now based on the current version: saving again is a deliberate choice.
     assert!(page.contains("name=\"version\" value=\"2\""), "{page}");
 
@@ -483,4 +483,113 @@ async fn markdown_in_an_aar_is_rendered_without_its_scripts() {
     assert!(!lower.contains("href=\"javascript"), "{page}");
     assert!(!lower.contains("<script>alert"), "{page}");
     app.stop().await;
+}
+
+/// The text of the `<textarea name="{name}">` of `html`, as a browser would read it: HTML
+/// character references decoded, the one newline after the start tag dropped.
+fn textarea_value(html: &str, name: &str) -> String {
+    let start = html
+        .find(&format!("name=\"{name}\""))
+        .unwrap_or_else(|| panic!("no textarea {name}"));
+    let open_end = start + html[start..].find('>').unwrap() + 1;
+    let close = open_end + html[open_end..].find("</textarea>").unwrap();
+    let raw = &html[open_end..close];
+    let raw = raw.strip_prefix('\n').unwrap_or(raw);
+    raw.replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&#x27;", "'")
+        .replace("&amp;", "&")
+}
+
+/// Text that would end a textarea, refresh the page or run a script if it were put into the
+/// HTML as it is, and an entity that must stay an entity.
+const HOSTILE: &str =
+    "x</textarea><meta http-equiv=\"refresh\" content=\"0;url=https://evil.example\">\
+                       <script>alert(1)</script><textarea>&lt;script&gt;";
+
+#[tokio::test]
+async fn text_round_trips_through_the_edit_and_import_pages_unchanged_and_never_live() {
+    let (_dir, app) = start().await;
+    let admin = signed_in(&app, "admin").await;
+    let csrf = admin.csrf("/aars/new").await;
+    let mut form = new_aar(&csrf, "Hostile summary");
+    for field in form.iter_mut().filter(|(k, _)| *k == "summary") {
+        field.1 = HOSTILE;
+    }
+    let created = admin.post_form("/aars/new", &form).await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let id: i64 = sqlx::query_scalar("select id from aars")
+        .fetch_one(&app.state.db)
+        .await
+        .unwrap();
+
+    let live = |html: &str| {
+        html.contains("<meta http-equiv=\"refresh\"")
+            || html.contains("<script>alert(1)")
+            || html.matches("</textarea>").count() != html.matches("<textarea").count()
+    };
+    let edit = admin.text(&format!("/aars/{id}/edit")).await;
+    assert!(!live(&edit), "the edit page carries live markup");
+    assert_eq!(textarea_value(&edit, "summary"), HOSTILE);
+
+    // Saved again as a browser sends the form back: nothing changes, no new version.
+    let mut again = new_aar(&csrf, "Hostile summary");
+    let summary = textarea_value(&edit, "summary");
+    for field in again.iter_mut().filter(|(k, _)| *k == "summary") {
+        field.1 = summary.as_str();
+    }
+    again.push(("version", "1"));
+    admin.post_form(&format!("/aars/{id}/edit"), &again).await;
+    let stored = homelab::db::aar::get(&app.state.db, id).await.unwrap();
+    assert_eq!(stored.content.summary, HOSTILE);
+    assert_eq!(
+        stored.version, 1,
+        "a save that changes nothing makes no version"
+    );
+
+    // A refused import shows the pasted text back, unchanged and inert.
+    let pasted = format!("### AAR: Broken (Juno 1, 2025)\n\n{HOSTILE}\n");
+    let refused = admin
+        .post_form("/aars/import", &[("csrf", &csrf), ("markdown", &pasted)])
+        .await;
+    let page = refused.text().await.unwrap();
+    assert!(!live(&page), "the import page carries live markup");
+    assert_eq!(textarea_value(&page, "markdown"), pasted);
+}
+
+#[tokio::test]
+async fn an_action_item_row_of_ten_million_is_refused_at_once_and_writes_nothing() {
+    let (_dir, app) = start().await;
+    let admin = signed_in(&app, "admin").await;
+    let csrf = admin.csrf("/aars/new").await;
+    for row in ["item_text.10000000", "item_text.18446744073709551615"] {
+        let mut form = new_aar(&csrf, "Huge row");
+        form.push((row, "sneaky"));
+        let started = std::time::Instant::now();
+        let response = admin.post_form("/aars/new", &form).await;
+        let took = started.elapsed();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY, "{row}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains("at most 100 action items"), "{row}");
+        assert!(page.matches("data-test=\"item-row\"").count() <= 100);
+        eprintln!("bench: a form with {row} refused in {took:?}");
+    }
+    assert_eq!(count(&app, "aars").await, 0);
+}
+
+#[tokio::test]
+async fn an_import_is_refused_where_the_form_would_refuse() {
+    let (_dir, app) = start().await;
+    let admin = signed_in(&app, "admin").await;
+    let csrf = admin.csrf("/aars/import").await;
+    let title = "t".repeat(5_000);
+    let text = format!("### AAR: {title} (June 18, 2025)\n\n**1. What Happened:** Long.\n");
+    let response = admin
+        .post_form("/aars/import", &[("csrf", &csrf), ("markdown", &text)])
+        .await;
+    let page = response.text().await.unwrap();
+    assert!(page.contains("at most 200 characters"), "{page}");
+    assert_eq!(count(&app, "aars").await, 0);
 }

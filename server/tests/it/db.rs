@@ -1,5 +1,6 @@
-//! `homelab db backup` and `homelab db check`, run as the real binary against a database that a
-//! writer keeps changing meanwhile (WAL mode, as the server runs it).
+//! `homelab db backup`, `homelab db check` and `homelab aar import`, run as the real binary: the
+//! backup against a database that a writer keeps changing meanwhile (WAL mode, as the server runs
+//! it), and the database commands with nothing but a data directory configured.
 
 use std::path::Path;
 use std::process::Output;
@@ -183,4 +184,55 @@ async fn the_check_fails_with_a_clear_message_on_a_damaged_copy() {
         "{}",
         text(&missing)
     );
+}
+
+/// The commands that only open the database need no sign-in settings: `--data-dir` alone, or a
+/// configuration naming only `server.data_dir`, is enough (outside demo mode, without `[oidc]`).
+#[tokio::test]
+async fn aar_import_and_db_check_need_only_the_data_directory() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("log.md");
+    std::fs::write(&log, include_str!("../../demo/aar-log.md")).unwrap();
+
+    let import = homelab(&[
+        "aar",
+        "import",
+        "--data-dir",
+        data.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ])
+    .await;
+    assert!(import.status.success(), "{}", text(&import));
+    assert!(text(&import).contains("8 new"), "{}", text(&import));
+
+    let check = homelab(&["db", "check", "--data-dir", data.to_str().unwrap()]).await;
+    assert!(check.status.success(), "{}", text(&check));
+
+    // The same through a configuration file that names only the data directory.
+    let config = dir.path().join("homelab.toml");
+    std::fs::write(
+        &config,
+        format!("[server]\ndata_dir = {:?}\n", data.to_str().unwrap()),
+    )
+    .unwrap();
+    let again = homelab(&[
+        "aar",
+        "import",
+        "--config",
+        config.to_str().unwrap(),
+        log.to_str().unwrap(),
+    ])
+    .await;
+    assert!(again.status.success(), "{}", text(&again));
+    assert!(text(&again).contains("8 unchanged"), "{}", text(&again));
+    let check = homelab(&["db", "check", "--config", config.to_str().unwrap()]).await;
+    assert!(check.status.success(), "{}", text(&check));
+    assert!(text(&check).contains("integrity ok"), "{}", text(&check));
+
+    // A configuration that cannot be read is still refused, naming the key.
+    std::fs::write(&config, "[server]\ndata_dir = 3\n").unwrap();
+    let bad = homelab(&["db", "check", "--config", config.to_str().unwrap()]).await;
+    assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
+    assert!(text(&bad).contains("data_dir"), "{}", text(&bad));
 }

@@ -61,6 +61,9 @@ fn names_a_missing_site_and_a_missing_binary_file() {
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("MISSING  /src/target/site "), "{err}");
-    assert!(err.contains("MISSING  /src/target/release/hash.txt "), "{err}");
+    assert!(
+        err.contains("MISSING  /src/target/release/hash.txt "),
+        "{err}"
+    );
     assert!(err.contains("2 of 3 paths"), "{err}");
 }

@@ -15,9 +15,13 @@
 //! - [`evidence`]: Warning events and backups recorded for AARs, offered and attached.
 //! - [`compose`]: docker-compose.yml against the Compose specification's schema.
 //! - [`db`]: `homelab db backup` and `check`, as the real binary, under a write load.
+//! - [`demo_history`]: the demo homelab's past on a fresh demo database, written once.
 //! - [`dockerfile`]: the Dockerfile check on a target directory outside the checkout.
 //! - [`deploy`]: the manifests of `deploy/` against the real API server, and the ClusterRole
 //!   against the permissions the code declares.
+//! - [`paths`]: every route of the router as family, anonymous and foreign origin, through every
+//!   path form.
+//! - [`shutdown`]: SIGTERM with 50 live streams open: exit 0 within 2 s, the database intact.
 //! - [`metrics`]: `/metrics` in the Prometheus text format, and who may read it.
 //! - [`auth`]: sign-in through a real OpenID Connect provider (`testbed::oidc`), sessions, CSRF.
 
@@ -38,9 +42,12 @@ mod backups;
 mod cluster;
 mod compose;
 mod db;
+mod demo_history;
 mod deploy;
 mod dockerfile;
 mod evidence;
 mod history;
 mod metrics;
+mod paths;
+mod shutdown;
 mod support;

@@ -29,8 +29,10 @@ pub struct TestApp {
 
 /// Demo caches (no cluster needed), data in `data_dir`, logs only through the test subscriber.
 pub fn config(data_dir: &Path) -> Config {
+    // Tests count what they write: the demo's past (its AAR log, actions, status week) stays out.
     let mut config = Config {
         demo: true,
+        demo_empty: true,
         ..Config::default()
     };
     config.server.data_dir = data_dir.to_owned();
@@ -121,6 +123,7 @@ impl TestApp {
 
     /// Stops serving and waits for it; the database stays for another start.
     pub async fn stop(mut self) {
+        self.state.shutdown.begin();
         if let Some(tx) = self.shutdown.take() {
             let _ = tx.send(());
         }
