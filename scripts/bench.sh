@@ -42,13 +42,13 @@ export HOMELAB_KUBE_DIR
 step "release build (server and WASM), and the test control plane"
 cargo leptos build --release
 cargo build -p testbed --bin testbed
-# Copied at once: the target directory is shared with other checkouts, whose builds replace
-# these files; the copies are the binaries this checkout built.
+# Copied at once, so that a build started meanwhile (a test run in this checkout) cannot
+# replace the binaries under the benchmark.
 app=target/bench/app
 mkdir -p "$app"
 cp "$CARGO_TARGET_DIR/release/homelab" "$CARGO_TARGET_DIR/debug/testbed" "$app/"
-# The server reads the hashed asset names from hash.txt beside its binary; cargo-leptos writes
-# it into the shared target directory, so it is written here from this checkout's own site.
+# The server reads the hashed asset names from hash.txt beside its binary; it is written here
+# from the site the copy will serve.
 hashed() { # newest target/site/pkg/homelab.<hash>.<ext> -> <hash>
   local f
   f=$(ls -t target/site/pkg/homelab.*."$1" | head -n 1)
@@ -57,7 +57,7 @@ hashed() { # newest target/site/pkg/homelab.<hash>.<ext> -> <hash>
 }
 printf 'js: %s\nwasm: %s\ncss: %s\n' "$(hashed js)" "$(hashed wasm)" "$(hashed css)" > "$app/hash.txt"
 if ! "$app/homelab" bench --help | grep -q synthetic || ! "$app/testbed" --help | grep -q -- --apply; then
-  echo "error: the binaries in $CARGO_TARGET_DIR are another checkout's (built at the same time?); run again" >&2
+  echo "error: the binaries in $CARGO_TARGET_DIR lack the benchmark commands (an older build?); run again" >&2
   exit 1
 fi
 

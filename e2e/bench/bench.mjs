@@ -404,8 +404,8 @@ function aarForm() {
     stdio: ['ignore', 'pipe', 'inherit'],
   }).toString();
   log(out.trim());
-  const m = out.match(/refused in ([\d.]+) ms .*?, ([\d.]+) ms at most/);
-  return { available: true, median_ms: Number(m[1]), max_ms: Number(m[2]) };
+  const m = out.match(/refused in ([\d.]+) us .*?, ([\d.]+) us at most/);
+  return { available: true, median_ms: Number(m[1]) / 1000, max_ms: Number(m[2]) / 1000 };
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -52,6 +52,8 @@ where
     last_change: Arc<AtomicI64>,
     /// Unix seconds of this cache's own last change (the shared `last_change` is any cache's).
     own_last_change: AtomicI64,
+    /// An initial list has completed at least once: what it holds came from the API server.
+    listed_once: std::sync::atomic::AtomicBool,
 }
 
 /// One cache at a glance, for `/metrics`.
@@ -78,7 +80,18 @@ where
             changes,
             last_change,
             own_last_change: AtomicI64::new(0),
+            listed_once: std::sync::atomic::AtomicBool::new(false),
         }
+    }
+
+    /// Listed at least once, or known not to be listable (no CRD, no permission): a cluster
+    /// unreachable from the start is not synced, however its watches failed.
+    pub fn ready(&self) -> bool {
+        self.listed_once.load(Ordering::Relaxed)
+            || matches!(
+                self.source(),
+                SourceState::NotInstalled | SourceState::Forbidden
+            )
     }
 
     /// Every object currently known, in no particular order.
@@ -95,7 +108,10 @@ where
             writer.apply_watcher_event(event);
         }
         match event {
-            watcher::Event::InitDone => self.set_source(SourceState::Live),
+            watcher::Event::InitDone => {
+                self.listed_once.store(true, Ordering::Relaxed);
+                self.set_source(SourceState::Live);
+            }
             watcher::Event::Apply(_) | watcher::Event::Delete(_) => {
                 // A successful event after a broken watch means the source is back.
                 if !matches!(self.source(), SourceState::Live) {
@@ -231,9 +247,10 @@ macro_rules! caches {
                 vec![$(self.$field.summary(),)*]
             }
 
-            /// Every cache has completed its initial list at least once (or knows why not).
+            /// Every cache has completed its initial list at least once (or knows it cannot:
+            /// no CRD, no permission). `/readyz` waits for this.
             pub fn is_synced(&self) -> bool {
-                true $(&& !matches!(self.$field.source(), SourceState::Syncing))*
+                true $(&& self.$field.ready())*
             }
         }
     };

@@ -22,6 +22,7 @@
 //! - [`paths`]: every route of the router as family, anonymous and foreign origin, through every
 //!   path form.
 //! - [`shutdown`]: SIGTERM with 50 live streams open: exit 0 within 2 s, the database intact.
+//! - [`http`]: exit code 2, HSTS, JSON logs, brotli, immutable assets, 413 and 408, from outside.
 //! - [`metrics`]: `/metrics` in the Prometheus text format, and who may read it.
 //! - [`auth`]: sign-in through a real OpenID Connect provider (`testbed::oidc`), sessions, CSRF.
 
@@ -47,6 +48,7 @@ mod deploy;
 mod dockerfile;
 mod evidence;
 mod history;
+mod http;
 mod metrics;
 mod paths;
 mod shutdown;

@@ -2,52 +2,23 @@
 //! exits 0 within 2 s, its database intact. Before, one open tab kept it running until the tab
 //! went away, so every rollout ended in SIGKILL.
 
-use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
+use crate::support::ServerProcess;
 
 #[tokio::test]
 async fn sigterm_ends_fifty_open_streams_and_exits_at_once_with_the_database_intact() {
     let dir = tempfile::tempdir().unwrap();
-    let port = free_port();
-    let base = format!("http://127.0.0.1:{port}");
-    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_homelab"))
-        .args(["serve", "--demo"])
-        .env_remove("HOMELAB_CONFIG")
-        .env("HOMELAB_SERVER__LISTEN", format!("127.0.0.1:{port}"))
-        .env("HOMELAB_SERVER__PUBLIC_URL", &base)
-        .env("HOMELAB_SERVER__DATA_DIR", dir.path())
-        .env("HOMELAB_LOG", "warn")
-        .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .kill_on_drop(true)
-        .spawn()
-        .unwrap();
-
+    let mut server = ServerProcess::start(dir.path(), &[]).await;
+    let base = server.base.clone();
     let http = reqwest::Client::builder()
         .cookie_store(true)
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(0)
         .build()
         .unwrap();
-    let started = Instant::now();
-    loop {
-        let ready = http.get(format!("{base}/readyz")).send().await;
-        if ready.is_ok_and(|r| r.status() == StatusCode::OK) {
-            break;
-        }
-        assert!(started.elapsed() < Duration::from_secs(30), "never ready");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
     let signed_in = http
         .post(format!("{base}/auth/dev"))
         .header(reqwest::header::ORIGIN, &base)
@@ -70,14 +41,9 @@ async fn sigterm_ends_fifty_open_streams_and_exits_at_once_with_the_database_int
         streams.push(response);
     }
 
-    let pid = server.id().unwrap().to_string();
     let term = Instant::now();
-    let kill = std::process::Command::new("kill")
-        .args(["-TERM", &pid])
-        .status()
-        .unwrap();
-    assert!(kill.success());
-    let status = tokio::time::timeout(Duration::from_secs(10), server.wait())
+    server.terminate();
+    let status = tokio::time::timeout(Duration::from_secs(10), server.child.wait())
         .await
         .expect("the server still runs 10 s after SIGTERM")
         .unwrap();

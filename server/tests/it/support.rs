@@ -409,3 +409,64 @@ impl Drop for LogCapture {
         CAPTURING.fetch_sub(1, Ordering::SeqCst);
     }
 }
+
+/// A free loopback port (bound, then let go).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The real `homelab serve --demo` binary on a free port, data in `data_dir`, with `env` on top;
+/// its stdout piped (the log lines). Killed when dropped.
+pub struct ServerProcess {
+    pub base: String,
+    pub child: tokio::process::Child,
+}
+
+impl ServerProcess {
+    pub async fn start(data_dir: &Path, env: &[(&str, &str)]) -> ServerProcess {
+        let port = free_port();
+        let base = format!("http://127.0.0.1:{port}");
+        let mut command = tokio::process::Command::new(env!("CARGO_BIN_EXE_homelab"));
+        command
+            .args(["serve", "--demo"])
+            .env_remove("HOMELAB_CONFIG")
+            .env("HOMELAB_SERVER__LISTEN", format!("127.0.0.1:{port}"))
+            .env("HOMELAB_SERVER__PUBLIC_URL", &base)
+            .env("HOMELAB_SERVER__DATA_DIR", data_dir)
+            .env("HOMELAB_LOG", "warn")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::inherit())
+            .kill_on_drop(true);
+        for (k, v) in env {
+            command.env(k, v);
+        }
+        let child = command.spawn().unwrap();
+        let started = std::time::Instant::now();
+        loop {
+            let ready = reqwest::get(format!("{base}/readyz")).await;
+            if ready.is_ok_and(|r| r.status() == StatusCode::OK) {
+                break;
+            }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "never ready"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        ServerProcess { base, child }
+    }
+
+    /// Sends SIGTERM (the way Kubernetes stops a pod).
+    pub fn terminate(&self) {
+        let pid = self.child.id().unwrap().to_string();
+        let kill = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(kill.success());
+    }
+}
