@@ -8,9 +8,9 @@
 #
 # Everything lands outside the repository, in ${HOMELAB_KUBE_DIR:-$HOMELAB_CACHE/kube}:
 #   v1.32.5/kube-apiserver, v1.32.5/kube-controller-manager, etcd-v3.5.21/etcd, crds/*.yaml
-# and is built only when missing, so a second run takes seconds. Measured on 2 cores with a cold Go
-# build cache: kube-apiserver and kube-controller-manager about 8-10 minutes, etcd 1 minute, the
-# CRDs half a minute; with a warm Go cache (another checkout, a changed HOMELAB_CACHE) seconds.
+# and is built only when missing, so a second run takes seconds. Measured on 2 cores with cold Go
+# caches (2026-12-04): kube-apiserver and kube-controller-manager 253 s, etcd 50 s, the CRDs
+# about a minute; with a warm Go cache (another checkout, a changed HOMELAB_CACHE) seconds.
 # Needs only Go (and network access to the Go module proxy). Prints the directory to use as
 # HOMELAB_KUBE_DIR; the tests find it there by default.
 #
@@ -77,7 +77,7 @@ build_into() {
 
 ensure_kube() {
   if [ -x "$KUBE_BIN/kube-apiserver" ] && [ -x "$KUBE_BIN/kube-controller-manager" ]; then return; fi
-  log "building kube-apiserver and kube-controller-manager $KUBE_VERSION (8-10 minutes on 2 cores, once)"
+  log "building kube-apiserver and kube-controller-manager $KUBE_VERSION (about 4 minutes on 2 cores, once)"
   local minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
   local x="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION"
   x="$x -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
