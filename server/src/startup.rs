@@ -2,12 +2,10 @@
 //! SIGTERM. `anyhow` is used here and only here.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use leptos::config::LeptosOptions;
 use tokio::net::TcpListener;
-use tower_sessions::ExpiredDeletion;
 use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::auth::oidc::Oidc;
@@ -101,15 +99,9 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         config.evidence.keep_days,
     );
     let sessions = SqliteStore::new(pool.clone());
-    let cleanup = sessions.clone();
-    tokio::spawn(async move {
-        if let Err(e) = cleanup
-            .continuously_delete_expired(Duration::from_secs(600))
-            .await
-        {
-            tracing::error!(error = %e, "expired-session cleanup stopped");
-        }
-    });
+    crate::auth::start_session_cleanup(sessions.clone())
+        .await
+        .context("deleting expired sessions")?;
     let state = AppState {
         leptos: leptos_options(&config),
         config: Arc::new(config),

@@ -79,9 +79,10 @@ fn before(action: &Action, current: &Current) -> Value {
     }
 }
 
-/// Whether a sign-in at `signed_in_at` is recent enough to act at `now`.
-pub fn recent(signed_in_at: i64, now: i64, limits: Limits) -> bool {
-    now - signed_in_at <= limits.recent_sign_in_secs
+/// Whether an authentication at `authenticated_at` is recent enough to act at `now`; an unknown
+/// time never is.
+pub fn recent(authenticated_at: Option<i64>, now: i64, limits: Limits) -> bool {
+    authenticated_at.is_some_and(|at| now - at <= limits.recent_sign_in_secs)
 }
 
 /// Everything that identifies one attempt, for [`run`].
@@ -96,8 +97,8 @@ pub struct Attempt<'a> {
     /// Where a backup taken first goes (`actions.velero_namespace`).
     pub velero_namespace: &'a str,
     pub now: i64,
-    /// When the admin last signed in (unix seconds).
-    pub signed_in_at: i64,
+    /// When the admin last authenticated at the provider (unix seconds), if known.
+    pub authenticated_at: Option<i64>,
 }
 
 /// What a done action changed, and what else happened on the way (a backup taken first).
@@ -197,7 +198,7 @@ async fn record(
 
 async fn attempt(a: &Attempt<'_>) -> Result<Done, ActionError> {
     let c = a.confirmation;
-    if !recent(a.signed_in_at, a.now, a.limits) {
+    if !recent(a.authenticated_at, a.now, a.limits) {
         return Err(ActionError::SignInAgain);
     }
     if c.typed_name.trim() != a.action.confirm_name() {
@@ -207,7 +208,10 @@ async fn attempt(a: &Attempt<'_>) -> Result<Done, ActionError> {
         )));
     }
     let client = a.client.ok_or(ActionError::NoCluster)?;
-    let current = a.action.read(client).await?;
+    let current = a.action.read(client).await.map_err(|e| match e {
+        ActionError::Api { code: 404, .. } => ActionError::Gone(a.action.target()),
+        other => other,
+    })?;
     let version = current.resource_version();
     if version != c.resource_version {
         return Err(ActionError::Stale {
@@ -226,22 +230,31 @@ async fn attempt(a: &Attempt<'_>) -> Result<Done, ActionError> {
         })?;
         notes.push(backup_first(a, client, &namespace).await?);
     }
-    // Conditional on the previewed version: a change in between is the API server's 409.
-    let after = a
-        .action
-        .send(client, &current, false)
-        .await
-        .map_err(|e| match e {
-            ActionError::Api { code: 409, .. } if !a.action.creates() => ActionError::Stale {
-                previewed: c.resource_version.clone(),
-                current: "newer".into(),
-            },
-            other => other,
-        })?;
+    let after = send_unless_changed(a.action, client, &current).await?;
     Ok(Done {
         changes: changes(&before(a.action, &current), &after, a.action.fields()),
         notes,
     })
+}
+
+/// Sends the change conditional on the resourceVersion `current` was read at: when the object
+/// moved on in between, the API server answers 409 and nothing changes, which is the same
+/// answer to the admin as a preview gone stale.
+pub async fn send_unless_changed(
+    action: &Action,
+    client: &Client,
+    current: &Current,
+) -> Result<Value, ActionError> {
+    action
+        .send(client, current, false)
+        .await
+        .map_err(|e| match e {
+            ActionError::Api { code: 409, .. } if !action.creates() => ActionError::Stale {
+                previewed: current.resource_version(),
+                current: "newer".into(),
+            },
+            other => other,
+        })
 }
 
 /// Takes an ad hoc backup of `namespace` before the action, through the same checks (an
@@ -301,7 +314,8 @@ mod tests {
             max_replicas: 10,
             recent_sign_in_secs: 900,
         };
-        assert!(recent(1_000, 1_900, limits));
-        assert!(!recent(1_000, 1_901, limits));
+        assert!(recent(Some(1_000), 1_900, limits));
+        assert!(!recent(Some(1_000), 1_901, limits));
+        assert!(!recent(None, 1_000, limits));
     }
 }

@@ -66,6 +66,9 @@ pub enum ActionError {
     /// The object changed between the preview and the confirmation.
     #[error("it changed since you looked (resourceVersion {previewed} is now {current}); review the preview again")]
     Stale { previewed: String, current: String },
+    /// The target was deleted after the preview.
+    #[error("{0} is gone: it was deleted after the preview, so nothing was changed")]
+    Gone(String),
     /// The API server answered with an error (403 from RBAC, 404, 409, 422 from a schema).
     #[error("the Kubernetes API refused it ({code} {reason}): {message}")]
     Api {
@@ -92,6 +95,7 @@ impl ActionError {
             ActionError::Invalid(_) => 400,
             ActionError::Refused(_) | ActionError::NeedsOverride(_) => 422,
             ActionError::Stale { .. } => 409,
+            ActionError::Gone(_) => 404,
             ActionError::Api { code, .. } => *code,
             ActionError::SignInAgain => 401,
             ActionError::NoCluster => 409,

@@ -68,6 +68,8 @@ pub async fn dev_sign_in(
         role: Some(role),
         groups: Vec::new(),
         signed_in_at: jiff::Timestamp::now().as_second(),
+        // The dev sign-in is its own authentication.
+        authenticated_at: Some(jiff::Timestamp::now().as_second()),
         oidc: None,
     };
     sign_in(&session, user).await?;

@@ -59,6 +59,10 @@ pub struct SessionUser {
     pub groups: Vec<String>,
     /// Unix seconds of the sign-in; the absolute session lifetime counts from here.
     pub signed_in_at: i64,
+    /// Unix seconds the person last authenticated at the provider (the ID token's `auth_time`),
+    /// which guarded actions need to be recent. None: unknown, so never recent.
+    #[serde(default)]
+    pub authenticated_at: Option<i64>,
     /// What refresh and sign-out need from the provider; None after the dev sign-in.
     #[serde(default)]
     pub oidc: Option<oidc::OidcTokens>,
@@ -236,12 +240,34 @@ async fn current_user(
     Ok(Some(user))
 }
 
-/// When the session's person signed in (unix seconds); guarded actions need a recent one.
-pub async fn signed_in_at(session: &Session) -> Result<Option<i64>, AppError> {
+/// How often expired sessions are deleted from the database.
+const SESSION_CLEANUP_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Deletes the expired sessions now, so a server that was down for a while does not keep them
+/// until its first tick, then every [`SESSION_CLEANUP_EVERY`] in the background.
+pub async fn start_session_cleanup(
+    store: tower_sessions_sqlx_store::SqliteStore,
+) -> Result<(), tower_sessions::session_store::Error> {
+    use tower_sessions::ExpiredDeletion;
+    store.delete_expired().await?;
+    tokio::spawn(async move {
+        if let Err(e) = store
+            .continuously_delete_expired(SESSION_CLEANUP_EVERY)
+            .await
+        {
+            tracing::error!(error = %e, "expired-session cleanup stopped");
+        }
+    });
+    Ok(())
+}
+
+/// When the session's person last authenticated (unix seconds); guarded actions need a recent
+/// one. None when signed out or unknown.
+pub async fn authenticated_at(session: &Session) -> Result<Option<i64>, AppError> {
     Ok(session
         .get::<SessionUser>(USER_KEY)
         .await?
-        .map(|u| u.signed_in_at))
+        .and_then(|u| u.authenticated_at))
 }
 
 /// Past the absolute session lifetime (`max_age` seconds since sign-in)?
@@ -434,6 +460,7 @@ mod tests {
             role: Some(Role::Viewer),
             groups: Vec::new(),
             signed_in_at,
+            authenticated_at: Some(signed_in_at),
             oidc: None,
         }
     }

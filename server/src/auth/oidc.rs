@@ -10,6 +10,11 @@
 //!   pinned to RS256 and ES256 (a provider left on Authentik's HS256-with-client-secret is
 //!   refused with a message saying to select a signing key), issuer, audience, expiry and issue
 //!   time with `oidc.clock_skew_secs` of leeway, nonce, and `at_hash` when present.
+//! - Recent sign-in for guarded actions is the ID token's `auth_time` (when the person last
+//!   authenticated at the provider, which may be long before the callback: Authentik re-issues
+//!   tokens silently while its own session lives). Every sign-in sends `max_age` (the absolute
+//!   session lifetime), so the provider must include `auth_time`; a step-up sends `max_age=0` and
+//!   `prompt=login`, and its answer must carry an `auth_time` no older than the request.
 //! - Groups come from the ID token's `groups` claim, else from userinfo; [`policy::role_for_groups`]
 //!   turns them into a role. The display name is `preferred_username`, else the email; sessions
 //!   and the audit log are keyed on `sub` (an opaque hash in Authentik).
@@ -153,6 +158,9 @@ struct PendingSignIn {
     next: String,
     /// Unix seconds.
     started_at: i64,
+    /// A step-up before a guarded action: the answer must show a fresh authentication.
+    #[serde(default)]
+    step_up: bool,
 }
 
 /// What a verified ID token says about the person.
@@ -164,6 +172,8 @@ pub struct Identity {
     pub groups: Option<Vec<String>>,
     /// Unix seconds.
     pub expires_at: i64,
+    /// When the person last authenticated at the provider (`auth_time`), unix seconds.
+    pub auth_time: Option<i64>,
 }
 
 /// Why discovery or a sign-in failed. Messages are for people and hold no secrets.
@@ -220,6 +230,8 @@ pub struct Oidc {
     admin_groups: Vec<String>,
     viewer_groups: Vec<String>,
     clock_skew: chrono::Duration,
+    /// `max_age` of an ordinary sign-in: the absolute session lifetime.
+    max_age: Duration,
     /// Refreshes run one at a time; a result is kept briefly under the refresh token it used,
     /// so parallel requests of one session (loaded before the first one saved) do not spend a
     /// rotated refresh token twice.
@@ -339,6 +351,7 @@ impl Oidc {
             admin_groups: cfg.admin_groups.clone(),
             viewer_groups: cfg.viewer_groups.clone(),
             clock_skew: chrono::Duration::seconds(cfg.clock_skew_secs as i64),
+            max_age: Duration::from_secs(config.session.absolute_timeout_hours * 3600),
             refreshes: tokio::sync::Mutex::new(HashMap::new()),
         })
     }
@@ -361,9 +374,10 @@ impl Oidc {
     }
 
     /// Starts a sign-in: remembers state, nonce and PKCE verifier in the session and returns the
-    /// redirect to the provider's authorization endpoint. `reauthenticate` sends `max_age=0`, so
-    /// the provider asks for the password again even with a session of its own (before a guarded
-    /// action, when the last sign-in is too old).
+    /// redirect to the provider's authorization endpoint. Every request carries `max_age`, which
+    /// obliges the provider to send `auth_time`. `reauthenticate` (a step-up before a guarded
+    /// action, when the last authentication is too old) sends `max_age=0` and `prompt=login`, so
+    /// the provider asks for the password again even with a session of its own.
     pub async fn begin(
         &self,
         session: &Session,
@@ -382,9 +396,13 @@ impl Oidc {
         for scope in &self.scopes {
             request = request.add_scope(scope.clone());
         }
-        if reauthenticate {
-            request = request.set_max_age(std::time::Duration::ZERO);
-        }
+        request = if reauthenticate {
+            request
+                .set_max_age(Duration::ZERO)
+                .add_prompt(CoreAuthPrompt::Login)
+        } else {
+            request.set_max_age(self.max_age)
+        };
         let (url, state, nonce) = request.url();
         let now = now();
         let mut pending: Vec<PendingSignIn> = session.get(PENDING_KEY).await?.unwrap_or_default();
@@ -398,6 +416,7 @@ impl Oidc {
             pkce_verifier: Secret::new(verifier.secret().clone()),
             next,
             started_at: now,
+            step_up: reauthenticate,
         });
         session.insert(PENDING_KEY, pending).await?;
         Ok(Redirect::to(url.as_str()))
@@ -467,6 +486,29 @@ impl Oidc {
         let nonce = Nonce::new(started.nonce.expose().to_owned());
         let claims = self.verify(id_token, Some(&nonce), Some(tokens.access_token()))?;
         let identity = identity(&claims);
+        if started.step_up {
+            // A step-up asked for max_age=0: an answer without a fresh auth_time did not
+            // authenticate the person again, whatever the callback's time says.
+            let skew = self.clock_skew.num_seconds();
+            match identity.auth_time {
+                Some(at) if at + skew >= started.started_at => {}
+                Some(at) => {
+                    return Err(OidcError::IdToken(format!(
+                        "the provider did not ask for the password again: its auth_time ({at}) \
+                         is older than the request ({})",
+                        started.started_at
+                    ))
+                    .into())
+                }
+                None => {
+                    return Err(OidcError::IdToken(
+                        "the ID token has no auth_time, so the sign-in cannot count as recent"
+                            .into(),
+                    )
+                    .into())
+                }
+            }
+        }
         let groups = match identity.groups.clone() {
             Some(groups) => groups,
             None => {
@@ -480,6 +522,7 @@ impl Oidc {
             sub: identity.sub,
             display_name: identity.display_name,
             signed_in_at: now(),
+            authenticated_at: identity.auth_time,
             oidc: Some(OidcTokens {
                 id_token: Secret::new(id_token.to_string()),
                 refresh_token: tokens
@@ -518,6 +561,12 @@ impl Oidc {
                 } else {
                     Ok(())
                 }
+            })
+            .set_auth_time_verifier_fn(move |auth_time| match auth_time {
+                Some(at) if at > Utc::now() + skew => {
+                    Err(format!("authenticated in the future ({at})"))
+                }
+                _ => Ok(()),
             });
         let claims = match nonce {
             Some(nonce) => token.claims(&verifier, nonce),
@@ -603,7 +652,7 @@ impl Oidc {
             .request_async(&self.http)
             .await
             .map_err(|e| token_error(e, OidcError::Refresh))?;
-        let (id_token, display_name, groups, expires_at) = match response.id_token() {
+        let (id_token, display_name, groups, expires_at, auth_time) = match response.id_token() {
             Some(id_token) => {
                 let claims = self.verify(id_token, None, Some(response.access_token()))?;
                 if claims.subject().as_str() != user.sub {
@@ -624,6 +673,7 @@ impl Oidc {
                     identity.display_name,
                     groups,
                     identity.expires_at,
+                    identity.auth_time,
                 )
             }
             None => {
@@ -639,6 +689,7 @@ impl Oidc {
                     user.display_name.clone(),
                     groups,
                     now() + lifetime,
+                    None,
                 )
             }
         };
@@ -646,6 +697,8 @@ impl Oidc {
             role: self.role_for(&groups),
             groups: groups.clone(),
             display_name,
+            // A refresh authenticates nobody: it keeps the last authentication's time.
+            authenticated_at: auth_time.or(user.authenticated_at),
             oidc: Some(OidcTokens {
                 id_token,
                 // Rotated when the provider sends a new one, else kept.
@@ -692,6 +745,7 @@ fn identity(claims: &AppIdTokenClaims) -> Identity {
         display_name,
         groups: claims.additional_claims().groups.clone(),
         expires_at: claims.expiration().timestamp(),
+        auth_time: claims.auth_time().map(|t| t.timestamp()),
     }
 }
 

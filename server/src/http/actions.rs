@@ -155,7 +155,7 @@ pub async fn run(
         backup_first: get("backup_first") == "yes",
         aar_id,
     };
-    let signed_in_at = crate::auth::signed_in_at(&session).await?.unwrap_or(0);
+    let authenticated_at = crate::auth::authenticated_at(&session).await?;
     let (client, problem) = match client_for(&state, &session).await {
         Ok(client) => (client, None),
         Err(e) => (None, Some(e)),
@@ -170,7 +170,7 @@ pub async fn run(
         limits: state.config.actions.limits(),
         velero_namespace: &state.config.actions.velero_namespace,
         now: jiff::Timestamp::now().as_second(),
-        signed_in_at,
+        authenticated_at,
     };
     let result = match problem {
         None => guard::run(attempt).await,
@@ -187,7 +187,9 @@ pub async fn run(
         Err(ActionError::Audit(e)) => return Err(AppError::Db(e)),
         Err(e) => {
             let kind = match e {
-                ActionError::Api { .. } | ActionError::Unreachable(_) => "failed",
+                ActionError::Api { .. } | ActionError::Gone(_) | ActionError::Unreachable(_) => {
+                    "failed"
+                }
                 _ => "refused",
             };
             (status_of(&e), kind, e.to_string(), Done::default())

@@ -14,7 +14,7 @@ use reqwest::StatusCode;
 use testbed::cluster::TestCluster;
 use testbed::oidc::TestOidc;
 
-use crate::cluster::{unique, within};
+use crate::cluster::unique;
 use crate::support::{start_as_shipped_service_account, Browser, TestApp};
 
 /// The server as the shipped ServiceAccount, and an admin signed in through the real provider.
@@ -303,24 +303,23 @@ status: {{phase: Available}}
     let pv = pvs.get(&released).await.unwrap();
     assert!(pv.spec.unwrap().claim_ref.is_none());
     // The test bed runs the PV binder: a volume without a claimRef becomes Available.
-    let mut phase = String::new();
-    let available = within(Duration::from_secs(20), || phase == "Available").await;
-    if available.is_none() {
-        for _ in 0..40 {
-            phase = pvs
-                .get(&released)
-                .await
-                .unwrap()
-                .status
-                .and_then(|s| s.phase)
-                .unwrap_or_default();
-            if phase == "Available" {
-                break;
-            }
-            tokio::time::sleep(Duration::from_millis(500)).await;
-        }
-    }
-    assert_eq!(phase, "Available");
+    let available = tokio::time::timeout(
+        Duration::from_secs(20),
+        kube::runtime::wait::await_condition(
+            pvs.clone(),
+            &released,
+            |pv: Option<&PersistentVolume>| {
+                pv.and_then(|pv| pv.status.as_ref())
+                    .and_then(|s| s.phase.as_deref())
+                    == Some("Available")
+            },
+        ),
+    )
+    .await;
+    assert!(
+        matches!(available, Ok(Ok(Some(_)))),
+        "volume {released} did not become Available: {available:?}"
+    );
 
     let done_entries = audit_entries(&app, &format!("PersistentVolume {released}")).await;
     assert_eq!(done_entries.len(), 1);

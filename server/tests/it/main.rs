@@ -9,6 +9,8 @@
 //! - [`actions`]: guarded actions as the shipped ServiceAccount, and their audit entries.
 //! - [`actions_backup`]: back up now (from a schedule, ad hoc), Velero's traps, back up first,
 //!   and pointing a Released volume at a claim.
+//! - [`actions_faults`]: actions meeting an old authentication, a deleted target, a change in
+//!   between (409), a policy's 422, and the refusals of "back up first" and of every kind.
 //! - [`actions_impersonate`]: actions sent as the signed-in admin, under the cluster's RBAC.
 //! - [`api`]: the JSON status API and its read-only token.
 //! - [`history`]: the status history recorded from a real cluster's changes.
@@ -36,6 +38,7 @@
 mod aars;
 mod actions;
 mod actions_backup;
+mod actions_faults;
 mod actions_impersonate;
 mod api;
 mod auth;
