@@ -13,7 +13,7 @@ use openidconnect::{
 use reqwest::StatusCode;
 use testbed::oidc::{generate_rsa_pem, TestOidc, TestOidcOptions};
 use tower_sessions::session::{Id, Record};
-use tower_sessions::{ExpiredDeletion, SessionStore};
+use tower_sessions::SessionStore;
 use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::support::{
@@ -557,30 +557,46 @@ async fn a_forged_or_altered_session_cookie_is_refused() {
 }
 
 #[tokio::test]
-async fn expired_session_rows_are_deleted_by_the_cleanup() {
+async fn idle_and_outlived_sessions_are_signed_out_and_the_apps_cleanup_deletes_them() {
+    let oidc = provider().await;
     let dir = tempfile::tempdir().unwrap();
-    let app = TestApp::start(config(dir.path())).await.unwrap();
+    let app = app_with(&oidc, &dir).await;
+    let idle = signed_in(&app, &oidc, "admin").await;
+    let outlived = signed_in(&app, &oidc, "family").await;
+    let current = signed_in(&app, &oidc, "admin").await;
+    let ids = |b: &Browser| b.session().unwrap();
+    let (idle_id, outlived_id, current_id) = (ids(&idle), ids(&outlived), ids(&current));
     let store = SqliteStore::new(app.state.db.clone());
-    let hour = tower_sessions::cookie::time::Duration::hours(1);
     let now = tower_sessions::cookie::time::OffsetDateTime::now_utc();
-    let mut expired = Record {
-        id: Id::default(),
-        data: Default::default(),
-        expiry_date: now - hour,
-    };
-    let mut current = Record {
-        id: Id::default(),
-        data: Default::default(),
-        expiry_date: now + hour,
-    };
-    store.create(&mut expired).await.unwrap();
-    store.create(&mut current).await.unwrap();
-    store.delete_expired().await.unwrap();
-    let ids: Vec<String> = sqlx::query_scalar("select id from tower_sessions")
+
+    // Unused past the idle limit: the expiry the last request set has passed.
+    let mut record = session_record(&app, &idle_id).await;
+    record.expiry_date = now - tower_sessions::cookie::time::Duration::minutes(1);
+    store.save(&record).await.unwrap();
+    // Used all along, but signed in longer ago than the absolute limit (7 days).
+    let mut record = session_record(&app, &outlived_id).await;
+    record.data.get_mut("user").unwrap()["signed_in_at"] =
+        serde_json::json!(jiff::Timestamp::now().as_second() - 8 * 24 * 3600);
+    store.save(&record).await.unwrap();
+
+    assert_signed_out(&idle).await;
+    assert_signed_out(&outlived).await;
+    assert_eq!(current.get("/topology").await.status(), StatusCode::OK);
+
+    // The server's own cleanup (at start-up, then every ten minutes) deletes the expired rows;
+    // the outlived one was deleted when it was refused.
+    app.stop().await;
+    let app = app_with(&oidc, &dir).await;
+    let rows: Vec<String> = sqlx::query_scalar("select id from tower_sessions")
         .fetch_all(&app.state.db)
         .await
         .unwrap();
-    assert_eq!(ids, [current.id.to_string()]);
+    assert!(!rows.contains(&idle_id), "{rows:?}");
+    assert!(!rows.contains(&outlived_id), "{rows:?}");
+    assert!(rows.contains(&current_id), "{rows:?}");
+    let browser = Browser::new(&app);
+    browser.set_session(&current_id);
+    assert_eq!(browser.get("/topology").await.status(), StatusCode::OK);
 }
 
 // --- CSRF --------------------------------------------------------------------------------------
