@@ -1,6 +1,8 @@
 // A live homelab for the browser tests: the test control plane (`testbed --demo`: a real
 // kube-apiserver and etcd with the CRDs and the demo homelab applied), then `homelab serve`
-// watching it through a kubeconfig, signing in through the test OIDC provider.
+// watching it as the shipped ServiceAccount (deploy/base's ServiceAccount, ClusterRole and
+// binding, applied by the testbed; never as cluster admin), signing in through the test OIDC
+// provider. The tests stop and restart the API server through the testbed's signals.
 //
 //   node e2e/live/serve.mjs
 //
@@ -11,6 +13,8 @@
 // the app on SIGTERM; Playwright stops the whole process group anyway.
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 
 function need(name) {
@@ -26,7 +30,14 @@ const testbedBin = need('TESTBED_BIN');
 const homelabBin = need('HOMELAB_BIN');
 const infoPath = need('E2E_LIVE_INFO');
 
-const testbed = spawn(testbedBin, ['--demo', infoPath], { stdio: ['pipe', 'inherit', 'inherit'] });
+const base = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../deploy/base');
+const rbac = ['namespace.yaml', 'serviceaccount.yaml', 'clusterrole.yaml', 'clusterrolebinding.yaml']
+  .flatMap((file) => ['--apply', path.join(base, file)]);
+const testbed = spawn(
+  testbedBin,
+  ['--demo', ...rbac, '--service-account', 'homelab/homelab', infoPath],
+  { stdio: ['pipe', 'inherit', 'inherit'] },
+);
 let app = null;
 let stopping = false;
 
@@ -58,7 +69,7 @@ while (!fs.existsSync(infoPath)) {
 const info = JSON.parse(fs.readFileSync(infoPath, 'utf8'));
 app = spawn(homelabBin, ['serve'], {
   stdio: 'inherit',
-  env: { ...process.env, HOMELAB_CLUSTER__KUBECONFIG: info.kubeconfig },
+  env: { ...process.env, HOMELAB_CLUSTER__KUBECONFIG: info.service_account_kubeconfig },
 });
 app.on('exit', (code) => {
   if (!stopping) console.error(`serve.mjs: homelab exited (${code})`);

@@ -264,3 +264,66 @@ test('a family member gets no action controls, and the action endpoints answer 4
   const deployment = await kubeGet('/apis/apps/v1/namespaces/media/deployments/plex');
   expect(deployment.spec.replicas).toBe(1);
 });
+
+/** Whether the test API server answers /readyz now. */
+async function apiServerReady(): Promise<boolean> {
+  try {
+    await kubeGet('/version');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Sends `signal` to the testbed: SIGUSR1 stops the API server, SIGUSR2 starts it again. */
+function signalTestbed(signal: 'SIGUSR1' | 'SIGUSR2') {
+  const info = JSON.parse(fs.readFileSync(process.env.E2E_LIVE_INFO!, 'utf8'));
+  process.kill(info.pid, signal);
+}
+
+test('the API server goes away and comes back under a running control plane: the data says its age, pages answer, all recovers', async ({ page }) => {
+  test.setTimeout(150_000);
+  await signInThroughProvider(page, app, 'admin', '/services');
+  const errors = collectErrors(page);
+  const freshness = page.getByTestId('freshness');
+  const banner = page.getByTestId('stale-banner');
+  const plex = page.locator('[data-test=service-row][data-service="media/plex"]');
+  await expect(freshness).toHaveAttribute('data-state', 'live');
+  await expect(banner).toHaveCount(0);
+
+  signalTestbed('SIGUSR1');
+  try {
+    await expect.poll(apiServerReady, { timeout: 10_000 }).toBe(false);
+    // The open page says it without a reload: the data is from the moment the API went away.
+    await expect(freshness).toHaveAttribute('data-state', 'stale', { timeout: 15_000 });
+    await expect(freshness).toContainText('Data from');
+    // Pages still answer from the caches, under the banner.
+    await page.reload();
+    await expect(banner).toContainText('Data from');
+    await expect(banner).toContainText('cannot be reached');
+    await expect(plex.locator('[data-live-service]')).toHaveText('Up');
+    await page.goto('/storage');
+    await expect(banner).toBeVisible();
+    await expect(page.locator('[data-test=released-volume]').first()).toBeVisible();
+    await screenshot(page, 'live-api-server-gone');
+    await page.goto('/services');
+  } finally {
+    signalTestbed('SIGUSR2');
+  }
+  await expect.poll(apiServerReady, { timeout: 60_000 }).toBe(true);
+  // The control plane finds the API again by itself (its watches retry with backoff, at most
+  // 30 s apart), with no restart: live again on the open page, no banner after a reload.
+  await expect(freshness).toHaveAttribute('data-state', 'live', { timeout: 60_000 });
+  await page.reload();
+  await expect(banner).toHaveCount(0);
+  // And changes flow again.
+  const badge = plex.locator('[data-live-service]');
+  try {
+    await patch(plexStatus, { status: { readyReplicas: 0, availableReplicas: 0 } });
+    await expect(badge).toHaveText('Down', { timeout: 10_000 });
+  } finally {
+    await patch(plexStatus, { status: { readyReplicas: 1, availableReplicas: 1 } });
+  }
+  await expect(badge).toHaveText('Up', { timeout: 10_000 });
+  expect(errors).toEqual([]);
+});

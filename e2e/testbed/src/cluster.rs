@@ -276,7 +276,8 @@ impl Processes {
         command: &mut Command,
         log: &Path,
     ) -> anyhow::Result<()> {
-        let out = fs::File::create(log)?;
+        // Appended: a server started again (the API server, by a fault test) keeps its history.
+        let out = fs::OpenOptions::new().create(true).append(true).open(log)?;
         let child = command
             .stdin(Stdio::null())
             .stdout(out.try_clone()?)
@@ -286,6 +287,19 @@ impl Processes {
         let mut pids = fs::OpenOptions::new().append(true).open(&self.pid_file)?;
         writeln!(pids, "{}", child.id())?;
         self.children.push((name, child));
+        Ok(())
+    }
+
+    /// Kills the server `name` (SIGKILL, as a crash or a lost node would) and forgets it.
+    fn kill(&mut self, name: &str) -> anyhow::Result<()> {
+        let index = self
+            .children
+            .iter()
+            .position(|(n, _)| *n == name)
+            .ok_or_else(|| anyhow!("{name} is not running"))?;
+        let (_, mut child) = self.children.remove(index);
+        child.kill()?;
+        child.wait()?;
         Ok(())
     }
 
@@ -365,6 +379,8 @@ async fn config_from_kubeconfig(yaml: &str) -> anyhow::Result<kube::Config> {
 pub struct TestCluster {
     // Declared first: dropped (servers killed) before the directory is removed.
     processes: Processes,
+    /// How the API server was started, to start it again the same way.
+    apiserver: Command,
     server: String,
     admin_token: String,
     config: kube::Config,
@@ -465,38 +481,42 @@ impl TestCluster {
         // kube-apiserver.
         let server = format!("https://127.0.0.1:{api_port}");
         let file = |name: &str| path.join(name).display().to_string();
-        let mut apiserver = Command::new(&kube.apiserver);
+        let mut apiserver_args = Vec::new();
         if let Some(audit_log) = &options.audit_log {
             fs::write(path.join("audit-policy.yaml"), AUDIT_POLICY)?;
-            apiserver
-                .arg(format!("--audit-policy-file={}", file("audit-policy.yaml")))
-                .arg(format!("--audit-log-path={}", audit_log.display()))
-                .arg("--audit-log-format=json");
+            apiserver_args.extend([
+                format!("--audit-policy-file={}", file("audit-policy.yaml")),
+                format!("--audit-log-path={}", audit_log.display()),
+                "--audit-log-format=json".into(),
+            ]);
         }
+        let mut apiserver = Command::new(&kube.apiserver);
+        apiserver
+            .args(&apiserver_args)
+            .arg(format!("--etcd-servers={etcd_url}"))
+            .arg("--bind-address=127.0.0.1")
+            .arg("--advertise-address=127.0.0.1")
+            .arg(format!("--secure-port={api_port}"))
+            .arg(format!("--cert-dir={}", file("certs")))
+            .arg(format!("--tls-cert-file={}", file("serving.crt")))
+            .arg(format!("--tls-private-key-file={}", file("serving.key")))
+            .arg(format!("--client-ca-file={}", file("ca.crt")))
+            .arg(format!("--token-auth-file={}", file("tokens.csv")))
+            .arg("--authorization-mode=RBAC")
+            .arg(format!("--service-account-issuer={SERVICE_ACCOUNT_ISSUER}"))
+            .arg(format!("--service-account-key-file={}", file("sa.pub")))
+            .arg(format!(
+                "--service-account-signing-key-file={}",
+                file("sa.key")
+            ))
+            .arg("--service-cluster-ip-range=10.0.0.0/24")
+            .arg("--allow-privileged=true")
+            .arg("--disable-admission-plugins=ServiceAccount")
+            .arg("--enable-priority-and-fairness=false")
+            .arg("--profiling=false");
         processes.spawn(
             "kube-apiserver",
-            apiserver
-                .arg(format!("--etcd-servers={etcd_url}"))
-                .arg("--bind-address=127.0.0.1")
-                .arg("--advertise-address=127.0.0.1")
-                .arg(format!("--secure-port={api_port}"))
-                .arg(format!("--cert-dir={}", file("certs")))
-                .arg(format!("--tls-cert-file={}", file("serving.crt")))
-                .arg(format!("--tls-private-key-file={}", file("serving.key")))
-                .arg(format!("--client-ca-file={}", file("ca.crt")))
-                .arg(format!("--token-auth-file={}", file("tokens.csv")))
-                .arg("--authorization-mode=RBAC")
-                .arg(format!("--service-account-issuer={SERVICE_ACCOUNT_ISSUER}"))
-                .arg(format!("--service-account-key-file={}", file("sa.pub")))
-                .arg(format!(
-                    "--service-account-signing-key-file={}",
-                    file("sa.key")
-                ))
-                .arg("--service-cluster-ip-range=10.0.0.0/24")
-                .arg("--allow-privileged=true")
-                .arg("--disable-admission-plugins=ServiceAccount")
-                .arg("--enable-priority-and-fairness=false")
-                .arg("--profiling=false"),
+            &mut apiserver,
             &path.join("kube-apiserver.log"),
         )?;
 
@@ -524,6 +544,7 @@ impl TestCluster {
 
         let mut cluster = Self {
             processes,
+            apiserver,
             server,
             admin_token,
             config,
@@ -593,6 +614,24 @@ impl TestCluster {
             .with_context(|| format!("CRD {name} not Established within {CRD_TIMEOUT:?}"))??;
         }
         Ok(())
+    }
+
+    /// Kills the API server (SIGKILL), leaving etcd and the controllers running: clients see
+    /// connections refused until [`TestCluster::start_api_server`].
+    pub fn stop_api_server(&mut self) -> anyhow::Result<()> {
+        self.processes.kill("kube-apiserver")
+    }
+
+    /// Starts the API server again on the same port with the same flags and data (etcd kept
+    /// everything); returns once it answers `/readyz`.
+    pub async fn start_api_server(&mut self) -> anyhow::Result<()> {
+        let dir = self.dir.path().to_owned();
+        self.processes.spawn(
+            "kube-apiserver",
+            &mut self.apiserver,
+            &dir.join("kube-apiserver.log"),
+        )?;
+        wait_ready(&self.admin_client(), &mut self.processes, &dir).await
     }
 
     /// The API server's URL, `https://127.0.0.1:<port>`.

@@ -1,19 +1,25 @@
 //! Runs the test control plane for the browser tests (Playwright) and other programs.
 //!
 //! ```text
-//! testbed [--demo] [--apply FILE.yaml]... [--audit-log FILE] OUT.json
+//! testbed [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE] OUT.json
 //! ```
 //!
 //! Starts etcd, kube-apiserver and the controller manager with the CRDs ([`testbed::cluster`]),
 //! with `--demo` also applies `server/demo/homelab.yaml`, with `--apply` each file's documents
 //! (eight at a time: the benchmarks' synthetic cluster of thousands of pods, from `homelab bench
 //! synthetic`), with `--audit-log` has the API server log every request it receives there (one
-//! JSON line each), then writes OUT.json (atomically, so a poller never reads half of it):
+//! JSON line each), with `--service-account` writes a kubeconfig of that ServiceAccount (a
+//! TokenRequest token; its RBAC comes from the applied files, e.g. the shipped ClusterRole), then
+//! writes OUT.json (atomically, so a poller never reads half of it):
 //!
 //! ```json
 //! {"kubeconfig": "...", "server": "https://127.0.0.1:...", "token": "...", "ca_file": "...",
-//!  "kube_version": "v1.32.5", "log_dir": "...", "pid": 1234}
+//!  "kube_version": "v1.32.5", "log_dir": "...", "pid": 1234,
+//!  "service_account_kubeconfig": "..."}
 //! ```
+//!
+//! Faults on request: SIGUSR1 kills the API server (etcd and the controllers keep running),
+//! SIGUSR2 starts it again on the same port; each writes a line to standard error when done.
 //!
 //! It keeps running until SIGTERM or SIGINT, or until its standard input closes (when it is a
 //! pipe or a terminal: a standard input of /dev/null is not watched, or it would stop at once),
@@ -27,7 +33,7 @@ use anyhow::{bail, Context};
 use testbed::cluster::{TestCluster, TestClusterOptions};
 use tokio::signal::unix::{signal, SignalKind};
 
-const USAGE: &str = "usage: testbed [--demo] [--apply FILE.yaml]... [--audit-log FILE] OUT.json";
+const USAGE: &str = "usage: testbed [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE] OUT.json";
 
 /// Documents applied at a time by `--apply`.
 const APPLY_CONCURRENCY: usize = 8;
@@ -36,6 +42,7 @@ struct Args {
     demo: bool,
     apply: Vec<PathBuf>,
     audit_log: Option<PathBuf>,
+    service_account: Option<(String, String)>,
     out: PathBuf,
 }
 
@@ -43,6 +50,7 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut demo = false;
     let mut apply = Vec::new();
     let mut audit_log = None;
+    let mut service_account = None;
     let mut out = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -50,6 +58,13 @@ fn parse_args() -> anyhow::Result<Args> {
             "--demo" => demo = true,
             "--apply" => apply.push(PathBuf::from(args.next().context(USAGE)?)),
             "--audit-log" => audit_log = Some(PathBuf::from(args.next().context(USAGE)?)),
+            "--service-account" => {
+                let text = args.next().context(USAGE)?;
+                let (ns, name) = text
+                    .split_once('/')
+                    .with_context(|| format!("--service-account {text}: expected NS/NAME"))?;
+                service_account = Some((ns.to_owned(), name.to_owned()));
+            }
             "-h" | "--help" => {
                 println!("{USAGE}");
                 std::process::exit(0);
@@ -63,6 +78,7 @@ fn parse_args() -> anyhow::Result<Args> {
         demo,
         apply,
         audit_log,
+        service_account,
         out: out.context(USAGE)?,
     })
 }
@@ -80,7 +96,7 @@ async fn main() -> anyhow::Result<()> {
     if let Some(path) = &args.audit_log {
         options = options.audit_log(path);
     }
-    let cluster = TestCluster::start_with(options).await?;
+    let mut cluster = TestCluster::start_with(options).await?;
     if args.demo {
         let objects = cluster.load_demo().await?;
         eprintln!("testbed: demo fixture applied ({} objects)", objects.len());
@@ -99,7 +115,17 @@ async fn main() -> anyhow::Result<()> {
             began.elapsed().as_secs_f64()
         );
     }
+    let service_account_kubeconfig = match &args.service_account {
+        Some((ns, name)) => {
+            let yaml = cluster.service_account_kubeconfig(ns, name, None).await?;
+            let path = cluster.dir().join(format!("{ns}-{name}.kubeconfig"));
+            std::fs::write(&path, yaml)?;
+            Some(path)
+        }
+        None => None,
+    };
     let info = serde_json::json!({
+        "service_account_kubeconfig": service_account_kubeconfig,
         "kubeconfig": cluster.kubeconfig_path(),
         "server": cluster.server_url(),
         "token": cluster.admin_token(),
@@ -129,10 +155,23 @@ async fn main() -> anyhow::Result<()> {
     }
     let mut terminate = signal(SignalKind::terminate())?;
     let mut interrupt = signal(SignalKind::interrupt())?;
-    let reason = tokio::select! {
-        _ = terminate.recv() => "SIGTERM",
-        _ = interrupt.recv() => "SIGINT",
-        _ = closed_rx => "standard input closed",
+    let mut stop_api = signal(SignalKind::user_defined1())?;
+    let mut start_api = signal(SignalKind::user_defined2())?;
+    let mut closed_rx = closed_rx;
+    let reason = loop {
+        tokio::select! {
+            _ = terminate.recv() => break "SIGTERM",
+            _ = interrupt.recv() => break "SIGINT",
+            _ = &mut closed_rx => break "standard input closed",
+            _ = stop_api.recv() => match cluster.stop_api_server() {
+                Ok(()) => eprintln!("testbed: SIGUSR1, the API server is stopped"),
+                Err(e) => eprintln!("testbed: SIGUSR1, the API server could not be stopped: {e:#}"),
+            },
+            _ = start_api.recv() => match cluster.start_api_server().await {
+                Ok(()) => eprintln!("testbed: SIGUSR2, the API server is back"),
+                Err(e) => eprintln!("testbed: SIGUSR2, the API server did not start: {e:#}"),
+            },
+        }
     };
     eprintln!("testbed: {reason}, stopping");
     drop(cluster);
