@@ -16,6 +16,18 @@ pub fn escape(text: &str) -> String {
     out
 }
 
+/// Percent-encodes text (a path, a filter) for use as a query value.
+pub fn url_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
+                (b as char).to_string()
+            }
+            b => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
 /// The inner HTML of a `<textarea>` that shows `text` exactly. Leptos leaves a textarea's text
 /// unescaped, so `</textarea><script>` would end the element; and the HTML parser drops one
 /// newline right after the start tag, so one is put there for it to drop.

@@ -144,6 +144,9 @@ pub struct ServerConfig {
     pub body_limit_bytes: usize,
     /// Log as JSON lines (for Loki) instead of human-readable text.
     pub json_logs: bool,
+    /// With `public_status`: the most live streams open at once without sign-in; more are
+    /// answered 503 (the page still works, without live updates). Signed-in streams count not.
+    pub public_streams: usize,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -236,6 +239,7 @@ impl Default for ServerConfig {
             request_timeout_secs: 30,
             body_limit_bytes: 1024 * 1024,
             json_logs: false,
+            public_streams: 100,
         }
     }
 }

@@ -102,6 +102,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
     crate::auth::start_session_cleanup(sessions.clone())
         .await
         .context("deleting expired sessions")?;
+    let public_streams = Arc::new(tokio::sync::Semaphore::new(config.server.public_streams));
     let state = AppState {
         leptos: leptos_options(&config),
         config: Arc::new(config),
@@ -112,6 +113,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         history,
         metrics: crate::metrics::Metrics::new(),
         shutdown: crate::http::shutdown::Shutdown::default(),
+        public_streams,
     };
     let router = http::router(state.clone(), sessions);
     Ok((state, router))

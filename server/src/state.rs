@@ -32,4 +32,6 @@ pub struct AppState {
     pub metrics: Arc<Metrics>,
     /// Given at SIGTERM: open streams end, `/readyz` turns 503.
     pub shutdown: crate::http::shutdown::Shutdown,
+    /// Permits for live streams without sign-in (`server.public_streams`).
+    pub public_streams: Arc<tokio::sync::Semaphore>,
 }

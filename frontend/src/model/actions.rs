@@ -91,15 +91,57 @@ pub struct AuditEntry {
     pub aar_id: Option<i64>,
 }
 
+/// Which audit entries to show; every field narrows the list.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditFilter {
+    pub action: Option<String>,
+    pub outcome: Option<String>,
+    /// Who acted, as the log names them.
+    pub actor: Option<String>,
+    /// A part of the target (`media/plex`, `PersistentVolume`), any case.
+    pub target: Option<String>,
+    /// Only entries older than this entry: the page after the one that ended there.
+    pub before: Option<i64>,
+}
+
+impl AuditFilter {
+    /// This filter's query string without `before`, for the pages' links.
+    pub fn query(&self) -> String {
+        let pairs = [
+            ("action", &self.action),
+            ("outcome", &self.outcome),
+            ("actor", &self.actor),
+            ("target", &self.target),
+        ];
+        pairs
+            .iter()
+            .filter_map(|(k, v)| {
+                v.as_ref()
+                    .map(|v| format!("{k}={}", crate::html::url_encode(v)))
+            })
+            .collect::<Vec<_>>()
+            .join("&")
+    }
+}
+
+/// One page of the audit log, newest first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditPage {
+    pub entries: Vec<AuditEntry>,
+    pub filter: AuditFilter,
+    /// How many entries the filter matches in the whole log.
+    pub total: i64,
+    /// The `before` of the next, older page; None on the last page.
+    pub older: Option<i64>,
+    /// Everyone who appears in the log, for the filter.
+    pub actors: Vec<String>,
+}
+
 /// What an action page renders, provided as context by its handler.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum ActionPage {
     Preview(ActionPreview),
     Outcome(ActionOutcome),
     /// The audit log, newest first, with the filters applied.
-    Audit {
-        entries: Vec<AuditEntry>,
-        action: Option<String>,
-        outcome: Option<String>,
-    },
+    Audit(AuditPage),
 }

@@ -8,7 +8,7 @@ use crate::app::request_context;
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::components::when::utc;
 use crate::model::actions::{
-    ActionOutcome, ActionPage, ActionPreview, AuditEntry, FieldChange, ACTION_KINDS,
+    ActionOutcome, ActionPage, ActionPreview, AuditPage, FieldChange, ACTION_KINDS,
 };
 
 fn outcome_tone(outcome: &str) -> Tone {
@@ -137,11 +137,15 @@ fn Outcome(outcome: ActionOutcome) -> impl IntoView {
 }
 
 #[component]
-fn Audit(
-    entries: Vec<AuditEntry>,
-    action: Option<String>,
-    outcome: Option<String>,
-) -> impl IntoView {
+fn Audit(page: AuditPage) -> impl IntoView {
+    let AuditPage {
+        entries,
+        filter,
+        total,
+        older,
+        actors,
+    } = page;
+    let shown = entries.len();
     let rows = entries
         .into_iter()
         .map(|e| {
@@ -169,6 +173,28 @@ fn Audit(
         })
         .collect_view();
     let selected = |current: &Option<String>, value: &str| current.as_deref() == Some(value);
+    let query = filter.query();
+    let link = move |before: Option<i64>| {
+        let mut parts: Vec<String> = Vec::new();
+        if !query.is_empty() {
+            parts.push(query.clone());
+        }
+        if let Some(id) = before {
+            parts.push(format!("before={id}"));
+        }
+        if parts.is_empty() {
+            "/audit".to_string()
+        } else {
+            format!("/audit?{}", parts.join("&"))
+        }
+    };
+    let counted = if total == 1 {
+        "1 entry matches".to_string()
+    } else {
+        format!("{total} entries match")
+    };
+    let newer = filter.before.is_some().then(|| link(None));
+    let older = older.map(|id| link(Some(id)));
     view! {
         <h1>"Audit log"</h1>
         <p class="muted">"Every guarded action an admin attempted, refused, failed or done. Entries are never changed or deleted."</p>
@@ -176,22 +202,34 @@ fn Audit(
             <label for="f-action">"Action"</label>
             <select id="f-action" name="action">
                 <option value="">"any"</option>
-                {ACTION_KINDS.iter().copied().map(|a| view! { <option value=a selected=selected(&action, a)>{a}</option> }).collect_view()}
+                {ACTION_KINDS.iter().copied().map(|a| view! { <option value=a selected=selected(&filter.action, a)>{a}</option> }).collect_view()}
             </select>
             <label for="f-outcome">"Outcome"</label>
             <select id="f-outcome" name="outcome">
                 <option value="">"any"</option>
-                {["done", "refused", "failed"].into_iter().map(|o| view! { <option value=o selected=selected(&outcome, o)>{o}</option> }).collect_view()}
+                {["done", "refused", "failed"].into_iter().map(|o| view! { <option value=o selected=selected(&filter.outcome, o)>{o}</option> }).collect_view()}
             </select>
+            <label for="f-actor">"Who"</label>
+            <select id="f-actor" name="actor">
+                <option value="">"anyone"</option>
+                {actors.into_iter().map(|a| { let on = selected(&filter.actor, &a); let text = a.clone(); view! { <option value=a selected=on>{text}</option> } }).collect_view()}
+            </select>
+            <label for="f-target">"Target contains"</label>
+            <input id="f-target" name="target" type="search" value=filter.target.clone().unwrap_or_default()/>
             <button type="submit">"Filter"</button>
         </form>
+        <p data-test="audit-count">{counted}</p>
         <div class="table-wrap">
             <table data-test="audit">
-                <caption>"Newest first"</caption>
+                <caption>{format!("Newest first, {shown} shown")}</caption>
                 <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Outcome"</th><th scope="col">"Changes"</th><th scope="col">"Reason and command"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
         </div>
+        <nav class="pager" aria-label="Audit log pages">
+            {newer.map(|href| view! { <a href=href data-test="audit-newest">"← Newest"</a> })}
+            {older.map(|href| view! { <a href=href data-test="audit-older">"Older →"</a> })}
+        </nav>
     }
 }
 
@@ -200,11 +238,7 @@ pub fn ActionsPage() -> impl IntoView {
     match use_context::<ActionPage>() {
         Some(ActionPage::Preview(p)) => view! { <Preview preview=p/> }.into_any(),
         Some(ActionPage::Outcome(o)) => view! { <Outcome outcome=o/> }.into_any(),
-        Some(ActionPage::Audit {
-            entries,
-            action,
-            outcome,
-        }) => view! { <Audit entries action outcome/> }.into_any(),
+        Some(ActionPage::Audit(page)) => view! { <Audit page/> }.into_any(),
         None => view! { <h1>"Actions"</h1> }.into_any(),
     }
 }

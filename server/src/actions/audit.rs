@@ -1,7 +1,7 @@
 //! The audit log: one row per attempted action, append-only (the schema's triggers refuse any
 //! update or delete).
 
-use frontend::model::actions::{AuditEntry, FieldChange};
+use frontend::model::actions::{AuditEntry, AuditFilter, AuditPage, FieldChange};
 use sqlx::SqlitePool;
 
 use crate::db::DbError;
@@ -105,6 +105,64 @@ pub async fn for_aar(pool: &SqlitePool, aar_id: i64) -> Result<Vec<AuditEntry>, 
     Ok(rows.into_iter().map(AuditEntry::from).collect())
 }
 
+/// Entries shown on one page of the audit log.
+pub const PAGE_SIZE: i64 = 100;
+
+/// One page of the entries `filter` matches, newest first, from just older than `filter.before`
+/// on (keyset paging: a page stays the same while new entries arrive), with how many match in
+/// the whole log and everyone who appears in it.
+#[tracing::instrument(skip_all)]
+pub async fn page(pool: &SqlitePool, filter: &AuditFilter) -> Result<AuditPage, DbError> {
+    // Every filter is optional: `?n is null or ...`. The target is a substring, any case, with
+    // LIKE's wildcards taken literally.
+    const WHERE: &str = "where (?1 is null or action = ?1) and (?2 is null or outcome = ?2)
+         and (?3 is null or actor_name = ?3)
+         and (?4 is null or lower(target) like '%' || ?4 || '%' escape '\\')";
+    let target = filter.target.as_deref().map(|t| {
+        t.to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    });
+    let mut conn = pool.acquire().await?;
+    let rows: Vec<Row> = sqlx::query_as(&format!(
+        "{SELECT} {WHERE} and (?5 is null or id < ?5) order by id desc limit ?6"
+    ))
+    .bind(&filter.action)
+    .bind(&filter.outcome)
+    .bind(&filter.actor)
+    .bind(&target)
+    .bind(filter.before)
+    .bind(PAGE_SIZE + 1)
+    .fetch_all(&mut *conn)
+    .await?;
+    let total: i64 = sqlx::query_scalar(&format!("select count(*) from audit_log {WHERE}"))
+        .bind(&filter.action)
+        .bind(&filter.outcome)
+        .bind(&filter.actor)
+        .bind(&target)
+        .fetch_one(&mut *conn)
+        .await?;
+    let actors: Vec<String> =
+        sqlx::query_scalar("select distinct actor_name from audit_log order by actor_name")
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut entries: Vec<AuditEntry> = rows.into_iter().map(AuditEntry::from).collect();
+    let older = if entries.len() as i64 > PAGE_SIZE {
+        entries.truncate(PAGE_SIZE as usize);
+        entries.last().map(|e| e.id)
+    } else {
+        None
+    };
+    Ok(AuditPage {
+        entries,
+        filter: filter.clone(),
+        total,
+        older,
+        actors,
+    })
+}
+
 /// The newest entries first, optionally only one action or one outcome.
 pub async fn list(
     pool: &SqlitePool,
@@ -142,6 +200,78 @@ mod tests {
             message: "",
             aar_id: None,
         }
+    }
+
+    #[tokio::test]
+    async fn the_whole_log_is_paged_newest_first_and_filtered() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(dir.path()).await.unwrap();
+        for n in 0..250 {
+            let target = if n == 3 {
+                "Deployment media/plex_100%".to_string()
+            } else {
+                format!("Deployment media/app-{n}")
+            };
+            let outcome = if n % 10 == 0 { "refused" } else { "done" };
+            let actor = if n < 5 { "alice" } else { "bob" };
+            let e = NewEntry {
+                target: &target,
+                actor_name: actor,
+                ..entry(outcome, &[])
+            };
+            record(&pool, &e).await.unwrap();
+        }
+        let all = |f: AuditFilter| {
+            let pool = pool.clone();
+            async move { page(&pool, &f).await.unwrap() }
+        };
+
+        // Three pages of 100, 100 and 50, each starting below the last one's oldest entry.
+        let first = all(AuditFilter::default()).await;
+        assert_eq!((first.entries.len(), first.total), (100, 250));
+        assert_eq!(first.entries[0].target, "Deployment media/app-249");
+        assert_eq!(first.actors, ["alice", "bob"]);
+        let second = all(AuditFilter {
+            before: first.older,
+            ..AuditFilter::default()
+        })
+        .await;
+        assert_eq!(second.entries[0].id, first.entries[99].id - 1);
+        let third = all(AuditFilter {
+            before: second.older,
+            ..AuditFilter::default()
+        })
+        .await;
+        assert_eq!(third.entries.len(), 50);
+        assert_eq!(third.older, None);
+        assert_eq!(third.entries[49].target, "Deployment media/app-0");
+
+        // Filters apply to the whole log, and count it.
+        let refused = all(AuditFilter {
+            outcome: Some("refused".into()),
+            ..AuditFilter::default()
+        })
+        .await;
+        assert_eq!((refused.entries.len(), refused.total), (25, 25));
+        let alice = all(AuditFilter {
+            actor: Some("alice".into()),
+            ..AuditFilter::default()
+        })
+        .await;
+        assert_eq!(alice.total, 5);
+        // A part of the target, any case; LIKE's wildcards are only text.
+        let plex = all(AuditFilter {
+            target: Some("PLEX_100%".into()),
+            ..AuditFilter::default()
+        })
+        .await;
+        assert_eq!(plex.total, 1);
+        let wildcard = all(AuditFilter {
+            target: Some("app_1".into()),
+            ..AuditFilter::default()
+        })
+        .await;
+        assert_eq!(wildcard.total, 0);
     }
 
     #[tokio::test]

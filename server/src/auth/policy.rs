@@ -20,7 +20,8 @@ pub enum Access {
 pub enum Rule {
     /// Anyone.
     Public,
-    /// The family Status page and its JSON: viewers, or anyone with `public_status`.
+    /// The family Status page, its JSON and its live stream: viewers, or anyone with
+    /// `public_status`.
     Status,
     /// Any signed-in person with a role.
     Viewer,
@@ -45,7 +46,8 @@ pub const ROUTES: &[(&str, Rule)] = &[
     ("/", Rule::Status),
     ("/api/v1/status", Rule::Status),
     // What the stream carries is filtered by role in `http::live::update_for`.
-    ("/api/v1/live", Rule::Viewer),
+    // Public with `public_status`: what it carries for nobody signed in is the Status page's.
+    ("/api/v1/live", Rule::Status),
     ("/services", Rule::Viewer),
     ("/services/{namespace}/{name}", Rule::Service),
     ("/metrics", Rule::Admin),
@@ -350,6 +352,8 @@ mod tests {
     fn public_status_opens_the_status_page_and_nothing_else() {
         assert_eq!(required("/", true, family), Access::Public);
         assert_eq!(required("/api/v1/status", true, family), Access::Public);
+        assert_eq!(required("/api/v1/live", true, family), Access::Public);
+        assert_eq!(required("/api/v1/live", false, family), Access::Viewer);
         assert_eq!(required("/services", true, family), Access::Viewer);
         assert_eq!(
             required("/services/media/plex", true, family),

@@ -299,23 +299,13 @@ pub async fn list(pool: &SqlitePool, filter: &AarFilter) -> Result<Vec<AarRow>, 
     rows.into_iter().map(row_from).collect()
 }
 
-/// Matches ranked at most: see [`search`].
-pub const RANK_AT_MOST: i64 = 500;
-
-/// Full-text search ranked by bm25 (title matches weigh more), with a highlighted snippet per
-/// hit; the list filters apply too. Empty or punctuation-only queries find nothing.
+/// Full-text search ranked by bm25 over every match (title matches weigh more), with a
+/// highlighted snippet per hit; the list filters apply too. Empty or punctuation-only queries
+/// find nothing.
 ///
 /// Ordered by FTS5's `rank` column rather than `bm25(...)`: FTS5 then sorts inside the virtual
 /// table and `snippet()` runs for the rows returned only; sorted outside, SQLite computes the
 /// snippet of every match before sorting. The list rows of the hits are a second query by id.
-///
-/// Only the newest [`RANK_AT_MOST`] matches are ranked. FTS5 scores every match with bm25
-/// before it keeps the best (reading each row's size and position lists): a word found in
-/// nearly all of 10,000 AARs took 13 ms to rank, while counting its matches took 0.25 ms. So a
-/// query first looks for the rowid of its 500th-newest match and, when there is one, ranks
-/// only from there on: the hits of very common words come from the newest 500 AARs that have
-/// them (such words say little about relevance anyway: their bm25 weight is near zero; a
-/// homelab writes a few dozen AARs a year).
 /// README, "Search benchmark".
 #[tracing::instrument(skip_all)]
 pub async fn search(
@@ -341,11 +331,6 @@ pub async fn search(
         }
     };
     let mut conn = pool.acquire().await?;
-    let mut cut = QueryBuilder::<Sqlite>::new("select rowid");
-    push_where(&mut cut);
-    cut.push(" order by rowid desc limit 1 offset ");
-    cut.push_bind(RANK_AT_MOST - 1);
-    let oldest_ranked: Option<i64> = cut.build_query_scalar().fetch_optional(&mut *conn).await?;
 
     let mut ranked = QueryBuilder::<Sqlite>::new("select rowid, snippet(aar_fts, -1, ");
     ranked.push_bind(search::HIT_START.to_string());
@@ -354,10 +339,6 @@ pub async fn search(
     ranked.push(", '…', 16)");
     push_where(&mut ranked);
     ranked.push(" and rank match 'bm25(5.0, 1.0)'");
-    if let Some(rowid) = oldest_ranked {
-        ranked.push(" and rowid >= ");
-        ranked.push_bind(rowid);
-    }
     ranked.push(" order by rank limit ");
     ranked.push_bind(limit);
     let ranked: Vec<(i64, String)> = ranked.build_query_as().fetch_all(&mut *conn).await?;
@@ -1079,15 +1060,15 @@ mod tests {
     }
 
     #[tokio::test]
-    async fn a_word_in_more_aars_than_are_ranked_is_ranked_among_its_newest_matches() {
+    async fn the_best_match_is_found_however_old_and_however_many_matches_there_are() {
         let (_dir, pool) = pool().await;
         let by = Author::now("alice");
-        let many = (0..RANK_AT_MOST + 2)
+        let many = (0..1_200)
             .map(|n| AarContent {
                 title: format!("Outage {n}"),
                 incident_date: "2025-06-14".into(),
                 summary: if n == 0 {
-                    // The oldest: the best bm25 score, but outside the newest RANK_AT_MOST.
+                    // The oldest, behind 1,199 newer matches: the best bm25 score.
                     "kernel kernel kernel kernel".into()
                 } else {
                     format!("kernel panic number {n} with many other words around it")
@@ -1104,11 +1085,8 @@ mod tests {
         };
         let hits = search(&pool, &q("kernel", ""), 20).await.unwrap();
         assert_eq!(hits.len(), 20);
-        assert!(
-            hits.iter().all(|h| h.row.title != "Outage 0"),
-            "the oldest match was ranked"
-        );
-        // The filters count before the cut: the one high-severity match is found.
+        assert_eq!(hits[0].row.title, "Outage 0");
+        // With a filter, the one high-severity match.
         let hits = search(&pool, &q("kernel", "high"), 20).await.unwrap();
         assert_eq!(
             hits.iter()

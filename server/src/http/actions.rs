@@ -5,7 +5,7 @@
 use axum::extract::{Request, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
-use frontend::model::actions::{ActionOutcome, ActionPage};
+use frontend::model::actions::{ActionOutcome, ActionPage, AuditFilter};
 use leptos::prelude::provide_context;
 use serde::Deserialize;
 use tower_sessions::Session;
@@ -18,9 +18,6 @@ use crate::http::page::url_encode;
 use crate::http::params::QueryParams;
 use crate::http::render::{field, form_fields, render_app};
 use crate::state::AppState;
-
-/// Audit entries shown at most.
-const AUDIT_LIMIT: i64 = 500;
 
 async fn render(
     state: &AppState,
@@ -280,29 +277,35 @@ pub async fn audit_refusals(
 pub struct AuditQuery {
     action: Option<String>,
     outcome: Option<String>,
+    actor: Option<String>,
+    target: Option<String>,
+    before: Option<String>,
 }
 
-/// GET /audit: the log, newest first.
+/// GET /audit: the log, newest first, a page at a time, filtered.
 pub async fn audit_log(
     State(state): State<AppState>,
     _admin: Admin,
     QueryParams(q): QueryParams<AuditQuery>,
     request: Request,
 ) -> Result<Response, AppError> {
-    let action = q.action.filter(|a| !a.is_empty());
-    let outcome = q.outcome.filter(|o| !o.is_empty());
-    let entries = audit::list(
-        &state.db,
-        action.as_deref(),
-        outcome.as_deref(),
-        AUDIT_LIMIT,
-    )
-    .await?;
-    let (parts, _) = request.into_parts();
-    let page = ActionPage::Audit {
-        entries,
-        action,
-        outcome,
+    let given = |v: Option<String>| v.map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let before = match given(q.before) {
+        None => None,
+        Some(text) => Some(text.parse::<i64>().ok().filter(|n| *n > 0).ok_or_else(|| {
+            AppError::BadRequest(format!(
+                "before must be an audit entry's number, not {text:?}"
+            ))
+        })?),
     };
-    Ok(render(&state, parts, page, StatusCode::OK).await)
+    let filter = AuditFilter {
+        action: given(q.action),
+        outcome: given(q.outcome),
+        actor: given(q.actor),
+        target: given(q.target),
+        before,
+    };
+    let page = audit::page(&state.db, &filter).await?;
+    let (parts, _) = request.into_parts();
+    Ok(render(&state, parts, ActionPage::Audit(page), StatusCode::OK).await)
 }

@@ -1,13 +1,19 @@
 //! `/api/v1/live`: one server-sent-event stream per browser tab, carrying a [`LiveUpdate`] after
 //! every change to the watch caches (at most a few per second). Browsers cap connections per
 //! host, so every panel of a page shares this one stream.
+//!
+//! With `public_status`, people who are not signed in get it too, carrying only what the public
+//! Status page shows (the family services' status and the data's age), at most one update every
+//! [`PUBLIC_EVERY`], and at most `server.public_streams` such streams at once (503 beyond).
 
 use std::convert::Infallible;
 use std::time::Duration;
 
 use axum::extract::State;
+use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
-use axum::Extension;
+use axum::response::{IntoResponse, Response};
+use axum::{Extension, Json};
 use frontend::components::live_region::LivePanel;
 use frontend::model::{Audience, BackupProgressUpdate, LiveUpdate, RequestContext, Role};
 use frontend::source::ClusterSource;
@@ -18,6 +24,9 @@ use crate::state::AppState;
 
 /// Changes closer together than this are sent as one update.
 const COALESCE: Duration = Duration::from_millis(250);
+
+/// Public streams send at most one update this often, whatever the cluster does.
+const PUBLIC_EVERY: Duration = Duration::from_secs(2);
 
 /// How soon a browser reconnects after the server ended the stream for a shutdown.
 const RECONNECT: Duration = Duration::from_secs(1);
@@ -98,13 +107,30 @@ fn running_backups(view: &ClusterView) -> Vec<BackupProgressUpdate> {
 pub async fn stream(
     State(state): State<AppState>,
     Extension(ctx): Extension<RequestContext>,
-) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
-    // `authorize` only lets signed-in viewers and admins (or the public status page) this far.
-    let role = ctx.viewer.map(|v| v.role).unwrap_or(Role::Viewer);
+) -> Response {
+    // `authorize` only lets signed-in viewers and admins (or anyone, with `public_status`) here.
+    let (role, permit, every) = match ctx.viewer {
+        Some(viewer) => (viewer.role, None, COALESCE),
+        None => match state.public_streams.clone().try_acquire_owned() {
+            Ok(permit) => (Role::Viewer, Some(permit), PUBLIC_EVERY),
+            Err(_) => {
+                let message = "too many live streams without sign-in are open: the page works, \
+                               without live updates; reload later or sign in";
+                return (
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    [(header::RETRY_AFTER, "30")],
+                    Json(serde_json::json!({ "error": message })),
+                )
+                    .into_response();
+            }
+        },
+    };
     let mut changes = state.cluster.cache.subscribe();
     let view = state.cluster.clone();
     let shutdown = state.shutdown.clone();
     let stream = async_stream(move |tx| async move {
+        // Held as long as the stream is open.
+        let _permit = permit;
         loop {
             let update = update_for(&view, role);
             let data = serde_json::to_string(&update).unwrap_or_default();
@@ -117,6 +143,8 @@ pub async fn stream(
             }
             tokio::select! {
                 changed = changes.changed() => if changed.is_err() { break },
+                // Gone between changes: end now, and give back a public stream's permit.
+                () = tx.closed() => break,
                 () = shutdown.begun() => {
                     // The stream ends here, so the server can stop; the browser reconnects
                     // (to the next pod) after the retry time this last event sets.
@@ -125,11 +153,13 @@ pub async fn stream(
                     break;
                 }
             }
-            tokio::time::sleep(COALESCE).await;
+            tokio::time::sleep(every).await;
             changes.mark_unchanged();
         }
     });
-    Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+    Sse::new(stream)
+        .keep_alive(KeepAlive::new().interval(Duration::from_secs(20)))
+        .into_response()
 }
 
 /// A stream fed by a task through a small channel; the task ends when the client goes away.

@@ -3,19 +3,7 @@
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse};
 
-pub use frontend::html::escape;
-
-/// Percent-encodes a path for use as a query value.
-pub fn url_encode(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' | b'/' => {
-                (b as char).to_string()
-            }
-            b => format!("%{b:02X}"),
-        })
-        .collect()
-}
+pub use frontend::html::{escape, url_encode};
 
 /// A complete document with the site's stylesheet around `body` (already escaped HTML).
 pub fn simple_page(title: &str, demo: bool, body: &str) -> String {

@@ -713,6 +713,76 @@ async fn the_dev_sign_in_needs_a_same_origin_post_and_is_absent_next_to_oidc() {
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 
+/// The first server-sent event of `response`, as JSON.
+async fn first_event(response: &mut reqwest::Response) -> serde_json::Value {
+    let mut text = String::new();
+    while !text.contains("\n\n") {
+        let chunk = response.chunk().await.unwrap().expect("the stream ended");
+        text.push_str(&String::from_utf8_lossy(&chunk));
+    }
+    let data = text
+        .lines()
+        .find_map(|l| l.strip_prefix("data: "))
+        .unwrap_or_else(|| panic!("no data in {text:?}"));
+    serde_json::from_str(data).unwrap()
+}
+
+#[tokio::test]
+async fn the_public_live_stream_carries_the_status_page_only_and_is_capped() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = config(dir.path());
+    config.public_status = true;
+    config.server.public_streams = 2;
+    let app = TestApp::start(config).await.unwrap();
+    let anyone = Browser::new(&app);
+
+    let mut first = anyone.get("/api/v1/live").await;
+    assert_eq!(first.status(), StatusCode::OK);
+    let update = first_event(&mut first).await;
+    let ids: Vec<&str> = update["services"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|s| s[0].as_str())
+        .collect();
+    assert!(ids.contains(&"media/plex"), "{update}");
+    assert!(!ids.contains(&"media/sonarr"), "{update}");
+    assert!(update["health"].is_null(), "{update}");
+    assert_eq!(update["panels"], serde_json::json!([]));
+    assert_eq!(update["backups"], serde_json::json!([]));
+
+    // Two at once without sign-in; the third is told to come back later.
+    let second = anyone.get("/api/v1/live").await;
+    assert_eq!(second.status(), StatusCode::OK);
+    let third = anyone.get("/api/v1/live").await;
+    assert_eq!(third.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(third.headers()["retry-after"], "30");
+    assert!(body(third).await.contains("too many live streams"));
+    // A signed-in admin is not counted against the public streams.
+    let admin = Browser::new(&app);
+    let fields = [("role", "admin"), ("next", "/")];
+    admin.post_form("/auth/dev", &fields).await;
+    let mut own = admin.get("/api/v1/live").await;
+    assert_eq!(own.status(), StatusCode::OK);
+    assert!(first_event(&mut own).await["health"].is_string());
+
+    // A public stream that closes gives its place back.
+    drop(second);
+    let mut again = None;
+    for _ in 0..100 {
+        let response = anyone.get("/api/v1/live").await;
+        if response.status() == StatusCode::OK {
+            again = Some(response);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        again.is_some(),
+        "the closed stream's place was not given back"
+    );
+}
+
 #[tokio::test]
 async fn public_status_opens_the_status_page_and_nothing_else() {
     let dir = tempfile::tempdir().unwrap();
@@ -724,10 +794,17 @@ async fn public_status_opens_the_status_page_and_nothing_else() {
     assert_eq!(status.status(), StatusCode::OK);
     let html = body(status).await;
     assert!(nav_links(&html).is_empty(), "{html}");
-    assert_ne!(
-        browser.get("/api/v1/status").await.status(),
-        StatusCode::UNAUTHORIZED
-    );
+    assert!(html.contains("data-service=\"media/plex\""), "{html}");
+    // The JSON: the family's services only.
+    let api = browser.get("/api/v1/status").await;
+    assert_eq!(api.status(), StatusCode::OK);
+    let services: Vec<serde_json::Value> = api.json().await.unwrap();
+    let names: Vec<&str> = services
+        .iter()
+        .filter_map(|s| s["service"].as_str())
+        .collect();
+    assert!(names.contains(&"Plex"), "{names:?}");
+    assert!(!names.contains(&"Sonarr"), "{names:?}");
     assert_eq!(
         browser.get("/services").await.status(),
         StatusCode::SEE_OTHER
