@@ -130,6 +130,8 @@ export default defineConfig({
         HOMELAB_SERVER__DATA_DIR: tmpDir('live'),
         HOMELAB_SERVER__SITE_ROOT: siteRoot,
         HOMELAB_SESSION__COOKIE_NAME: 'homelab_live_session',
+        // The Status page (and its live stream) for anyone: tests/live.spec.ts watches it.
+        HOMELAB_PUBLIC_STATUS: 'true',
         HOMELAB_OIDC__ISSUER_URL: issuer,
         HOMELAB_OIDC__CLIENT_ID: 'homelab',
         HOMELAB_OIDC__CLIENT_SECRET: clientSecret,

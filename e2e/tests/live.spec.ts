@@ -203,6 +203,12 @@ test('an admin clears the claimRef of a Released volume from the Storage page, a
   await expect(row).toHaveAttribute('data-outcome', 'done');
   await expect(row).toContainText('lidarr-music was deleted');
   await screenshot(page, 'audit-log');
+  // Filtered over the whole log: by a part of the target, any case.
+  await page.getByLabel('Target contains').fill('NFS-MEDIA-MUSIC');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/target=NFS-MEDIA-MUSIC/);
+  await expect(page.getByTestId('audit-count')).toHaveText('1 entry matches');
+  await expect(page.locator('[data-test=audit-row]')).toHaveCount(1);
   expect(errors).toEqual([]);
 });
 
@@ -325,5 +331,32 @@ test('the API server goes away and comes back under a running control plane: the
     await patch(plexStatus, { status: { readyReplicas: 1, availableReplicas: 1 } });
   }
   await expect(badge).toHaveText('Up', { timeout: 10_000 });
+  expect(errors).toEqual([]);
+});
+
+test('anyone on a phone watches the public Status page live, and nothing else opens', async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  const errors = collectErrors(page);
+  await page.goto('/');
+  const card = page.locator('[data-test=family-service][data-service="media/plex"]');
+  await expect(card.locator('[data-live-service]')).toHaveText('Working');
+  // Not signed in, the page still hears the live stream.
+  await expect(page.getByTestId('freshness')).toHaveAttribute('data-stream', 'open', { timeout: 10_000 });
+  await expect(page.getByTestId('freshness')).toHaveAttribute('data-state', 'live');
+  await markReload(page);
+  try {
+    await patch(plexStatus, { status: { readyReplicas: 0, availableReplicas: 0 } });
+    // Public streams send at most one update every 2 s.
+    await expect(card.locator('[data-live-service]')).toHaveText('Not working', { timeout: 10_000 });
+  } finally {
+    await patch(plexStatus, { status: { readyReplicas: 1, availableReplicas: 1 } });
+  }
+  await expect(card.locator('[data-live-service]')).toHaveText('Working', { timeout: 10_000 });
+  expect(await stillSameDocument(page)).toBe(true);
+  // Everything else still needs a sign-in.
+  const services = await page.request.get('/services', { maxRedirects: 0 });
+  expect(services.status()).toBe(303);
+  const nodes = await page.request.get('/api/v1/nodes');
+  expect(nodes.status()).toBe(401);
   expect(errors).toEqual([]);
 });

@@ -59,6 +59,9 @@ pub struct ActionsConfig {
     pub max_replicas: i32,
     /// An action needs a sign-in no older than this; older sessions sign in again first.
     pub recent_sign_in_minutes: u64,
+    /// Longest an action (with its backup first) may wait for the API server; it is then audited
+    /// as failed. Less than `server.request_timeout_secs`, so the outcome is always audited.
+    pub timeout_secs: u64,
     /// Where Velero runs: ad hoc backups (and "back up first") are created there.
     pub velero_namespace: String,
     /// Send actions as the signed-in admin (Impersonate-User and Impersonate-Group), so the
@@ -76,6 +79,7 @@ impl Default for ActionsConfig {
         Self {
             max_replicas: crate::actions::kinds::DEFAULT_MAX_REPLICAS,
             recent_sign_in_minutes: 15,
+            timeout_secs: 20,
             velero_namespace: "velero".into(),
             impersonate: false,
             impersonate_user_prefix: String::new(),
@@ -89,6 +93,7 @@ impl ActionsConfig {
         crate::actions::guard::Limits {
             max_replicas: self.max_replicas,
             recent_sign_in_secs: self.recent_sign_in_minutes as i64 * 60,
+            timeout: std::time::Duration::from_secs(self.timeout_secs),
         }
     }
 }
@@ -370,6 +375,18 @@ impl Config {
         if self.actions.recent_sign_in_minutes == 0 {
             return invalid("actions.recent_sign_in_minutes", "must be at least 1");
         }
+        if self.actions.timeout_secs == 0
+            || self.actions.timeout_secs >= self.server.request_timeout_secs
+        {
+            return invalid(
+                "actions.timeout_secs",
+                &format!(
+                    "must be at least 1 and less than server.request_timeout_secs ({}), so an \
+                     action's outcome is audited before the request is cut off",
+                    self.server.request_timeout_secs
+                ),
+            );
+        }
         if !(1..=3650).contains(&self.evidence.keep_days) {
             return invalid("evidence.keep_days", "must be between 1 and 3650 (days)");
         }
@@ -642,6 +659,22 @@ mod tests {
         assert_eq!(
             err,
             "config key `server.request_timeout_secs`: must be at least 1"
+        );
+    }
+
+    #[test]
+    fn an_action_timeout_not_below_the_request_timeout_is_refused() {
+        let err = refused(|jail| {
+            jail.create_file(
+                "h.toml",
+                "demo = true\n[server]\nrequest_timeout_secs = 10\n[actions]\ntimeout_secs = 10\n",
+            )?;
+            Ok(Some("h.toml".into()))
+        });
+        assert!(err.contains("actions.timeout_secs"), "{err}");
+        assert!(
+            err.contains("less than server.request_timeout_secs (10)"),
+            "{err}"
         );
     }
 

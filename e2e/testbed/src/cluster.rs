@@ -634,6 +634,16 @@ impl TestCluster {
         wait_ready(&self.admin_client(), &mut self.processes, &dir).await
     }
 
+    /// The PID of the server `name` (`etcd`, `kube-apiserver`, `kube-controller-manager`), for
+    /// tests that freeze one with SIGSTOP.
+    pub fn pid_of(&self, name: &str) -> Option<u32> {
+        self.processes
+            .children
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, child)| child.id())
+    }
+
     /// The API server's URL, `https://127.0.0.1:<port>`.
     pub fn server_url(&self) -> &str {
         &self.server

@@ -20,6 +20,8 @@ pub struct Limits {
     pub max_replicas: i32,
     /// An action needs a sign-in no older than this (seconds).
     pub recent_sign_in_secs: i64,
+    /// Longest a preview or a run waits for the API server.
+    pub timeout: std::time::Duration,
 }
 
 /// What the admin sent with the confirmation form.
@@ -42,6 +44,16 @@ pub async fn preview(
     limits: Limits,
 ) -> Result<ActionPreview, ActionError> {
     let client = client.ok_or(ActionError::NoCluster)?;
+    tokio::time::timeout(limits.timeout, read_and_dry_run(client, action, limits))
+        .await
+        .unwrap_or(Err(ActionError::TimedOut(limits.timeout.as_secs())))
+}
+
+async fn read_and_dry_run(
+    client: &Client,
+    action: &Action,
+    limits: Limits,
+) -> Result<ActionPreview, ActionError> {
     let current = action.read(client).await?;
     let mut preview = ActionPreview {
         title: action.title(),
@@ -112,7 +124,10 @@ pub struct Done {
 /// happened. An error writing the audit entry fails the request (and is logged), but cannot
 /// undo a change already made: the change is sent only after every check passed.
 pub async fn run(a: Attempt<'_>) -> Result<Done, ActionError> {
-    let result = attempt(&a).await;
+    // A hung API server ends here, in time to audit it, not in the request's own timeout.
+    let result = tokio::time::timeout(a.limits.timeout, attempt(&a))
+        .await
+        .unwrap_or(Err(ActionError::TimedOut(a.limits.timeout.as_secs())));
     let changes = result
         .as_ref()
         .map(|d| d.changes.clone())
@@ -313,6 +328,7 @@ mod tests {
         let limits = Limits {
             max_replicas: 10,
             recent_sign_in_secs: 900,
+            timeout: std::time::Duration::from_secs(20),
         };
         assert!(recent(Some(1_000), 1_900, limits));
         assert!(!recent(Some(1_000), 1_901, limits));

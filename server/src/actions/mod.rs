@@ -84,6 +84,9 @@ pub enum ActionError {
     NoCluster,
     #[error("the API server could not be reached: {0}")]
     Unreachable(String),
+    /// The API server did not answer in `actions.timeout_secs`; a change may have been made.
+    #[error("the API server did not answer within {0} s: the change may or may not have been made, so look at the target before trying again")]
+    TimedOut(u64),
     #[error("the audit log could not be written")]
     Audit(#[from] crate::db::DbError),
 }
@@ -100,6 +103,7 @@ impl ActionError {
             ActionError::SignInAgain => 401,
             ActionError::NoCluster => 409,
             ActionError::Unreachable(_) => 502,
+            ActionError::TimedOut(_) => 504,
             ActionError::Audit(_) => 500,
         }
     }

@@ -220,6 +220,13 @@ pub async fn import(
         }
     }
     tx.commit().await?;
+    if report.created + report.updated > 0 {
+        // Merge the search index's segments into one, as a bulk write leaves many: each query
+        // then reads one list per word instead of merging a list from every segment.
+        sqlx::query("insert into aar_fts(aar_fts) values('optimize')")
+            .execute(pool)
+            .await?;
+    }
     Ok(report)
 }
 

@@ -184,9 +184,10 @@ pub async fn run(
         Err(ActionError::Audit(e)) => return Err(AppError::Db(e)),
         Err(e) => {
             let kind = match e {
-                ActionError::Api { .. } | ActionError::Gone(_) | ActionError::Unreachable(_) => {
-                    "failed"
-                }
+                ActionError::Api { .. }
+                | ActionError::Gone(_)
+                | ActionError::TimedOut(_)
+                | ActionError::Unreachable(_) => "failed",
                 _ => "refused",
             };
             (status_of(&e), kind, e.to_string(), Done::default())

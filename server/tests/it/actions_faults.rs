@@ -25,7 +25,8 @@ use crate::actions::{
 };
 use crate::cluster::unique;
 use crate::support::{
-    location, query_param, start_as_shipped_service_account_with, Browser, TestApp,
+    location, query_param, start_as_shipped_service_account_with, start_with_kubeconfig, Browser,
+    TestApp,
 };
 
 /// The session's `authenticated_at` as the server stored it.
@@ -542,5 +543,66 @@ spec:
     assert!(releases.get("plex").await.unwrap().data["spec"]
         .get("suspend")
         .is_none_or(|v| v.is_null() || v == &json!(false)));
+    app.stop().await;
+}
+
+/// Sends `signal` (`STOP`, `CONT`) to process `pid`.
+fn signal(pid: u32, signal: &str) {
+    let status = std::process::Command::new("kill")
+        .arg(format!("-{signal}"))
+        .arg(pid.to_string())
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill -{signal} {pid}");
+}
+
+/// Lets a frozen process run again however the test ends.
+struct Thaw(u32);
+
+impl Drop for Thaw {
+    fn drop(&mut self) {
+        signal(self.0, "CONT");
+    }
+}
+
+#[tokio::test]
+async fn an_api_server_that_stops_answering_is_a_timeout_audited_as_failed() {
+    // A control plane of its own: this test freezes its API server.
+    let cluster = TestCluster::start().await.unwrap();
+    cluster
+        .apply_yaml(&deployment_yaml("frozen"))
+        .await
+        .unwrap();
+    crate::deploy::apply_shipped_rbac(&cluster).await;
+    let yaml = cluster
+        .service_account_kubeconfig("homelab", "homelab", Some("homelab"))
+        .await
+        .unwrap();
+    let (app, oidc, _dir) = start_with_kubeconfig(&yaml, |c| c.actions.timeout_secs = 2).await;
+    let browser = Browser::new(&app);
+    browser.sign_in(&oidc, "admin", "/").await;
+    let query = "action=scale&kind=Deployment&namespace=frozen&name=grafana&replicas=0";
+    let html = browser.text(&format!("/actions/preview?{query}")).await;
+    assert!(html.contains("data-field=\"/spec/replicas\""), "{html}");
+
+    let pid = cluster.pid_of("kube-apiserver").unwrap();
+    signal(pid, "STOP");
+    let thaw = Thaw(pid);
+    let started = std::time::Instant::now();
+    let response = confirm(&browser, query, &html, "grafana").await;
+    let took = started.elapsed();
+    drop(thaw);
+    assert_eq!(response.status(), 504);
+    let page = response.text().await.unwrap();
+    assert!(page.contains("did not answer within 2 s"), "{page}");
+    assert!(took < Duration::from_secs(10), "took {took:?}");
+
+    let entries = audit_entries(&app, "Deployment frozen/grafana").await;
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(entries[0].outcome, "failed");
+    assert!(entries[0].message.contains("may or may not have been made"));
+    // It timed out reading the target, before anything was sent.
+    let deployments: Api<Deployment> = Api::namespaced(cluster.admin_client(), "frozen");
+    assert_eq!(replicas(&deployments).await, Some(1));
     app.stop().await;
 }
