@@ -157,9 +157,11 @@ pub struct ServerConfig {
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct ClusterConfig {
-    /// Path of a kubeconfig file; empty means in-cluster config, then `~/.kube/config`.
+    /// Path of a kubeconfig file; unset means `$KUBECONFIG`, then `~/.kube/config`, then the
+    /// in-cluster ServiceAccount (kube's `Config::infer`).
     pub kubeconfig: Option<PathBuf>,
-    /// Context of the kubeconfig to use; empty means its current context.
+    /// Context of the kubeconfig to use; empty means its current context. With `kubeconfig`
+    /// unset, a context of `$KUBECONFIG` or `~/.kube/config` (an error when there is neither).
     pub context: Option<String>,
     /// IANA time zone the cluster's cron schedules (Velero) run in, e.g. `Europe/Berlin`.
     pub timezone: String,
@@ -781,6 +783,115 @@ mod tests {
             assert!(!config.public_status);
             Ok(())
         });
+    }
+
+    /// Every key of the configuration: a full one serialised, optional parts present.
+    fn struct_keys() -> std::collections::BTreeSet<String> {
+        let full = Config {
+            status_token: Some(String::new()),
+            metrics_token: Some(String::new()),
+            oidc: Some(OidcConfig::default()),
+            cluster: ClusterConfig {
+                kubeconfig: Some(PathBuf::new()),
+                context: Some(String::new()),
+                ..ClusterConfig::default()
+            },
+            topology: TopologyConfig::demo(),
+            ..Config::default()
+        };
+        fn walk(
+            prefix: &str,
+            value: &serde_json::Value,
+            out: &mut std::collections::BTreeSet<String>,
+        ) {
+            match value {
+                serde_json::Value::Object(map) => {
+                    for (key, v) in map {
+                        let path = if prefix.is_empty() {
+                            key.clone()
+                        } else {
+                            format!("{prefix}.{key}")
+                        };
+                        walk(&path, v, out);
+                    }
+                }
+                // An array of tables ([[topology.hosts]]): the keys of one element.
+                serde_json::Value::Array(items) if items.first().is_some_and(|i| i.is_object()) => {
+                    walk(prefix, &items[0], out)
+                }
+                _ => {
+                    out.insert(prefix.to_owned());
+                }
+            }
+        }
+        let mut keys = std::collections::BTreeSet::new();
+        walk(
+            "",
+            &serde_json::to_value(&full).expect("serialisable"),
+            &mut keys,
+        );
+        keys
+    }
+
+    /// The keys `homelab.example.toml` shows, set or commented out (`# key = ...` under its
+    /// section, `# [oidc]` included).
+    fn example_keys() -> std::collections::BTreeSet<String> {
+        let text = include_str!("../../homelab.example.toml");
+        let mut section = String::new();
+        let mut keys = std::collections::BTreeSet::new();
+        for line in text.lines() {
+            let line = line.trim_start_matches('#').trim();
+            if let Some(name) = line.strip_prefix("[[").and_then(|l| l.strip_suffix("]]")) {
+                section = name.to_owned();
+            } else if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+                section = name.to_owned();
+            } else if let Some((key, _)) = line.split_once(" = ") {
+                if !key.is_empty() && key.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+                    keys.insert(if section.is_empty() {
+                        key.to_owned()
+                    } else {
+                        format!("{section}.{key}")
+                    });
+                }
+            }
+        }
+        keys
+    }
+
+    /// The keys of the README's configuration table (its first column, several per row).
+    fn readme_keys() -> std::collections::BTreeSet<String> {
+        let text = include_str!("../../README.md");
+        let start = text
+            .find("| key | default | meaning |")
+            .expect("the key table");
+        text[start..]
+            .lines()
+            .skip(2)
+            .take_while(|l| l.starts_with('|'))
+            .flat_map(|row| {
+                let first = row.split('|').nth(1).unwrap_or_default();
+                first
+                    .split(',')
+                    .map(|k| k.trim().trim_matches('`').to_owned())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn every_key_is_in_the_example_and_the_readme_and_nothing_else_is() {
+        let keys = struct_keys();
+        assert!(keys.contains("topology.hosts.nodes"), "{keys:?}");
+        assert_eq!(
+            example_keys(),
+            keys,
+            "homelab.example.toml against the Config struct"
+        );
+        assert_eq!(
+            readme_keys(),
+            keys,
+            "the README's key table against the Config struct"
+        );
     }
 
     #[test]

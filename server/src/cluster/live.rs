@@ -46,6 +46,11 @@ pub async fn kube_config(config: &ClusterConfig) -> Result<kube::Config, LiveErr
                 .await
                 .map_err(LiveError::Kubeconfig)?
         }
+        // A context names a kubeconfig's context: read $KUBECONFIG or ~/.kube/config with it
+        // rather than fall back to in-cluster, where it would be silently ignored.
+        None if options.context.is_some() => kube::Config::from_kubeconfig(&options)
+            .await
+            .map_err(LiveError::Kubeconfig)?,
         None => kube::Config::infer().await.map_err(LiveError::Infer)?,
     };
     Ok(kube_config)
