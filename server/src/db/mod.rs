@@ -10,6 +10,7 @@ use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
+use sqlx::migrate::Migrator;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::SqlitePool;
 
@@ -44,6 +45,15 @@ pub enum DbError {
     Sqlx(#[from] sqlx::Error),
     #[error("database migration failed")]
     Migrate(#[from] sqlx::migrate::MigrateError),
+    /// A migration failed; the database was put back as it was before the first new one.
+    #[error("migration {version} ({description}) failed: {source}; the database was left as it was before (a copy is kept at {copy})")]
+    MigrationFailed {
+        version: i64,
+        description: String,
+        copy: String,
+        #[source]
+        source: sqlx::migrate::MigrateError,
+    },
     /// The thing asked for does not exist (the message names it).
     #[error("{0}")]
     NotFound(String),
@@ -63,9 +73,21 @@ pub enum DbError {
     Corrupt(#[from] serde_json::Error),
 }
 
+/// The migrations of `migrations/`, compiled in.
+static MIGRATIONS: Migrator = sqlx::migrate!("../migrations");
+
 /// Opens (creating when missing) `homelab.db` in `data_dir` and brings its schema up to date.
-#[tracing::instrument(skip_all, fields(data_dir = %data_dir.display()))]
 pub async fn open(data_dir: &Path) -> Result<SqlitePool, DbError> {
+    open_with(data_dir, &MIGRATIONS).await
+}
+
+/// [`open`] with other migrations (tests add a failing one). Before an existing database gets a
+/// migration it has not had, a copy is written beside it (`homelab.db.before-<version>`, named in
+/// the log); when a migration fails, that copy is put back, so the database is exactly as it was
+/// (sqlx commits each migration on its own, so without this the ones before the failing one
+/// would stay applied).
+#[tracing::instrument(skip_all, fields(data_dir = %data_dir.display()))]
+pub async fn open_with(data_dir: &Path, migrator: &Migrator) -> Result<SqlitePool, DbError> {
     std::fs::create_dir_all(data_dir).map_err(|source| DbError::DataDir {
         path: data_dir.display().to_string(),
         source,
@@ -81,8 +103,98 @@ pub async fn open(data_dir: &Path) -> Result<SqlitePool, DbError> {
         .max_connections(8)
         .connect_with(options)
         .await?;
-    sqlx::migrate!("../migrations").run(&pool).await?;
+    let Some(first) = first_pending(&pool, migrator).await? else {
+        return Ok(pool);
+    };
+    let database = backup::database_path(data_dir);
+    let copy = data_dir.join(format!("homelab.db.before-{}", first.version));
+    let fresh = !has_schema(&pool).await?;
+    if !fresh {
+        if copy.exists() {
+            // From an earlier attempt at the same upgrade: it holds the database before it.
+            tracing::warn!(copy = %copy.display(), "a copy from before this upgrade exists; kept");
+        } else {
+            backup::backup(&database, &copy).await?;
+        }
+        tracing::warn!(
+            copy = %copy.display(), version = first.version, migration = %first.description,
+            "new migrations to apply: the database was copied first"
+        );
+    }
+    if let Err(source) = migrator.run(&pool).await {
+        pool.close().await;
+        let failed = failed_version(&source).unwrap_or(first.version);
+        let description = migrator
+            .iter()
+            .find(|m| m.version == failed)
+            .map(|m| m.description.to_string())
+            .unwrap_or_default();
+        if !fresh {
+            restore_copy(&copy, &database)?;
+        }
+        tracing::error!(version = failed, error = %source, "migration failed; database put back");
+        return Err(DbError::MigrationFailed {
+            version: failed,
+            description,
+            copy: copy.display().to_string(),
+            source,
+        });
+    }
     Ok(pool)
+}
+
+/// The first migration of `migrator` the database has not had, if any.
+async fn first_pending<'m>(
+    pool: &SqlitePool,
+    migrator: &'m Migrator,
+) -> Result<Option<&'m sqlx::migrate::Migration>, DbError> {
+    let applied: Vec<i64> = if has_schema(pool).await? {
+        sqlx::query_scalar("select version from _sqlx_migrations where success")
+            .fetch_all(pool)
+            .await?
+    } else {
+        Vec::new()
+    };
+    Ok(migrator.iter().find(|m| !applied.contains(&m.version)))
+}
+
+/// Whether the database has had migrations (a new file has not).
+async fn has_schema(pool: &SqlitePool) -> Result<bool, DbError> {
+    Ok(sqlx::query_scalar::<_, i64>(
+        "select count(*) from sqlite_master where type = 'table' and name = '_sqlx_migrations'",
+    )
+    .fetch_one(pool)
+    .await?
+        > 0)
+}
+
+/// The version a migration error names, when it names one.
+fn failed_version(error: &sqlx::migrate::MigrateError) -> Option<i64> {
+    match error {
+        sqlx::migrate::MigrateError::ExecuteMigration(_, version) => Some(*version),
+        _ => None,
+    }
+}
+
+/// Puts the copy taken before the migrations back in place of `database` (its WAL and shared
+/// memory files removed, so nothing of the failed run is replayed). The copy itself is kept.
+fn restore_copy(copy: &Path, database: &Path) -> Result<(), DbError> {
+    let io = |source: std::io::Error| DbError::DataDir {
+        path: database.display().to_string(),
+        source,
+    };
+    for suffix in ["-wal", "-shm"] {
+        let mut side = database.as_os_str().to_owned();
+        side.push(suffix);
+        match std::fs::remove_file(&side) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
+        }
+    }
+    let partial = database.with_extension("db.restoring");
+    std::fs::copy(copy, &partial).map_err(io)?;
+    std::fs::rename(&partial, database).map_err(io)?;
+    Ok(())
 }
 
 /// Answers whether the database takes a query; `/readyz` uses it.
@@ -96,6 +208,96 @@ pub async fn ping(pool: &SqlitePool) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The project's migrations and `extra` ones (file name, SQL) in a directory of their own.
+    async fn migrator_with(extra: &[(&str, &str)]) -> (tempfile::TempDir, Migrator) {
+        let dir = tempfile::tempdir().unwrap();
+        let ours = Path::new(env!("CARGO_MANIFEST_DIR")).join("../migrations");
+        for file in std::fs::read_dir(ours).unwrap() {
+            let file = file.unwrap();
+            std::fs::copy(file.path(), dir.path().join(file.file_name())).unwrap();
+        }
+        for (name, sql) in extra {
+            std::fs::write(dir.path().join(name), sql).unwrap();
+        }
+        let migrator = Migrator::new(dir.path()).await.unwrap();
+        (dir, migrator)
+    }
+
+    async fn tables(pool: &SqlitePool) -> Vec<String> {
+        sqlx::query_scalar("select name from sqlite_master where type = 'table' order by name")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn an_upgrade_copies_the_database_first_and_a_failed_one_leaves_it_as_it_was() {
+        let data = tempfile::tempdir().unwrap();
+        let pool = open(data.path()).await.unwrap();
+        let by = aar::Author::now("alice");
+        let content = frontend::model::aar::AarContent {
+            title: "Before the upgrade".into(),
+            incident_date: "2026-12-01".into(),
+            ..Default::default()
+        };
+        aar::create(&pool, &content, &by).await.unwrap();
+        let before = tables(&pool).await;
+        pool.close().await;
+
+        // A good migration, then a failing one: both undone, the copy kept and named.
+        let (_m, migrator) = migrator_with(&[
+            (
+                "29990101000000_good.sql",
+                "create table t_good (x integer);",
+            ),
+            (
+                "29990102000000_bad.sql",
+                "create table t_bad (y integer); insert into nowhere values (1);",
+            ),
+        ])
+        .await;
+        let error = open_with(data.path(), &migrator).await.unwrap_err();
+        let message = error.to_string();
+        assert!(
+            message.contains("migration 29990102000000 (bad) failed"),
+            "{message}"
+        );
+        assert!(message.contains("left as it was"), "{message}");
+        let copy = data.path().join("homelab.db.before-29990101000000");
+        assert!(message.contains(&copy.display().to_string()), "{message}");
+        assert!(copy.is_file());
+        let pool = open(data.path()).await.unwrap();
+        assert_eq!(tables(&pool).await, before);
+        let titles: Vec<String> = sqlx::query_scalar("select title from aars")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        assert_eq!(titles, ["Before the upgrade"]);
+        pool.close().await;
+
+        // The good one alone goes through, the copy still beside it.
+        let (_m, migrator) = migrator_with(&[(
+            "29990101000000_good.sql",
+            "create table t_good (x integer);",
+        )])
+        .await;
+        let pool = open_with(data.path(), &migrator).await.unwrap();
+        assert!(tables(&pool).await.contains(&"t_good".to_string()));
+        assert!(copy.is_file());
+    }
+
+    #[tokio::test]
+    async fn a_new_database_gets_its_schema_without_a_copy() {
+        let data = tempfile::tempdir().unwrap();
+        open(data.path()).await.unwrap();
+        let files: Vec<String> = std::fs::read_dir(data.path())
+            .unwrap()
+            .map(|f| f.unwrap().file_name().to_string_lossy().into_owned())
+            .filter(|f| f.contains("before"))
+            .collect();
+        assert!(files.is_empty(), "{files:?}");
+    }
 
     #[tokio::test]
     async fn opening_creates_the_file_and_applies_migrations_once() {
