@@ -80,6 +80,106 @@ pub async fn backup(source: &Path, target: &Path) -> Result<(), DbError> {
     Ok(())
 }
 
+/// Copies the database at `source` to `target`, replacing what is there only once the new copy
+/// is complete and passes the checks: a scheduled copy (Velero's pre-backup hook) at a fixed path,
+/// where a failed run leaves the last good copy in place.
+#[tracing::instrument(skip_all, fields(source = %source.display(), target = %target.display()))]
+pub async fn backup_replacing(source: &Path, target: &Path) -> Result<(), DbError> {
+    let mut partial = target.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    let io = |source: std::io::Error| DbError::DataDir {
+        path: target.display().to_string(),
+        source,
+    };
+    match std::fs::remove_file(&partial) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+        _ => {}
+    }
+    backup(source, &partial).await?;
+    let report = check(&partial).await?;
+    if !report.is_ok() {
+        let _ = std::fs::remove_file(&partial);
+        return Err(DbError::NotFound(format!(
+            "the new copy failed its checks, so {} was kept: {}",
+            target.display(),
+            report.integrity.join("; ")
+        )));
+    }
+    std::fs::rename(&partial, target).map_err(io)
+}
+
+/// What [`restore`] did.
+#[derive(Debug)]
+pub struct Restored {
+    /// Where the database it replaced was kept; None when there was none.
+    pub previous: Option<PathBuf>,
+}
+
+/// Puts the backup at `from` in place of the data directory's database, with the server
+/// stopped. The backup must pass the checks and be a homelab database; the database it replaces
+/// is kept beside it as `homelab.db.replaced-<unix seconds>` (its WAL checkpointed into it
+/// first, so nothing committed is left behind). The server migrates it forward at its next start.
+#[tracing::instrument(skip_all, fields(from = %from.display(), data_dir = %data_dir.display()))]
+pub async fn restore(from: &Path, data_dir: &Path, now: i64) -> Result<Restored, DbError> {
+    let report = check(from).await?;
+    if !report.is_ok() {
+        return Err(DbError::NotFound(format!(
+            "{} failed its checks, so nothing was restored: {}",
+            from.display(),
+            report
+                .integrity
+                .iter()
+                .chain(&report.foreign_keys)
+                .cloned()
+                .collect::<Vec<_>>()
+                .join("; ")
+        )));
+    }
+    let mut conn = connect(from, true).await?;
+    let tables: i64 = sqlx::query_scalar(
+        "select count(*) from sqlite_master where type = 'table' and name in ('_sqlx_migrations', 'aars')",
+    )
+    .fetch_one(&mut conn)
+    .await?;
+    conn.close().await?;
+    if tables != 2 {
+        return Err(DbError::NotFound(format!(
+            "{} is an SQLite database but not a homelab one (no AARs, no migrations): nothing was restored",
+            from.display()
+        )));
+    }
+    let database = database_path(data_dir);
+    let io = |source: std::io::Error| DbError::DataDir {
+        path: database.display().to_string(),
+        source,
+    };
+    let previous = if database.is_file() {
+        let mut conn = connect(&database, false).await?;
+        sqlx::query("pragma wal_checkpoint(truncate)")
+            .execute(&mut conn)
+            .await?;
+        conn.close().await?;
+        let kept = data_dir.join(format!("homelab.db.replaced-{now}"));
+        std::fs::rename(&database, &kept).map_err(io)?;
+        Some(kept)
+    } else {
+        None
+    };
+    for suffix in ["-wal", "-shm"] {
+        let mut side = database.as_os_str().to_owned();
+        side.push(suffix);
+        match std::fs::remove_file(&side) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
+            _ => {}
+        }
+    }
+    let partial = data_dir.join("homelab.db.restoring");
+    std::fs::copy(from, &partial).map_err(io)?;
+    std::fs::rename(&partial, &database).map_err(io)?;
+    Ok(Restored { previous })
+}
+
 /// Runs SQLite's integrity and foreign key checks on the database at `path`, reading only.
 #[tracing::instrument(skip_all, fields(path = %path.display()))]
 pub async fn check(path: &Path) -> Result<CheckReport, DbError> {
@@ -128,6 +228,77 @@ mod tests {
         let copy = dir.path().join("copy.db");
         backup(&db, &copy).await.unwrap();
         assert_eq!(check(&copy).await.unwrap(), CheckReport::default());
+    }
+
+    #[tokio::test]
+    async fn a_replacing_backup_swaps_in_a_checked_copy_and_a_restore_keeps_what_it_replaced() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = super::super::open(dir.path()).await.unwrap();
+        let by = super::super::aar::Author::now("alice");
+        let aar = |title: &str| frontend::model::aar::AarContent {
+            title: title.into(),
+            incident_date: "2026-12-01".into(),
+            ..Default::default()
+        };
+        super::super::aar::create(&pool, &aar("First"), &by)
+            .await
+            .unwrap();
+        let db = database_path(dir.path());
+        let copy = dir.path().join("backup").join("homelab.db");
+        std::fs::create_dir_all(copy.parent().unwrap()).unwrap();
+        std::fs::write(&copy, b"an older copy").unwrap();
+        backup_replacing(&db, &copy).await.unwrap();
+        assert!(check(&copy).await.unwrap().is_ok());
+        // Later writes, then the restore of the copy: they are gone, and kept aside.
+        super::super::aar::create(&pool, &aar("Second"), &by)
+            .await
+            .unwrap();
+        pool.close().await;
+        let restored = restore(&copy, dir.path(), 1_000).await.unwrap();
+        let kept = restored.previous.unwrap();
+        assert_eq!(kept, dir.path().join("homelab.db.replaced-1000"));
+        let titles = |path: PathBuf| async move {
+            let mut conn = connect(&path, true).await.unwrap();
+            let titles: Vec<String> = sqlx::query_scalar("select title from aars order by id")
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+            titles
+        };
+        assert_eq!(titles(db.clone()).await, ["First"]);
+        assert_eq!(titles(kept).await, ["First", "Second"]);
+        assert!(!dir.path().join("homelab.db-wal").exists());
+    }
+
+    #[tokio::test]
+    async fn a_restore_of_something_else_changes_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = database(dir.path()).await;
+        let junk = dir.path().join("junk.db");
+        std::fs::write(&junk, b"not a database at all").unwrap();
+        assert!(restore(&junk, dir.path(), 1).await.is_err());
+        let other = dir.path().join("other.db");
+        let mut conn = SqliteConnectOptions::new()
+            .filename(&other)
+            .create_if_missing(true)
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("create table t (x)")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+        conn.close().await.unwrap();
+        let error = restore(&other, dir.path(), 1).await.unwrap_err();
+        assert!(error.to_string().contains("not a homelab one"), "{error}");
+        assert!(!dir.path().join("homelab.db.replaced-1").exists());
+        // The data directory's database is still the homelab one.
+        let mut conn = connect(&db, true).await.unwrap();
+        let aars: i64 = sqlx::query_scalar("select count(*) from aars")
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+        assert_eq!(aars, 0);
     }
 
     #[tokio::test]
