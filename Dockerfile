@@ -32,7 +32,9 @@ COPY --from=build /src/target/release/hash.txt /app/hash.txt
 COPY --from=build /src/target/site /app/site
 COPY --from=build --chown=65532:65532 /out/data /data
 USER 65532:65532
-ENV HOMELAB_SERVER__LISTEN=0.0.0.0:3000 \
+# `homelab` on PATH, so `kubectl exec deploy/homelab -- homelab db backup ...` works as written.
+ENV PATH=/app:/usr/local/bin:/usr/bin:/bin \
+    HOMELAB_SERVER__LISTEN=0.0.0.0:3000 \
     HOMELAB_SERVER__SITE_ROOT=/app/site \
     HOMELAB_SERVER__DATA_DIR=/data \
     HOMELAB_SERVER__JSON_LOGS=true

@@ -122,8 +122,18 @@ enum BenchCommand {
 enum DbCommand {
     /// Copy the database to a new file while the server runs (a consistent snapshot).
     Backup {
-        /// Where to write the copy; an existing file is never overwritten.
+        /// Where to write the copy; an existing file is never overwritten, unless --replace.
         path: PathBuf,
+        /// Replace the file at PATH once the new copy is complete and checked (a scheduled copy
+        /// at a fixed path, such as Velero's pre-backup hook writes).
+        #[arg(long)]
+        replace: bool,
+    },
+    /// Put a backup in place of the database, with the server stopped. The backup is checked
+    /// first; the database it replaces is kept beside it as homelab.db.replaced-<unix seconds>.
+    Restore {
+        /// The backup to restore (a `db backup` copy).
+        from: PathBuf,
     },
     /// Run SQLite's integrity and foreign key checks; exit code 1 when they find anything.
     Check {
@@ -245,7 +255,8 @@ fn main() -> ExitCode {
 /// failed, 2 for a configuration that cannot be read.
 fn db_command(data_dir: Option<PathBuf>, config: Option<PathBuf>, command: DbCommand) -> ExitCode {
     // The database of the data directory; the configuration is read only when it is needed.
-    let database = || data_dir_of(data_dir, config).map(|d| homelab::db::backup::database_path(&d));
+    let dir = || data_dir_of(data_dir.clone(), config.clone());
+    let database = || dir().map(|d| homelab::db::backup::database_path(&d));
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -257,14 +268,43 @@ fn db_command(data_dir: Option<PathBuf>, config: Option<PathBuf>, command: DbCom
         }
     };
     match command {
-        DbCommand::Backup { path } => {
+        DbCommand::Backup { path, replace } => {
             let database = match database() {
                 Ok(d) => d,
                 Err(code) => return code,
             };
-            match runtime.block_on(homelab::db::backup::backup(&database, &path)) {
+            let copied = if replace {
+                runtime.block_on(homelab::db::backup::backup_replacing(&database, &path))
+            } else {
+                runtime.block_on(homelab::db::backup::backup(&database, &path))
+            };
+            match copied {
                 Ok(()) => {
                     println!("backed up {} to {}", database.display(), path.display());
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        DbCommand::Restore { from } => {
+            let data_dir = match dir() {
+                Ok(d) => d,
+                Err(code) => return code,
+            };
+            let now = jiff::Timestamp::now().as_second();
+            match runtime.block_on(homelab::db::backup::restore(&from, &data_dir, now)) {
+                Ok(restored) => {
+                    println!(
+                        "restored {} to {}",
+                        from.display(),
+                        homelab::db::backup::database_path(&data_dir).display()
+                    );
+                    if let Some(previous) = restored.previous {
+                        println!("the database it replaced is kept at {}", previous.display());
+                    }
                     ExitCode::SUCCESS
                 }
                 Err(e) => {

@@ -96,6 +96,9 @@ pub async fn backup_replacing(source: &Path, target: &Path) -> Result<(), DbErro
         Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
         _ => {}
     }
+    if let Some(parent) = target.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(io)?;
+    }
     backup(source, &partial).await?;
     let report = check(&partial).await?;
     if !report.is_ok() {

@@ -236,3 +236,81 @@ async fn aar_import_and_db_check_need_only_the_data_directory() {
     assert_eq!(bad.status.code(), Some(2), "{}", text(&bad));
     assert!(text(&bad).contains("data_dir"), "{}", text(&bad));
 }
+
+/// The command of Velero's pre-backup hook on the shipped Deployment's pod.
+fn hook_command() -> Vec<String> {
+    let yaml = include_str!("../../../deploy/base/deployment.yaml");
+    let deployment: serde_json::Value = serde_yaml::from_str(yaml).unwrap();
+    let annotations = &deployment["spec"]["template"]["metadata"]["annotations"];
+    assert_eq!(
+        annotations["pre.hook.backup.velero.io/container"],
+        "homelab"
+    );
+    let command = annotations["pre.hook.backup.velero.io/command"]
+        .as_str()
+        .unwrap();
+    serde_json::from_str(command).unwrap()
+}
+
+#[tokio::test]
+async fn velero_s_hook_copies_the_database_and_a_restore_puts_the_copy_back() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let log = dir.path().join("log.md");
+    std::fs::write(&log, include_str!("../../demo/aar-log.md")).unwrap();
+    // As in the pod: the data directory from the image's environment, no configuration file.
+    let run = |args: Vec<String>| {
+        let data = data.clone();
+        async move {
+            tokio::process::Command::new(env!("CARGO_BIN_EXE_homelab"))
+                .args(&args)
+                .env_remove("HOMELAB_CONFIG")
+                .env("HOMELAB_SERVER__DATA_DIR", &data)
+                .output()
+                .await
+                .unwrap()
+        }
+    };
+    let args = |list: &[&str]| list.iter().map(|a| a.to_string()).collect::<Vec<_>>();
+    let import = run(args(&["aar", "import", log.to_str().unwrap()])).await;
+    assert!(import.status.success(), "{}", text(&import));
+
+    // The hook's command, with the pod's /data at this test's data directory, twice: a copy at
+    // a fixed path is replaced by the next one.
+    let command = hook_command();
+    assert_eq!(command[0], "/app/homelab");
+    let hook: Vec<String> = command[1..]
+        .iter()
+        .map(|a| a.replacen("/data", data.to_str().unwrap(), 1))
+        .collect();
+    for _ in 0..2 {
+        let backup = run(hook.clone()).await;
+        assert!(backup.status.success(), "{}", text(&backup));
+    }
+    let copy = data.join("backup/homelab.db");
+    assert!(copy.is_file());
+
+    // Later changes, then the restore: the database is the copy again; what it replaced is kept.
+    let pool = db::open(&data).await.unwrap();
+    sqlx::query("delete from aars where id = 1")
+        .execute(&pool)
+        .await
+        .unwrap();
+    pool.close().await;
+    let restore = run(args(&["db", "restore", copy.to_str().unwrap()])).await;
+    assert!(restore.status.success(), "{}", text(&restore));
+    assert!(
+        text(&restore).contains("the database it replaced is kept at"),
+        "{}",
+        text(&restore)
+    );
+    let pool = db::open(&data).await.unwrap();
+    let aars: i64 = sqlx::query_scalar("select count(*) from aars")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(aars, 8);
+    pool.close().await;
+    let check = run(args(&["db", "check"])).await;
+    assert!(check.status.success(), "{}", text(&check));
+}
