@@ -279,6 +279,11 @@ async fn velero_s_hook_copies_the_database_and_a_restore_puts_the_copy_back() {
     // a fixed path is replaced by the next one.
     let command = hook_command();
     assert_eq!(command[0], "/app/homelab");
+    // The restore Job restores what the hook writes.
+    let job: serde_json::Value =
+        serde_yaml::from_str(include_str!("../../../deploy/restore-job.yaml")).unwrap();
+    let restore_args = &job["spec"]["template"]["spec"]["containers"][0]["args"];
+    assert_eq!(restore_args[2].as_str(), command.last().map(String::as_str));
     let hook: Vec<String> = command[1..]
         .iter()
         .map(|a| a.replacen("/data", data.to_str().unwrap(), 1))

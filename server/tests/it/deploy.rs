@@ -183,6 +183,24 @@ fn the_deployment_is_one_hardened_replica_with_probes_and_limits() {
 #[tokio::test]
 async fn every_manifest_is_accepted_by_a_server_side_dry_run_against_the_real_api_server() {
     let cluster = TestCluster::shared().await.unwrap();
+    // The restore Job, applied by hand: its namespace first, then the Job itself.
+    cluster
+        .apply_yaml("apiVersion: v1\nkind: Namespace\nmetadata: {name: homelab}\n")
+        .await
+        .unwrap();
+    let job = std::fs::read_to_string(deploy_dir().join("restore-job.yaml")).unwrap();
+    let accepted = cluster.dry_run_yaml(&job).await.unwrap();
+    assert_eq!(accepted.len(), 1);
+    let job: serde_json::Value = serde_yaml::from_str(&job).unwrap();
+    let container = &job["spec"]["template"]["spec"]["containers"][0];
+    assert_eq!(
+        container["args"],
+        serde_json::json!(["db", "restore", "/data/backup/homelab.db"])
+    );
+    assert_eq!(
+        job["spec"]["template"]["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
+        "homelab-data"
+    );
     for dir in ["base", "overlays/impersonate"] {
         let yaml = render(&deploy_dir().join(dir));
         let docs = documents(&yaml);
