@@ -8,7 +8,7 @@ demo:
 test:
 	bash scripts/test.sh
 
-# The benchmark suite: builds release, runs the figures of the README's Benchmarks section, prints
+# The benchmark suite: builds release, runs the figures of docs/benchmarks.md, prints
 # one table and writes target/bench/bench.json (not part of `make test`; never fails on a figure).
 bench:
 	bash scripts/bench.sh

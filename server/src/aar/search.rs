@@ -41,7 +41,7 @@ pub fn document_text(content: &AarContent) -> String {
 /// three letters or more, also as a prefix ("crash" finds "CrashLoopBackOff"), as people type.
 /// Earlier words match whole words: a prefix of a common word merges the lists of every word it
 /// begins, and prefixes on every word made the p99 of the benchmark's queries nine times longer
-/// (README, "Search benchmark"). Each word is quoted, so FTS5 syntax in the input (`AND`, `"`,
+/// (docs/benchmarks.md, "Search benchmark"). Each word is quoted, so FTS5 syntax in the input (`AND`, `"`,
 /// `(`, `-`) is only text. None when nothing searchable is left.
 pub fn fts_query(input: &str) -> Option<String> {
     let words: Vec<&str> = input

@@ -1,5 +1,5 @@
 //! Benchmarks that report figures (never pass or fail): `homelab bench ...`. They are not part of
-//! the test suite; the README shows their latest output.
+//! the test suite; docs/benchmarks.md shows their latest output.
 
 pub mod views;
 

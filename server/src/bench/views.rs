@@ -112,7 +112,7 @@ pub fn run(size: Size, iterations: usize) -> Result<ViewsReport, DemoError> {
     })
 }
 
-/// The report as the table the README shows.
+/// The report as the table docs/benchmarks.md shows.
 pub fn table(r: &ViewsReport) -> String {
     let mut out = format!(
         "Views over a synthetic cluster: {} pods, {} deployments, {} nodes ({} runs each)\n\n\

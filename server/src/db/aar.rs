@@ -313,7 +313,7 @@ pub async fn list(pool: &SqlitePool, filter: &AarFilter) -> Result<Vec<AarRow>, 
 /// Ordered by FTS5's `rank` column rather than `bm25(...)`: FTS5 then sorts inside the virtual
 /// table and `snippet()` runs for the rows returned only; sorted outside, SQLite computes the
 /// snippet of every match before sorting. The list rows of the hits are a second query by id.
-/// README, "Search benchmark".
+/// docs/benchmarks.md, "Search benchmark".
 #[tracing::instrument(skip_all)]
 pub async fn search(
     pool: &SqlitePool,
