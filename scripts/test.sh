@@ -10,6 +10,8 @@ step() { printf '\n\033[1;34m==> %s\033[0m\n' "$*"; }
 timed() { local t0=$SECONDS; "$@"; log "$* took $((SECONDS - t0)) s"; }
 
 step "tools"
+need go
+need python3
 timed ensure_build_tools
 timed ensure_chromium
 rustup component list --installed | grep -q '^rustfmt' || rustup component add rustfmt

@@ -79,8 +79,34 @@ apt_install() {
 
 ensure_chromium() { apt_install chromium fonts-dejavu-core; }
 
+# What the scripts cannot install by themselves is checked before anything starts, and named
+# with what to install; what Debian packages well enough is installed from it.
+need() {
+  case "$1" in
+    rust)
+      command -v cargo >/dev/null && command -v rustup >/dev/null && return
+      missing_prerequisite "Rust, installed with rustup (https://rustup.rs): the scripts add the wasm32 target, rustfmt, clippy and the tools themselves" ;;
+    go)
+      # The modules of e2e/kube say `go 1.23.0`.
+      if command -v go >/dev/null \
+          && [ "$(printf '%s\n' go1.23 "$(go env GOVERSION)" | sort -V | head -n1)" = go1.23 ]; then
+        return
+      fi
+      missing_prerequisite "Go 1.23 or newer, to build the test API server (https://go.dev/doc/install; Debian 12's golang-go is 1.19, too old)" ;;
+    npm) command -v npm >/dev/null || apt_install nodejs npm ;;
+    python3) command -v python3 >/dev/null || apt_install python3 ;;
+  esac
+}
+
+missing_prerequisite() {
+  printf '\033[1;31m[tools]\033[0m missing: %s\n' "$1" >&2
+  exit 1
+}
+
 # Everything the Leptos build needs.
 ensure_build_tools() {
+  need rust
+  need npm
   ensure_wasm_target
   ensure_wasm_bindgen
   ensure_wasm_opt
