@@ -169,6 +169,18 @@ pub async fn restore(from: &Path, data_dir: &Path, now: i64) -> Result<Restored,
     } else {
         None
     };
+    put_in_place(from, &database)?;
+    Ok(Restored { previous })
+}
+
+/// Copies `copy` over `database` (through a temporary file, renamed into place), its WAL and
+/// shared-memory files removed first so that nothing of the replaced database is replayed. The
+/// copy itself is kept. For a restore, and for an upgrade whose migration failed.
+pub(super) fn put_in_place(copy: &Path, database: &Path) -> Result<(), DbError> {
+    let io = |source: std::io::Error| DbError::DataDir {
+        path: database.display().to_string(),
+        source,
+    };
     for suffix in ["-wal", "-shm"] {
         let mut side = database.as_os_str().to_owned();
         side.push(suffix);
@@ -177,10 +189,9 @@ pub async fn restore(from: &Path, data_dir: &Path, now: i64) -> Result<Restored,
             _ => {}
         }
     }
-    let partial = data_dir.join("homelab.db.restoring");
-    std::fs::copy(from, &partial).map_err(io)?;
-    std::fs::rename(&partial, &database).map_err(io)?;
-    Ok(Restored { previous })
+    let partial = database.with_extension("db.restoring");
+    std::fs::copy(copy, &partial).map_err(io)?;
+    std::fs::rename(&partial, database).map_err(io)
 }
 
 /// Runs SQLite's integrity and foreign key checks on the database at `path`, reading only.

@@ -130,7 +130,7 @@ pub async fn open_with(data_dir: &Path, migrator: &Migrator) -> Result<SqlitePoo
             .map(|m| m.description.to_string())
             .unwrap_or_default();
         if !fresh {
-            restore_copy(&copy, &database)?;
+            backup::put_in_place(&copy, &database)?;
         }
         tracing::error!(version = failed, error = %source, "migration failed; database put back");
         return Err(DbError::MigrationFailed {
@@ -174,27 +174,6 @@ fn failed_version(error: &sqlx::migrate::MigrateError) -> Option<i64> {
         sqlx::migrate::MigrateError::ExecuteMigration(_, version) => Some(*version),
         _ => None,
     }
-}
-
-/// Puts the copy taken before the migrations back in place of `database` (its WAL and shared
-/// memory files removed, so nothing of the failed run is replayed). The copy itself is kept.
-fn restore_copy(copy: &Path, database: &Path) -> Result<(), DbError> {
-    let io = |source: std::io::Error| DbError::DataDir {
-        path: database.display().to_string(),
-        source,
-    };
-    for suffix in ["-wal", "-shm"] {
-        let mut side = database.as_os_str().to_owned();
-        side.push(suffix);
-        match std::fs::remove_file(&side) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(e)),
-            _ => {}
-        }
-    }
-    let partial = database.with_extension("db.restoring");
-    std::fs::copy(copy, &partial).map_err(io)?;
-    std::fs::rename(&partial, database).map_err(io)?;
-    Ok(())
 }
 
 /// Answers whether the database takes a query; `/readyz` uses it.
