@@ -85,7 +85,7 @@ const READY_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long a CRD may take to become Established, or a kind to appear in discovery.
 const CRD_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long a new RoleBinding may take to reach the RBAC authorizer's cache.
-const RBAC_TIMEOUT: Duration = Duration::from_secs(10);
+const RBAC_TIMEOUT: Duration = Duration::from_secs(30);
 /// How often things are polled while waiting.
 const POLL: Duration = Duration::from_millis(100);
 
