@@ -4,10 +4,12 @@
 #
 #   kube-apiserver, kube-controller-manager  from e2e/kube/apiserver (k8s.io/kubernetes, pinned there)
 #   etcd                                     from e2e/kube/etcd      (go.etcd.io/etcd/server/v3)
+#   kustomize                                from e2e/kube/kustomize (sigs.k8s.io/kustomize/kustomize/v5)
 #   CRDs                                     Velero, Gateway API, Flux, Longhorn at pinned versions
 #
 # Everything lands outside the repository, in ${HOMELAB_KUBE_DIR:-$HOMELAB_CACHE/kube}:
-#   v1.32.5/kube-apiserver, v1.32.5/kube-controller-manager, etcd-v3.5.21/etcd, crds/*.yaml
+#   v1.32.5/kube-apiserver, v1.32.5/kube-controller-manager, etcd-v3.5.21/etcd,
+#   kustomize-v5.7.1/kustomize, crds/*.yaml
 # and is built only when missing, so a second run takes seconds. Measured on 2 cores with cold Go
 # caches (2026-12-04): kube-apiserver and kube-controller-manager 253 s, etcd 50 s, the CRDs
 # about a minute; with a warm Go cache (another checkout, a changed HOMELAB_CACHE) seconds.
@@ -15,7 +17,7 @@
 # HOMELAB_KUBE_DIR; the tests find it there by default.
 #
 #   scripts/kube.sh              everything
-#   scripts/kube.sh crds         only one part: etcd, crds or kube
+#   scripts/kube.sh crds         only one part: etcd, crds, kube or kustomize
 set -euo pipefail
 
 command -v go >/dev/null || { echo "[kube] Go is needed: apt-get install golang-go, or see go.dev" >&2; exit 1; }
@@ -28,6 +30,8 @@ CRD_SOURCES=(
   "github.com/vmware-tanzu/velero v1.16.2 config/crd/v1/bases"
   "sigs.k8s.io/gateway-api v1.1.0 config/crd/standard"
   "github.com/longhorn/longhorn-manager v1.6.2 k8s/crds.yaml"
+  # The ServiceMonitor of deploy/components/servicemonitor (kube-prometheus-stack's operator).
+  "github.com/prometheus-operator/prometheus-operator v0.79.2 example/prometheus-operator-crd/monitoring.coreos.com_servicemonitors.yaml"
 )
 # Flux's controller modules (which carry config/crd/bases) are not on the module proxy at these
 # versions, but their api modules are: those files are generated from the api types by
@@ -51,9 +55,12 @@ required_version() {
 
 KUBE_VERSION=$(required_version "$ROOT/e2e/kube/apiserver/go.mod" k8s.io/kubernetes)
 ETCD_VERSION=$(required_version "$ROOT/e2e/kube/etcd/go.mod" go.etcd.io/etcd/server/v3)
-[ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] || { log "cannot read the pinned versions"; exit 1; }
+KUSTOMIZE_VERSION=$(required_version "$ROOT/e2e/kube/kustomize/go.mod" sigs.k8s.io/kustomize/kustomize/v5)
+[ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] && [ -n "$KUSTOMIZE_VERSION" ] \
+  || { log "cannot read the pinned versions"; exit 1; }
 KUBE_BIN="$KUBE_DIR/$KUBE_VERSION"
 ETCD_BIN="$KUBE_DIR/etcd-$ETCD_VERSION"
+KUSTOMIZE_BIN="$KUBE_DIR/kustomize-$KUSTOMIZE_VERSION"
 CRD_DIR="$KUBE_DIR/crds"
 # Work in progress is named *.tmp.<pid>*; whatever an interrupted or failed run leaves goes.
 trap 'rm -rf "$KUBE_DIR"/*.tmp."$$"*' EXIT
@@ -91,6 +98,12 @@ ensure_etcd() {
   if [ -x "$ETCD_BIN/etcd" ]; then return; fi
   log "building etcd $ETCD_VERSION"
   build_into "$ROOT/e2e/kube/etcd" "$ETCD_BIN" "" go.etcd.io/etcd/server/v3
+}
+
+ensure_kustomize() {
+  if [ -x "$KUSTOMIZE_BIN/kustomize" ]; then return; fi
+  log "building kustomize $KUSTOMIZE_VERSION"
+  build_into "$ROOT/e2e/kube/kustomize" "$KUSTOMIZE_BIN" "" sigs.k8s.io/kustomize/kustomize/v5
 }
 
 # Directory of a module in the module cache, downloading it if needed. Run outside any module.
@@ -144,8 +157,8 @@ ensure_crds() {
   log "$(ls "$CRD_DIR" | wc -l) CRDs in $CRD_DIR"
 }
 
-# With arguments (any of etcd, crds, kube), only those parts; otherwise all.
-for part in "${@:-etcd crds kube}"; do
+# With arguments (any of etcd, crds, kube, kustomize), only those parts; otherwise all.
+for part in "${@:-etcd crds kube kustomize}"; do
   for p in $part; do "ensure_$p"; done
 done
 log "ready: HOMELAB_KUBE_DIR=$KUBE_DIR"

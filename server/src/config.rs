@@ -929,32 +929,69 @@ mod tests {
         });
     }
 
-    /// As the pod runs it: the ConfigMap's file, the secrets from the Secret as environment.
+    /// As the pod runs it: the ConfigMap's file (the base's and the overlay's), the secrets from
+    /// the Secret as environment.
     #[test]
     fn the_deployed_configuration_loads_with_its_secrets_from_the_environment() {
-        let manifest: serde_yaml::Value =
-            serde_yaml::from_str(include_str!("../../deploy/base/configmap.yaml")).expect("yaml");
-        let file = manifest["data"]["homelab.toml"]
-            .as_str()
-            .expect("homelab.toml");
+        for (which, file) in [
+            ("base", include_str!("../../deploy/base/homelab.toml")),
+            (
+                "overlay",
+                include_str!("../../deploy/overlays/k3s-home/homelab.toml"),
+            ),
+        ] {
+            Jail::expect_with(|jail| {
+                jail.create_file("homelab.toml", file)?;
+                jail.set_env("HOMELAB_OIDC__CLIENT_SECRET", "from-the-secret");
+                jail.set_env("HOMELAB_METRICS_TOKEN", "scrape-me");
+                let config = Config::load(Some(Path::new("homelab.toml"))).expect(which);
+                assert!(!config.demo && config.server.json_logs, "{which}");
+                assert_eq!(config.server.listen.port(), 3000);
+                assert_eq!(
+                    config.server.data_dir,
+                    Path::new("/data"),
+                    "the PVC's mount"
+                );
+                assert_eq!(config.metrics_token.as_deref(), Some("scrape-me"));
+                assert!(!config.actions.impersonate, "{which}");
+                let debug = format!("{config:?}");
+                assert!(
+                    !debug.contains("scrape-me") && !debug.contains("from-the-secret"),
+                    "{debug}"
+                );
+                Ok(())
+            });
+        }
+    }
+
+    /// deploy/components/impersonate turns impersonation on with the variable its patch adds to
+    /// the pod (tests/it/deploy.rs checks the rendered Deployment carries it).
+    #[test]
+    fn the_impersonate_component_turns_impersonation_on() {
+        let kustomization: serde_yaml::Value = serde_yaml::from_str(include_str!(
+            "../../deploy/components/impersonate/kustomization.yaml"
+        ))
+        .expect("yaml");
+        let patch: serde_yaml::Value = serde_yaml::from_str(
+            kustomization["patches"][0]["patch"]
+                .as_str()
+                .expect("an inline patch"),
+        )
+        .expect("yaml");
+        let var = &patch[0]["value"];
+        let (name, value) = (
+            var["name"].as_str().expect("name"),
+            var["value"].as_str().expect("value"),
+        );
         Jail::expect_with(|jail| {
-            jail.create_file("homelab.toml", file)?;
+            jail.create_file(
+                "homelab.toml",
+                include_str!("../../deploy/base/homelab.toml"),
+            )?;
             jail.set_env("HOMELAB_OIDC__CLIENT_SECRET", "from-the-secret");
-            jail.set_env("HOMELAB_METRICS_TOKEN", "scrape-me");
-            let config = Config::load(Some(Path::new("homelab.toml"))).expect("valid config");
-            assert!(!config.demo && config.server.json_logs);
-            assert_eq!(config.server.listen.port(), 3000);
-            assert_eq!(
-                config.server.data_dir,
-                Path::new("/data"),
-                "the PVC's mount"
-            );
-            assert_eq!(config.metrics_token.as_deref(), Some("scrape-me"));
-            let debug = format!("{config:?}");
-            assert!(
-                !debug.contains("scrape-me") && !debug.contains("from-the-secret"),
-                "{debug}"
-            );
+            jail.set_env(name, value);
+            let config = Config::load(Some(Path::new("homelab.toml"))).expect("valid");
+            assert!(config.actions.impersonate, "{name}={value}");
             Ok(())
         });
     }

@@ -52,6 +52,8 @@ use tokio::sync::OnceCell;
 const APISERVER_GO_MOD: &str = include_str!("../../kube/apiserver/go.mod");
 /// The Go module that pins etcd.
 const ETCD_GO_MOD: &str = include_str!("../../kube/etcd/go.mod");
+/// Pins kustomize, which renders `deploy/` in the tests.
+const KUSTOMIZE_GO_MOD: &str = include_str!("../../kube/kustomize/go.mod");
 
 /// Controllers the controller manager runs by default. Each either keeps the API usable
 /// (default ServiceAccounts, namespace deletion, the aggregated `view`/`edit`/`admin` roles,
@@ -178,6 +180,41 @@ impl KubeDir {
             crds,
             kube_version,
         })
+    }
+
+    /// `<root>/kustomize-<version>/kustomize`, or says how to build it.
+    pub fn kustomize(&self) -> anyhow::Result<PathBuf> {
+        let version = required_version(KUSTOMIZE_GO_MOD, "sigs.k8s.io/kustomize/kustomize/v5")
+            .context("e2e/kube/kustomize/go.mod names no kustomize version")?;
+        let path = self
+            .root
+            .join(format!("kustomize-{version}"))
+            .join("kustomize");
+        if !path.is_file() {
+            bail!(
+                "{} is missing: run scripts/kube.sh kustomize (seconds with a warm Go cache)",
+                path.display()
+            );
+        }
+        Ok(path)
+    }
+
+    /// What `kustomize build dir` prints: the rendered objects as one YAML stream.
+    pub fn kustomize_build(&self, dir: &Path) -> anyhow::Result<String> {
+        let kustomize = self.kustomize()?;
+        let out = std::process::Command::new(&kustomize)
+            .arg("build")
+            .arg(dir)
+            .output()
+            .with_context(|| format!("running {}", kustomize.display()))?;
+        if !out.status.success() {
+            bail!(
+                "kustomize build {} failed: {}",
+                dir.display(),
+                String::from_utf8_lossy(&out.stderr).trim()
+            );
+        }
+        String::from_utf8(out.stdout).context("kustomize printed something that is not UTF-8")
     }
 }
 

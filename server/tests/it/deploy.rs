@@ -1,5 +1,7 @@
-//! The Kubernetes manifests of `deploy/`: the real API server accepts every one (server-side
-//! apply, `dryRun=All`); the ClusterRole grants exactly what the code declares it uses
+//! The Kubernetes manifests of `deploy/`, rendered by the real kustomize: the real API server
+//! accepts the base, the overlay and the base with each component (server-side apply,
+//! `dryRun=All`); the base carries none of one homelab's own values; the ClusterRole grants
+//! exactly what the code declares it uses
 //! (`homelab::cluster::rbac`); and the server's watch caches, running as the shipped
 //! ServiceAccount through the shipped binding, all sync, while the actions' write verbs are
 //! allowed and anything beyond them is not; and the whole server, started from a kubeconfig of
@@ -20,43 +22,55 @@ use kube::api::PostParams;
 use kube::Api;
 use reqwest::StatusCode;
 use serde_json::Value;
-use testbed::cluster::TestCluster;
+use testbed::cluster::{KubeDir, TestCluster};
 
 use crate::cluster::within;
 use crate::support::{start_as_shipped_service_account, Browser};
 
 fn deploy_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../deploy")
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../deploy")
+        .canonicalize()
+        .unwrap()
 }
 
-/// What `kustomize build dir` renders, for kustomizations that only list `resources` (files, or
-/// directories with their own kustomization): the files' documents, in order. Any other field
-/// fails here, so this never silently differs from kustomize.
-fn render(dir: &Path) -> String {
-    let path = dir.join("kustomization.yaml");
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let kustomization: Value = serde_yaml::from_str(&text).unwrap();
-    for key in kustomization.as_object().unwrap().keys() {
-        assert!(
-            matches!(key.as_str(), "apiVersion" | "kind" | "resources"),
-            "{}: `{key}` is a transformer the tests do not render; keep the base to plain resources",
-            path.display()
-        );
-    }
-    let mut out = String::new();
-    for resource in kustomization["resources"].as_array().unwrap() {
-        let target = dir.join(resource.as_str().unwrap());
-        if target.is_dir() {
-            out.push_str(&render(&target));
-        } else {
-            let yaml = std::fs::read_to_string(&target)
-                .unwrap_or_else(|e| panic!("{}: {e}", target.display()));
-            out.push_str("---\n");
-            out.push_str(&yaml);
-            out.push('\n');
-        }
-    }
-    out
+/// `kustomize build deploy/<dir>`.
+fn render(dir: &str) -> String {
+    KubeDir::locate()
+        .unwrap()
+        .kustomize_build(&deploy_dir().join(dir))
+        .unwrap_or_else(|e| panic!("deploy/{dir}: {e:#}"))
+}
+
+/// The base with `deploy/components/<component>` added, as an overlay listing it renders.
+fn render_with(component: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    // kustomize takes only relative paths; both are absolute, so climb to the root and descend.
+    let up = "../".repeat(dir.path().components().count() - 1);
+    let deploy = deploy_dir();
+    let deploy = deploy.strip_prefix("/").unwrap().display();
+    std::fs::write(
+        dir.path().join("kustomization.yaml"),
+        format!(
+            "apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\n\
+             resources: [{up}{deploy}/base]\ncomponents: [{up}{deploy}/components/{component}]\n"
+        ),
+    )
+    .unwrap();
+    KubeDir::locate()
+        .unwrap()
+        .kustomize_build(dir.path())
+        .unwrap_or_else(|e| panic!("base + components/{component}: {e:#}"))
+}
+
+/// Every component under `deploy/components`.
+fn components() -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(deploy_dir().join("components"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
 }
 
 fn documents(yaml: &str) -> Vec<Value> {
@@ -113,9 +127,18 @@ fn difference(
     a.iter().filter(|t| !b.contains(t)).cloned().collect()
 }
 
+/// The pod's environment variable `name` in rendered documents.
+fn pod_env(docs: &[Value], name: &str) -> Option<String> {
+    of_kind(docs, "Deployment")[0]["spec"]["template"]["spec"]["containers"][0]["env"]
+        .as_array()?
+        .iter()
+        .find(|e| e["name"] == name)
+        .and_then(|e| e["value"].as_str().map(String::from))
+}
+
 #[test]
 fn the_cluster_role_grants_exactly_what_the_code_declares() {
-    let docs = documents(&render(&deploy_dir().join("base")));
+    let docs = documents(&render("base"));
     let role = granted(&docs, "homelab");
     let code = triples(PERMISSIONS);
     let unused = difference(&role, &code);
@@ -131,22 +154,97 @@ fn the_cluster_role_grants_exactly_what_the_code_declares() {
         1,
         "impersonation stays out of the base"
     );
+    assert_eq!(pod_env(&docs, "HOMELAB_ACTIONS__IMPERSONATE"), None);
 
-    let overlay = documents(&render(&deploy_dir().join("overlays/impersonate")));
+    let with = documents(&render_with("impersonate"));
+    assert_eq!(granted(&with, "homelab-impersonate"), triples(IMPERSONATE));
     assert_eq!(
-        granted(&overlay, "homelab-impersonate"),
-        triples(IMPERSONATE)
-    );
-    assert_eq!(
-        granted(&overlay, "homelab"),
+        granted(&with, "homelab"),
         role,
-        "the overlay keeps the base role"
+        "the component keeps the base role"
+    );
+    // It turns impersonation on (config.rs's tests load the variable over the base's file).
+    assert_eq!(
+        pod_env(&with, "HOMELAB_ACTIONS__IMPERSONATE").as_deref(),
+        Some("true")
+    );
+    // Only the server's ServiceAccount may impersonate; the example binds the admin group to
+    // the server's own role.
+    let bindings = of_kind(&with, "ClusterRoleBinding");
+    let subjects = |role: &str| -> Vec<String> {
+        bindings
+            .iter()
+            .filter(|b| b["roleRef"]["name"] == role)
+            .flat_map(|b| b["subjects"].as_array().unwrap().iter())
+            .map(|s| {
+                format!(
+                    "{}:{}",
+                    s["kind"].as_str().unwrap(),
+                    s["name"].as_str().unwrap()
+                )
+            })
+            .collect()
+    };
+    assert_eq!(subjects("homelab-impersonate"), ["ServiceAccount:homelab"]);
+    assert!(
+        subjects("homelab").contains(&"Group:homelab-admins".to_owned()),
+        "{:?}",
+        subjects("homelab")
+    );
+}
+
+/// This homelab's own values (CLUSTER-SETUP.md): the overlay has each, the base none.
+const PERSONAL: &[&str] = &[
+    "fletcherlabs.net",
+    "192.168.10.224",
+    "main-gateway",
+    "namespace: networking",
+    "storageClassName: longhorn",
+    "k3s-master1",
+    "Dell R730",
+];
+
+#[test]
+fn the_base_and_its_components_carry_no_value_of_this_homelab_and_its_overlay_carries_them_all() {
+    let overlay = render("overlays/k3s-home");
+    for value in PERSONAL {
+        assert!(overlay.contains(value), "the overlay lacks {value}");
+    }
+    let base = render("base");
+    for value in PERSONAL {
+        assert!(!base.contains(value), "deploy/base carries {value}");
+    }
+    for component in components() {
+        // The catalog's annotation names (`homelab.fletcherlabs.net/name`) are the product's own.
+        let rendered = render_with(&component).replace("homelab.fletcherlabs.net/", "");
+        for value in PERSONAL {
+            assert!(
+                !rendered.contains(value),
+                "deploy/components/{component} carries {value}"
+            );
+        }
+    }
+    // A configuration change rolls the pod: the ConfigMap's name carries its content's hash.
+    let docs = documents(&overlay);
+    let config_map = of_kind(&docs, "ConfigMap")[0]["metadata"]["name"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(config_map.starts_with("homelab-config-"), "{config_map}");
+    let volumes = &of_kind(&docs, "Deployment")[0]["spec"]["template"]["spec"]["volumes"];
+    assert!(
+        volumes
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["configMap"]["name"] == config_map.as_str()),
+        "{volumes}"
     );
 }
 
 #[test]
 fn the_deployment_is_one_hardened_replica_with_probes_and_limits() {
-    let docs = documents(&render(&deploy_dir().join("base")));
+    let docs = documents(&render("base"));
     let deployment = of_kind(&docs, "Deployment")[0];
     let spec = &deployment["spec"];
     assert_eq!(spec["replicas"], 1);
@@ -180,8 +278,31 @@ fn the_deployment_is_one_hardened_replica_with_probes_and_limits() {
     assert!(mount_paths.contains(&"/data") && mount_paths.contains(&"/etc/homelab"));
 }
 
+/// Applies the Namespaces of `yaml` for real (a dry run stores nothing, and namespaced objects
+/// need theirs), then dry-runs all of it; returns the kinds accepted.
+async fn dry_run(cluster: &TestCluster, what: &str, yaml: &str) -> Vec<String> {
+    let docs = documents(yaml);
+    let namespaces: Vec<String> = of_kind(&docs, "Namespace")
+        .iter()
+        .map(|n| serde_yaml::to_string(n).unwrap())
+        .collect();
+    if !namespaces.is_empty() {
+        cluster.apply_yaml(&namespaces.join("---\n")).await.unwrap();
+    }
+    let accepted = cluster
+        .dry_run_yaml(yaml)
+        .await
+        .unwrap_or_else(|e| panic!("{what}: {e:#}"));
+    assert_eq!(accepted.len(), docs.len(), "{what}");
+    accepted
+        .iter()
+        .filter_map(|o| o.types.as_ref().map(|t| t.kind.clone()))
+        .collect()
+}
+
 #[tokio::test]
-async fn every_manifest_is_accepted_by_a_server_side_dry_run_against_the_real_api_server() {
+async fn the_base_the_overlay_and_each_component_are_accepted_by_a_server_side_dry_run_against_the_real_api_server(
+) {
     let cluster = TestCluster::shared().await.unwrap();
     // The restore Job, applied by hand: its namespace first, then the Job itself.
     cluster
@@ -201,53 +322,62 @@ async fn every_manifest_is_accepted_by_a_server_side_dry_run_against_the_real_ap
         job["spec"]["template"]["spec"]["volumes"][0]["persistentVolumeClaim"]["claimName"],
         "homelab-data"
     );
-    for dir in ["base", "overlays/impersonate"] {
-        let yaml = render(&deploy_dir().join(dir));
-        let docs = documents(&yaml);
-        // A dry run stores nothing, and namespaced objects need their namespace to exist.
-        let namespaces: Vec<String> = of_kind(&docs, "Namespace")
-            .iter()
-            .map(|n| serde_yaml::to_string(n).unwrap())
-            .collect();
-        cluster
-            .dry_run_yaml(&namespaces.join("---\n"))
-            .await
-            .unwrap();
-        cluster.apply_yaml(&namespaces.join("---\n")).await.unwrap();
-        let accepted = cluster
-            .dry_run_yaml(&yaml)
-            .await
-            .unwrap_or_else(|e| panic!("deploy/{dir}: {e:#}"));
-        assert_eq!(accepted.len(), docs.len(), "deploy/{dir}");
-        let kinds: Vec<&str> = accepted
-            .iter()
-            .filter_map(|o| o.types.as_ref().map(|t| t.kind.as_str()))
-            .collect();
-        for kind in [
-            "Namespace",
-            "ServiceAccount",
-            "ClusterRole",
-            "ClusterRoleBinding",
-            "ConfigMap",
-            "Secret",
-            "PersistentVolumeClaim",
-            "Deployment",
-            "Service",
-            "HTTPRoute",
-            "NetworkPolicy",
-        ] {
-            assert!(
-                kinds.contains(&kind),
-                "deploy/{dir} lacks a {kind}: {kinds:?}"
-            );
-        }
+
+    let base = dry_run(cluster, "deploy/base", &render("base")).await;
+    for kind in [
+        "Namespace",
+        "ServiceAccount",
+        "ClusterRole",
+        "ClusterRoleBinding",
+        "ConfigMap",
+        "Secret",
+        "PersistentVolumeClaim",
+        "Deployment",
+        "Service",
+        "NetworkPolicy",
+    ] {
+        assert!(
+            base.iter().any(|k| k == kind),
+            "deploy/base lacks a {kind}: {base:?}"
+        );
+    }
+    let overlay = dry_run(
+        cluster,
+        "deploy/overlays/k3s-home",
+        &render("overlays/k3s-home"),
+    )
+    .await;
+    for kind in ["HTTPRoute", "ServiceMonitor"] {
+        assert!(
+            overlay.iter().any(|k| k == kind),
+            "the overlay lacks a {kind}"
+        );
+    }
+    // Each component adds what it is for.
+    let adds = [
+        ("httproute", "HTTPRoute"),
+        ("impersonate", "ClusterRoleBinding"),
+        ("ingress", "Ingress"),
+        ("servicemonitor", "ServiceMonitor"),
+    ];
+    assert_eq!(
+        components(),
+        adds.map(|(c, _)| c.to_owned()),
+        "a new component needs its line here"
+    );
+    for (component, kind) in adds {
+        let kinds = dry_run(cluster, component, &render_with(component)).await;
+        assert!(
+            kinds.len() > base.len() && kinds.iter().any(|k| k == kind),
+            "components/{component} adds no {kind}: {kinds:?}"
+        );
     }
 }
 
 /// The objects RBAC needs (Namespace, ServiceAccount, ClusterRole, ClusterRoleBinding), applied
 /// for real exactly as shipped.
 pub(crate) async fn apply_shipped_rbac(cluster: &TestCluster) {
-    let docs = documents(&render(&deploy_dir().join("base")));
+    let docs = documents(&render("base"));
     let rbac: Vec<String> = docs
         .iter()
         .filter(|d| {
@@ -261,15 +391,14 @@ pub(crate) async fn apply_shipped_rbac(cluster: &TestCluster) {
     cluster.apply_yaml(&rbac.join("---\n")).await.unwrap();
 }
 
-/// The ClusterRole the impersonate overlay adds (the right to impersonate users and groups),
-/// applied without its binding: tests bind it to a ServiceAccount of their own, so the shipped
+/// The ClusterRole the impersonate component adds (the right to impersonate users and groups),
+/// applied without its bindings: tests bind it to a ServiceAccount of their own, so the shipped
 /// `homelab` one keeps exactly the base's rights for the tests that check them.
 pub(crate) async fn apply_impersonate_role(cluster: &TestCluster) -> String {
-    let base: Vec<Value> = documents(&render(&deploy_dir().join("base")));
-    let role = documents(&render(&deploy_dir().join("overlays/impersonate")))
+    let role = documents(&render_with("impersonate"))
         .into_iter()
-        .find(|d| !base.contains(d) && d["kind"] == "ClusterRole")
-        .expect("the impersonate overlay adds a ClusterRole");
+        .find(|d| d["kind"] == "ClusterRole" && d["metadata"]["name"] != "homelab")
+        .expect("the impersonate component adds a ClusterRole");
     cluster
         .apply_yaml(&serde_yaml::to_string(&role).unwrap())
         .await
