@@ -65,7 +65,7 @@ pub struct ActionsConfig {
     /// Where Velero runs: ad hoc backups (and "back up first") are created there.
     pub velero_namespace: String,
     /// Send actions as the signed-in admin (Impersonate-User and Impersonate-Group), so the
-    /// cluster's own RBAC and audit log apply per person. Needs `deploy/overlays/impersonate`.
+    /// cluster's own RBAC and audit log apply per person. `deploy/components/impersonate` turns it on.
     pub impersonate: bool,
     /// Put before the admin's user name and each group name when impersonating: set them to the
     /// API server's `--oidc-username-prefix` and `--oidc-groups-prefix`, so the names match its

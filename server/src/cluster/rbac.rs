@@ -72,7 +72,7 @@ pub const PERMISSIONS: &[Permission] = &[
 ];
 
 /// With `impersonate = true` (issue 8), actions are sent as the signed-in admin: only the
-/// optional overlay `deploy/overlays/impersonate` grants these.
+/// optional component `deploy/components/impersonate` grants these.
 pub const IMPERSONATE: &[Permission] = &[
     p("", "users", &["impersonate"]),
     p("", "groups", &["impersonate"]),
