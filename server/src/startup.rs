@@ -71,10 +71,8 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         }
         None => None,
     };
-    let cluster = Arc::new(ClusterView {
-        cache: cluster,
-        topology,
-    });
+    let cluster = Arc::new(ClusterView::new(cluster, topology));
+    cluster.spawn_publisher();
     if config.demo && !config.demo_empty {
         // Before the status history opens: it resumes from what the seed recorded.
         let now = jiff::Timestamp::now().as_second();

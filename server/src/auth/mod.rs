@@ -22,8 +22,7 @@ use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use base64::Engine;
-use frontend::model::{Audience, RequestContext, Role, Viewer};
-use frontend::source::ClusterSource;
+use frontend::model::{RequestContext, Role, Viewer};
 use serde::{Deserialize, Serialize};
 use tower_sessions::Session;
 
@@ -102,12 +101,10 @@ pub async fn authorize(
         }
     }
     let family_service = |namespace: &str, name: &str| {
-        let id = format!("{namespace}/{name}");
         state
             .cluster
-            .services()
-            .iter()
-            .any(|s| s.id == id && s.audience == Audience::Family)
+            .views()
+            .is_family_service(&format!("{namespace}/{name}"))
     };
     let access = policy::required(&path, state.config.public_status, family_service);
     if access == Access::Public && policy::is_asset(&path) {

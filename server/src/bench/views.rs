@@ -1,16 +1,18 @@
 //! `homelab bench views`: the pure views over a synthetic cluster (5,000 pods and 500
-//! deployments by default) loaded into the watch caches: time per view as a page view pays it
-//! (snapshot of the caches plus the view), and the process's resident memory holding them.
+//! deployments by default) loaded into the watch caches: time per view (snapshot of the caches
+//! plus the view), for one publication of all of them (what a burst of changes costs), and for
+//! the details a request computes; and the process's resident memory holding them.
 
 use std::time::Instant;
 
-use frontend::source::ClusterSource;
 use serde::Serialize;
 
 use super::{quantile, rss_bytes};
 use crate::cluster::demo::{self, DemoError};
+use crate::cluster::published::Views;
 use crate::cluster::synthetic::{self, Size};
-use crate::cluster::{ClusterCache, ClusterView};
+use crate::cluster::views::{backups, gitops, health, services, storage, topology};
+use crate::cluster::ClusterCache;
 use crate::config::TopologyConfig;
 
 #[derive(Debug, Serialize)]
@@ -46,41 +48,59 @@ pub fn run(size: Size, iterations: usize) -> Result<ViewsReport, DemoError> {
         let yaml = synthetic::yaml(size);
         demo::load_yaml(&cache, &yaml)?;
     }
-    let view = ClusterView {
-        cache,
-        topology: TopologyConfig::default(),
-    };
-    let some_service = view.services().first().map(|s| s.id.clone());
-    let some_node = view.nodes().first().map(|n| n.name.clone());
+    let hosts = TopologyConfig::default();
+    let first = Views::compute(&cache, &hosts, 1);
+    let some_service = first.services.first().map(|s| s.id.clone());
+    let some_node = first.nodes.first().map(|n| n.name.clone());
+    drop(first);
     type Case<'a> = (&'static str, Box<dyn Fn() -> usize + 'a>);
     let cases: Vec<Case> = vec![
-        ("health", Box::new(|| view.health().reasons.len())),
         (
-            "services (catalog, Status page)",
-            Box::new(|| view.services().len()),
+            "every view (one publication)",
+            Box::new(|| Views::compute(&cache, &hosts, 2).services.len()),
         ),
         (
-            "service detail",
+            "health",
+            Box::new(|| health::summary(&cache.snapshot()).reasons.len()),
+        ),
+        (
+            "services (catalog, Status page)",
+            Box::new(|| services::catalog(&cache.snapshot()).len()),
+        ),
+        (
+            "service detail (per request)",
             Box::new(|| {
                 some_service
                     .as_deref()
-                    .and_then(|id| view.service(id))
+                    .and_then(|id| services::detail(&cache.snapshot(), id))
                     .map_or(0, |d| d.pods.len())
             }),
         ),
-        ("topology", Box::new(|| view.topology().hosts.len())),
         (
-            "node detail",
+            "topology",
+            Box::new(|| topology::topology(&cache.snapshot(), &hosts).hosts.len()),
+        ),
+        (
+            "node detail (per request)",
             Box::new(|| {
                 some_node
                     .as_deref()
-                    .and_then(|n| view.node(n))
+                    .and_then(|n| topology::node_detail(&cache.snapshot(), n))
                     .map_or(0, |d| d.pods.len())
             }),
         ),
-        ("backups", Box::new(|| view.backups().schedules.len())),
-        ("storage", Box::new(|| view.storage().volumes.len())),
-        ("gitops", Box::new(|| view.gitops().kustomizations.len())),
+        (
+            "backups",
+            Box::new(|| backups::view(&cache.snapshot()).schedules.len()),
+        ),
+        (
+            "storage",
+            Box::new(|| storage::view(&cache.snapshot()).volumes.len()),
+        ),
+        (
+            "gitops",
+            Box::new(|| gitops::view(&cache.snapshot()).kustomizations.len()),
+        ),
     ];
     let mut timings = Vec::new();
     for (name, case) in &cases {
@@ -154,7 +174,7 @@ mod tests {
             3,
         )
         .unwrap();
-        assert_eq!(r.timings.len(), 8);
+        assert_eq!(r.timings.len(), 9);
         assert!(r.timings.iter().all(|t| t.max_ms >= t.p50_ms));
         assert!(table(&r).contains("| topology |"));
     }

@@ -1,12 +1,13 @@
 //! The cluster as the server knows it: in-memory watch caches, filled either by `kube::runtime`
-//! watchers against a real API server or, in demo mode, from the embedded demo homelab. Pages are
-//! served from these caches only; views turn cache snapshots into the shared view types.
+//! watchers against a real API server or, in demo mode, from the embedded demo homelab. The
+//! pipeline to pages is [`published`]: caches → snapshot → views → one published, versioned set.
 //! [`rbac`] lists what the server asks of the API, for the shipped ClusterRole.
 
 pub mod cache;
 pub mod crds;
 pub mod demo;
 pub mod live;
+pub mod published;
 pub mod rbac;
 pub mod source;
 pub mod synthetic;

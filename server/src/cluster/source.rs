@@ -1,5 +1,6 @@
-//! The pages' window on the caches: [`frontend::source::ClusterSource`] implemented by taking a
-//! snapshot and running the pure views over it.
+//! The pages' window on the cluster: [`frontend::source::ClusterSource`] answered from the
+//! latest published [`Views`]; only a service's or a node's detail is computed per request, from
+//! the snapshot those views were computed from.
 
 use std::sync::Arc;
 
@@ -9,57 +10,85 @@ use frontend::model::{
 };
 use frontend::source::ClusterSource;
 
-use super::views::{backups, gitops, health, nodes, services, storage, topology};
+use super::published::{Publisher, Views};
+use super::views::{services, topology};
 use super::ClusterCache;
 use crate::config::TopologyConfig;
 
 pub struct ClusterView {
+    /// The caches themselves: for the actions' fresh reads, metrics and readiness, never a page.
     pub cache: Arc<ClusterCache>,
-    pub topology: TopologyConfig,
+    publisher: Arc<Publisher>,
+}
+
+impl ClusterView {
+    /// The view of `cache`, with its current state published as version 1. Call
+    /// [`ClusterView::spawn_publisher`] (inside a runtime) to follow changes.
+    pub fn new(cache: Arc<ClusterCache>, hosts: TopologyConfig) -> Self {
+        ClusterView {
+            publisher: Publisher::new(cache.clone(), hosts),
+            cache,
+        }
+    }
+
+    /// Starts publishing new views after every burst of changes.
+    pub fn spawn_publisher(&self) -> tokio::task::JoinHandle<()> {
+        self.publisher.spawn()
+    }
+
+    /// The latest views.
+    pub fn views(&self) -> Arc<Views> {
+        self.publisher.current()
+    }
+
+    /// The publisher, to wait for new views.
+    pub fn publisher(&self) -> &Arc<Publisher> {
+        &self.publisher
+    }
 }
 
 impl ClusterSource for ClusterView {
     fn nodes(&self) -> Vec<NodeSummary> {
-        nodes::summaries(&self.cache.nodes.state())
+        self.views().nodes.clone()
     }
 
     fn freshness(&self) -> Freshness {
-        self.cache.freshness()
+        self.views().freshness.clone()
     }
 
     fn problems(&self) -> Vec<SourceProblem> {
-        self.cache.problems()
+        self.views().problems.clone()
     }
 
     fn health(&self) -> HealthSummary {
-        health::summary(&self.cache.snapshot())
+        self.views().health.clone()
     }
 
     fn services(&self) -> Vec<ServiceEntry> {
-        services::catalog(&self.cache.snapshot())
+        self.views().services.clone()
     }
 
     fn service(&self, id: &str) -> Option<ServiceDetail> {
-        services::detail(&self.cache.snapshot(), id)
+        services::detail(&self.views().snapshot, id)
     }
 
     fn topology(&self) -> Topology {
-        topology::topology(&self.cache.snapshot(), &self.topology)
+        self.views().topology.clone()
     }
 
     fn node(&self, name: &str) -> Option<NodeDetail> {
-        topology::node_detail(&self.cache.snapshot(), name)
+        topology::node_detail(&self.views().snapshot, name)
     }
 
     fn backups(&self) -> BackupsView {
-        backups::view(&self.cache.snapshot())
+        self.views().backups.clone()
     }
 
     fn storage(&self) -> StorageView {
-        storage::view(&self.cache.snapshot())
+        self.views().storage.clone()
     }
 
     fn gitops(&self) -> GitOpsView {
-        gitops::view(&self.cache.snapshot())
+        self.views().gitops.clone()
     }
 }

@@ -1,5 +1,5 @@
-//! `/healthz`: the process answers. `/readyz`: the database answers, the caches have synced, and
-//! the process is not shutting down.
+//! `/healthz`: the process answers. `/readyz`: the database answers, views computed from synced
+//! caches are published, and the process is not shutting down.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -15,7 +15,7 @@ pub async fn healthz() -> &'static str {
 pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
     let stopping = state.shutdown.is_begun();
     let database = !stopping && crate::db::ping(&state.db).await;
-    let cluster = state.cluster.cache.is_synced();
+    let cluster = state.cluster.views().synced;
     let status = if database && cluster && !stopping {
         StatusCode::OK
     } else {

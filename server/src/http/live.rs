@@ -1,5 +1,6 @@
-//! `/api/v1/live`: one server-sent-event stream per browser tab, carrying a [`LiveUpdate`] after
-//! every change to the watch caches (at most a few per second). Browsers cap connections per
+//! `/api/v1/live`: one server-sent-event stream per browser tab, carrying a
+//! [`frontend::model::LiveUpdate`] after every publication of new views (at most a few per
+//! second; made once per publication and role, shared by every tab). Browsers cap connections per
 //! host, so every panel of a page shares this one stream.
 //!
 //! With `public_status`, people who are not signed in get it too, carrying only what the public
@@ -14,12 +15,9 @@ use axum::http::{header, StatusCode};
 use axum::response::sse::{Event, KeepAlive, Sse};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use frontend::components::live_region::LivePanel;
-use frontend::model::{Audience, BackupProgressUpdate, LiveUpdate, RequestContext, Role};
-use frontend::source::ClusterSource;
+use frontend::model::{RequestContext, Role};
 use futures::Stream;
 
-use crate::cluster::ClusterView;
 use crate::state::AppState;
 
 /// Changes closer together than this are sent as one update.
@@ -30,79 +28,6 @@ const PUBLIC_EVERY: Duration = Duration::from_secs(2);
 
 /// How soon a browser reconnects after the server ended the stream for a shutdown.
 const RECONNECT: Duration = Duration::from_secs(1);
-
-/// The update a person with `role` may see.
-pub fn update_for(view: &ClusterView, role: Role) -> LiveUpdate {
-    let freshness = view.freshness();
-    let services = view
-        .services()
-        .into_iter()
-        .filter(|s| role == Role::Admin || s.audience == Audience::Family)
-        .map(|s| (s.id, s.status))
-        .collect();
-    let admin = role == Role::Admin;
-    let backups = if admin {
-        running_backups(view)
-    } else {
-        Vec::new()
-    };
-    let panels = if admin {
-        vec![
-            panel(&view.backups()),
-            panel(&view.storage()),
-            panel(&view.gitops()),
-            panel(&view.topology()),
-        ]
-    } else {
-        Vec::new()
-    };
-    LiveUpdate {
-        as_of: freshness.as_of,
-        stale_since: freshness.stale_since,
-        health: admin.then(|| view.health().level),
-        services,
-        backups,
-        panels,
-    }
-}
-
-fn panel<P: LivePanel>(view: &P) -> (String, u64) {
-    (P::KEY.to_string(), view.version())
-}
-
-/// Backups Velero has not finished, with their progress (items backed up of total items).
-fn running_backups(view: &ClusterView) -> Vec<BackupProgressUpdate> {
-    const FINISHED: &[&str] = &[
-        "Completed",
-        "PartiallyFailed",
-        "Failed",
-        "FailedValidation",
-        "Deleting",
-    ];
-    view.cache
-        .backups
-        .state()
-        .iter()
-        .filter_map(|b| {
-            let status = b.status.as_ref()?;
-            let phase = status.phase.clone().unwrap_or_else(|| "New".into());
-            if FINISHED.contains(&phase.as_str()) {
-                return None;
-            }
-            let progress = status.progress.as_ref();
-            Some(BackupProgressUpdate {
-                id: format!(
-                    "{}/{}",
-                    b.metadata.namespace.as_deref().unwrap_or(""),
-                    b.metadata.name.as_deref().unwrap_or("")
-                ),
-                phase,
-                done: progress.and_then(|p| p.items_backed_up).unwrap_or(0).max(0) as u64,
-                total: progress.and_then(|p| p.total_items).unwrap_or(0).max(0) as u64,
-            })
-        })
-        .collect()
-}
 
 pub async fn stream(
     State(state): State<AppState>,
@@ -125,15 +50,14 @@ pub async fn stream(
             }
         },
     };
-    let mut changes = state.cluster.cache.subscribe();
-    let view = state.cluster.clone();
+    let mut published = state.cluster.publisher().subscribe();
     let shutdown = state.shutdown.clone();
     let stream = async_stream(move |tx| async move {
         // Held as long as the stream is open.
         let _permit = permit;
         loop {
-            let update = update_for(&view, role);
-            let data = serde_json::to_string(&update).unwrap_or_default();
+            let views = published.borrow_and_update().clone();
+            let data = serde_json::to_string(views.live_update(role)).unwrap_or_default();
             if tx
                 .send(Ok(Event::default().event("update").data(data)))
                 .await
@@ -142,7 +66,7 @@ pub async fn stream(
                 break;
             }
             tokio::select! {
-                changed = changes.changed() => if changed.is_err() { break },
+                changed = published.changed() => if changed.is_err() { break },
                 // Gone between changes: end now, and give back a public stream's permit.
                 () = tx.closed() => break,
                 () = shutdown.begun() => {
@@ -154,7 +78,6 @@ pub async fn stream(
                 }
             }
             tokio::time::sleep(every).await;
-            changes.mark_unchanged();
         }
     });
     Sse::new(stream)
@@ -177,38 +100,4 @@ fn tokio_stream_from(
     mut rx: tokio::sync::mpsc::Receiver<Result<Event, Infallible>>,
 ) -> impl Stream<Item = Result<Event, Infallible>> {
     futures::stream::poll_fn(move |cx| rx.poll_recv(cx))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::cluster::{demo, ClusterCache};
-    use crate::config::TopologyConfig;
-
-    #[test]
-    fn family_members_get_family_services_and_no_health() {
-        let cache = ClusterCache::new();
-        demo::load(&cache).unwrap();
-        let view = ClusterView {
-            cache,
-            topology: TopologyConfig::default(),
-        };
-        let family = update_for(&view, Role::Viewer);
-        assert!(family.health.is_none());
-        assert!(family.services.iter().any(|(id, _)| id == "media/plex"));
-        assert!(!family.services.iter().any(|(id, _)| id == "media/sonarr"));
-        let admin = update_for(&view, Role::Admin);
-        assert!(admin.health.is_some());
-        assert!(admin.services.len() > family.services.len());
-        assert!(family.backups.is_empty());
-        let running = admin
-            .backups
-            .iter()
-            .find(|b| b.id == "velero/hourly-longhorn-20250616180000")
-            .expect("the demo's running backup");
-        assert_eq!(
-            (running.phase.as_str(), running.done, running.total),
-            ("InProgress", 412, 1050)
-        );
-    }
 }

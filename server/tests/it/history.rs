@@ -28,10 +28,11 @@ async fn a_status_change_in_the_cluster_is_recorded_and_survives_a_restart() {
     let ns = unique("it-history");
     cluster.apply_yaml(&app_yaml(&ns, 1)).await.unwrap();
     let client = kube::Client::try_from(cluster.admin_config()).unwrap();
-    let view = Arc::new(ClusterView {
-        cache: synced_cache(client.clone()).await,
-        topology: TopologyConfig::default(),
-    });
+    let view = Arc::new(ClusterView::new(
+        synced_cache(client.clone()).await,
+        TopologyConfig::default(),
+    ));
+    view.spawn_publisher();
     let dir = tempfile::tempdir().unwrap();
     let pool = homelab::db::open(dir.path()).await.unwrap();
     let tz = jiff::tz::TimeZone::UTC;
