@@ -96,7 +96,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         cluster.cache.clone(),
         config.evidence.keep_days,
     );
-    let sessions = SqliteStore::new(pool.clone());
+    let sessions = crate::auth::sessions::Sessions::new(SqliteStore::new(pool.clone()));
     crate::auth::start_session_cleanup(sessions.clone())
         .await
         .context("deleting expired sessions")?;
@@ -112,6 +112,8 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         metrics: crate::metrics::Metrics::new(),
         shutdown: crate::http::shutdown::Shutdown::default(),
         public_streams,
+        pages: Default::default(),
+        sessions: sessions.clone(),
     };
     let router = http::router(state.clone(), sessions);
     Ok((state, router))

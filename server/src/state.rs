@@ -34,4 +34,8 @@ pub struct AppState {
     pub shutdown: crate::http::shutdown::Shutdown,
     /// Permits for live streams without sign-in (`server.public_streams`).
     pub public_streams: Arc<tokio::sync::Semaphore>,
+    /// Sessions: in memory, kept in SQLite.
+    pub sessions: crate::auth::sessions::Sessions,
+    /// The pages rendered from the current views.
+    pub pages: Arc<crate::http::page_cache::PageCache>,
 }

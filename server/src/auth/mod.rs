@@ -16,6 +16,7 @@ pub mod dev;
 pub mod oidc;
 pub mod policy;
 pub mod secret;
+pub mod sessions;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
@@ -243,7 +244,7 @@ const SESSION_CLEANUP_EVERY: std::time::Duration = std::time::Duration::from_sec
 /// Deletes the expired sessions now, so a server that was down for a while does not keep them
 /// until its first tick, then every [`SESSION_CLEANUP_EVERY`] in the background.
 pub async fn start_session_cleanup(
-    store: tower_sessions_sqlx_store::SqliteStore,
+    store: sessions::Sessions,
 ) -> Result<(), tower_sessions::session_store::Error> {
     use tower_sessions::ExpiredDeletion;
     store.delete_expired().await?;

@@ -16,6 +16,7 @@ pub mod summary;
 pub mod tracker;
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::RwLock;
 
 use frontend::model::{ServiceHistory, ServiceStatus};
@@ -36,6 +37,8 @@ pub struct StatusHistory {
     tz: TimeZone,
     inner: Mutex<Inner>,
     summaries: RwLock<HashMap<String, ServiceHistory>>,
+    /// Counts refreshes of `summaries`: pages cached from older ones are old.
+    version: AtomicU64,
 }
 
 struct Inner {
@@ -55,12 +58,18 @@ impl StatusHistory {
                 last_compact: 0,
             }),
             summaries: RwLock::new(HashMap::new()),
+            version: AtomicU64::new(0),
         };
         {
             let inner = history.inner.lock().await;
             history.refresh(&inner.tracker, now).await?;
         }
         Ok(history)
+    }
+
+    /// Changes whenever the summaries pages read do.
+    pub fn version(&self) -> u64 {
+        self.version.load(Ordering::Acquire)
     }
 
     /// Records the statuses seen at `now` (see [`Tracker::observe`]); `flush` adds up time in
@@ -108,6 +117,7 @@ impl StatusHistory {
             })
             .collect();
         *self.summaries.write().unwrap_or_else(|e| e.into_inner()) = summaries;
+        self.version.fetch_add(1, Ordering::Release);
         Ok(())
     }
 }

@@ -9,6 +9,7 @@ pub mod error;
 pub mod health;
 pub mod live;
 pub mod page;
+pub mod page_cache;
 pub mod params;
 pub mod render;
 pub mod security;
@@ -29,7 +30,6 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
-use tower_sessions_sqlx_store::SqliteStore;
 
 use crate::auth;
 use crate::state::AppState;
@@ -37,7 +37,7 @@ use frontend::app::{shell, App};
 use frontend::source::{Cluster, History};
 
 /// Every route of the server, with its middleware.
-pub fn router(state: AppState, sessions: SqliteStore) -> Router {
+pub fn router(state: AppState, sessions: crate::auth::sessions::Sessions) -> Router {
     let config = state.config.clone();
     let leptos_options = state.leptos.clone();
     let cluster: Cluster = state.cluster.clone();
@@ -89,6 +89,10 @@ pub fn router(state: AppState, sessions: SqliteStore) -> Router {
             },
         )
         .fallback_service(ServeDir::new(site_root).not_found_service(get(page::not_found)))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            page_cache::serve,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), csrf::check))
         .layer(middleware::from_fn_with_state(
             state.clone(),

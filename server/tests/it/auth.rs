@@ -566,7 +566,8 @@ async fn idle_and_outlived_sessions_are_signed_out_and_the_apps_cleanup_deletes_
     let current = signed_in(&app, &oidc, "admin").await;
     let ids = |b: &Browser| b.session().unwrap();
     let (idle_id, outlived_id, current_id) = (ids(&idle), ids(&outlived), ids(&current));
-    let store = SqliteStore::new(app.state.db.clone());
+    // The server's own store: it holds sessions in memory in front of SQLite.
+    let store = app.state.sessions.clone();
     let now = tower_sessions::cookie::time::OffsetDateTime::now_utc();
 
     // Unused past the idle limit: the expiry the last request set has passed.

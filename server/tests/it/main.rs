@@ -53,6 +53,7 @@ mod evidence;
 mod history;
 mod http;
 mod metrics;
+mod pages;
 mod paths;
 mod shutdown;
 mod support;
