@@ -19,7 +19,7 @@ ENV CARGO_TARGET_DIR=/src/target HOMELAB_CACHE=/opt/homelab-cache
 COPY scripts/tools.sh scripts/tools.sh
 RUN bash -c 'source scripts/tools.sh && ensure_build_tools'
 COPY . .
-RUN bash -c 'source scripts/tools.sh && cargo leptos build --release'
+RUN bash -c 'source scripts/tools.sh && cargo leptos build --release --precompress'
 # An empty data directory owned by the runtime user: a fresh named volume copies its ownership.
 RUN mkdir -p /out/data && chown 65532:65532 /out/data
 

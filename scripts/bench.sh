@@ -40,7 +40,7 @@ HOMELAB_KUBE_DIR=$(bash scripts/kube.sh | tail -n 1)
 export HOMELAB_KUBE_DIR
 
 step "release build (server and WASM), and the test control plane"
-cargo leptos build --release
+cargo leptos build --release --precompress
 cargo build -p testbed --bin testbed
 # Copied at once, so that a build started meanwhile (a test run in this checkout) cannot
 # replace the binaries under the benchmark.

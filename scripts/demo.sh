@@ -5,5 +5,5 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/tools.sh
 ensure_build_tools
-cargo leptos build --release
+cargo leptos build --release --precompress
 exec "$CARGO_TARGET_DIR/release/homelab" serve --demo

@@ -31,7 +31,7 @@ step "unit and integration tests"
 cargo test --workspace
 
 step "release build (server and WASM) for the browser tests"
-timed cargo leptos build --release
+timed cargo leptos build --release --precompress
 # The live homelab of the browser tests runs the test control plane through this binary.
 cargo build -p testbed --bin testbed
 

@@ -65,7 +65,13 @@ pub fn router(state: AppState, sessions: crate::auth::sessions::Sessions) -> Rou
     let pkg_dir =
         leptos_options.site_root.as_ref().to_owned() + "/" + leptos_options.site_pkg_dir.as_ref();
     let pkg = Router::new()
-        .fallback_service(ServeDir::new(pkg_dir).not_found_service(get(page::not_found)))
+        .fallback_service(
+            // `cargo leptos build --release --precompress` writes each file's .br and .gz.
+            ServeDir::new(pkg_dir)
+                .precompressed_br()
+                .precompressed_gzip()
+                .not_found_service(get(page::not_found)),
+        )
         .layer(middleware::map_response(asset_cache_control));
     let site_root = leptos_options.site_root.as_ref().to_owned();
 

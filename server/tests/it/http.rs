@@ -77,11 +77,15 @@ async fn over_https_responses_carry_hsts_and_log_lines_are_json_objects() {
 }
 
 #[tokio::test]
-async fn pages_are_brotli_compressed_and_hashed_assets_are_cached_for_a_year() {
+async fn pages_are_compressed_and_hashed_assets_are_served_precompressed_and_cached_for_a_year() {
     let dir = tempfile::tempdir().unwrap();
     let site = dir.path().join("site");
     std::fs::create_dir_all(site.join("pkg")).unwrap();
     std::fs::write(site.join("pkg/homelab.0123abcd.css"), "body { margin: 0 }").unwrap();
+    // What `cargo leptos build --release --precompress` puts beside each file (stand-ins here:
+    // the server sends the files as they are, never compressing an asset itself).
+    std::fs::write(site.join("pkg/homelab.0123abcd.css.br"), "brotli bytes").unwrap();
+    std::fs::write(site.join("pkg/homelab.0123abcd.css.gz"), "gzip bytes").unwrap();
     let mut cfg = config(&dir.path().join("data"));
     cfg.server.site_root = site;
     let app = TestApp::start(cfg).await.unwrap();
@@ -120,6 +124,25 @@ async fn pages_are_brotli_compressed_and_hashed_assets_are_cached_for_a_year() {
             .unwrap(),
         "public, max-age=31536000, immutable"
     );
+    for (encoding, body) in [("br", "brotli bytes"), ("gzip", "gzip bytes")] {
+        let asset = browser
+            .http
+            .get(app.url("/pkg/homelab.0123abcd.css"))
+            .header(ACCEPT_ENCODING, encoding)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(asset.headers()[CONTENT_ENCODING], encoding);
+        assert_eq!(
+            asset.headers()[CACHE_CONTROL],
+            "public, max-age=31536000, immutable"
+        );
+        assert_eq!(
+            asset.text().await.unwrap(),
+            body,
+            "the {encoding} file as it is"
+        );
+    }
 }
 
 #[tokio::test]
