@@ -152,6 +152,10 @@ pub struct ServerConfig {
     /// With `public_status`: the most live streams open at once without sign-in; more are
     /// answered 503 (the page still works, without live updates). Signed-in streams count not.
     pub public_streams: usize,
+    /// Answer `/bench/floor`: a fixed 2 KB page through the whole middleware stack (session,
+    /// authorization, headers, compression) without the app's work, the floor `make bench`
+    /// compares pages to. Off: it is 404.
+    pub bench_floor: bool,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -247,6 +251,7 @@ impl Default for ServerConfig {
             body_limit_bytes: 1024 * 1024,
             json_logs: false,
             public_streams: 100,
+            bench_floor: false,
         }
     }
 }

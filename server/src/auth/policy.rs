@@ -45,6 +45,8 @@ pub const ROUTES: &[(&str, Rule)] = &[
     ("/pkg/{*file}", Rule::Public),
     ("/", Rule::Status),
     ("/api/v1/status", Rule::Status),
+    // The benchmark's floor: the Status page's checks without the page.
+    ("/bench/floor", Rule::Status),
     // What the stream carries is filtered by role in `http::live::update_for`.
     // Public with `public_status`: what it carries for nobody signed in is the Status page's.
     ("/api/v1/live", Rule::Status),

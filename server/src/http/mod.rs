@@ -162,6 +162,7 @@ fn handler_routes() -> Vec<(&'static str, &'static [Method], MethodRouter<AppSta
     vec![
         ("/healthz", GET, get(health::healthz)),
         ("/readyz", GET, get(health::readyz)),
+        ("/bench/floor", GET, get(health::bench_floor)),
         ("/api/v1/live", GET, get(live::stream)),
         ("/api/v1/status", GET, get(api::status)),
         (

@@ -35,6 +35,29 @@ fn renders(cache: &PageCache) -> u64 {
     cache.renders()
 }
 
+/// Waits until the start-up's publications (the publisher's first run, the status history's
+/// first record) are over: the views and history versions stay put for a second and a half.
+async fn settled(app: &TestApp) {
+    let generation = || {
+        (
+            app.state.cluster.views().version,
+            app.state.history.version(),
+        )
+    };
+    let mut last = generation();
+    let mut quiet = 0;
+    for _ in 0..100 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let now = generation();
+        quiet = if now == last { quiet + 1 } else { 0 };
+        last = now;
+        if quiet >= 15 {
+            return;
+        }
+    }
+    panic!("the versions kept changing: {last:?}");
+}
+
 #[tokio::test]
 async fn a_page_is_rendered_once_per_version_and_role_with_each_requests_own_values() {
     let dir = tempfile::tempdir().unwrap();
@@ -43,6 +66,7 @@ async fn a_page_is_rendered_once_per_version_and_role_with_each_requests_own_val
     let family = signed_in(&app, "viewer").await;
     let other = signed_in(&app, "viewer").await;
     let admin = signed_in(&app, "admin").await;
+    settled(&app).await;
 
     let before = renders(&pages);
     let first = family.text("/").await;
@@ -138,5 +162,28 @@ async fn a_page_is_rendered_once_per_version_and_role_with_each_requests_own_val
         html[at.saturating_sub(600)..at + 600].to_owned()
     };
     assert_ne!(plex_row(&after), plex_row(&theirs), "Plex's status changed");
+    app.stop().await;
+}
+
+#[tokio::test]
+async fn the_benchmark_floor_is_a_fixed_page_behind_the_same_checks_and_off_by_default() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = TestApp::start(config(dir.path())).await.unwrap();
+    let family = signed_in(&app, "viewer").await;
+    assert_eq!(
+        family.get("/bench/floor").await.status(),
+        StatusCode::NOT_FOUND
+    );
+    app.stop().await;
+
+    let mut cfg = config(dir.path());
+    cfg.server.bench_floor = true;
+    let app = TestApp::start(cfg).await.unwrap();
+    let anonymous = Browser::new(&app);
+    assert_ne!(anonymous.get("/bench/floor").await.status(), StatusCode::OK);
+    let family = signed_in(&app, "viewer").await;
+    let floor = family.get("/bench/floor").await;
+    assert_eq!(floor.status(), StatusCode::OK);
+    assert_eq!(floor.bytes().await.unwrap().len(), 2048);
     app.stop().await;
 }
