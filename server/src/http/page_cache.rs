@@ -152,7 +152,12 @@ pub struct Template {
 
 impl Template {
     /// Cuts `html` at every marker and compresses the parts between them.
-    pub fn new(html: &[u8], markers: &Markers, status: StatusCode, headers: HeaderMap) -> Self {
+    pub fn new(
+        html: &[u8],
+        markers: &Markers,
+        status: StatusCode,
+        headers: HeaderMap,
+    ) -> Result<Self, flate2::CompressError> {
         let mut parts = Vec::new();
         let mut rest = html;
         let kinds = [
@@ -166,11 +171,11 @@ impl Template {
                 .filter_map(|(m, kind)| find(rest, m).map(|at| (at, m.len(), *kind)))
                 .min_by_key(|(at, _, _)| *at);
             let Some((at, len, kind)) = next else {
-                parts.push(fixed(rest));
+                parts.push(fixed(rest)?);
                 break;
             };
             if at > 0 {
-                parts.push(fixed(&rest[..at]));
+                parts.push(fixed(&rest[..at])?);
             }
             parts.push(match kind {
                 0 => Part::Nonce,
@@ -179,11 +184,11 @@ impl Template {
             });
             rest = &rest[at + len..];
         }
-        Template {
+        Ok(Template {
             status,
             headers,
             parts,
-        }
+        })
     }
 
     fn value<'a>(part: &Part, values: &Values<'a>) -> &'a str {
@@ -280,7 +285,7 @@ fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
     haystack.windows(needle.len()).position(|w| w == needle)
 }
 
-fn fixed(text: &[u8]) -> Part {
+fn fixed(text: &[u8]) -> Result<Part, flate2::CompressError> {
     let mut compress = Compress::new(Compression::best(), false);
     let mut deflated = Vec::with_capacity(text.len() / 3 + 64);
     // A sync flush ends the stream on a byte boundary without marking it last; `compress_vec`
@@ -290,20 +295,18 @@ fn fixed(text: &[u8]) -> Part {
         if deflated.capacity() - deflated.len() < 64 {
             deflated.reserve(deflated.capacity().max(1024));
         }
-        compress
-            .compress_vec(&text[taken..], &mut deflated, FlushCompress::Sync)
-            .expect("deflating into memory cannot fail");
+        compress.compress_vec(&text[taken..], &mut deflated, FlushCompress::Sync)?;
         if compress.total_in() as usize == text.len() && deflated.capacity() > deflated.len() {
             break;
         }
     }
     let mut crc = crc32fast::Hasher::new();
     crc.update(text);
-    Part::Fixed {
+    Ok(Part::Fixed {
         text: Bytes::copy_from_slice(text),
         deflated: deflated.into(),
         crc,
-    }
+    })
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {
@@ -377,7 +380,13 @@ pub async fn serve(State(state): State<AppState>, mut request: Request, next: Ne
             return StatusCode::INTERNAL_SERVER_ERROR.into_response();
         }
     };
-    let page = Arc::new(Template::new(&html, &markers, parts.status, parts.headers));
+    let page = match Template::new(&html, &markers, parts.status, parts.headers) {
+        Ok(page) => Arc::new(page),
+        Err(e) => {
+            tracing::error!(error = %e, %path, "a page could not be compressed for the cache");
+            return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+        }
+    };
     if parts.status == StatusCode::OK {
         state.pages.put(generation, key, page.clone());
     }
@@ -416,7 +425,8 @@ mod tests {
     fn the_gzip_bytes_are_the_page_with_the_requests_values_put_in() {
         let markers = Markers::new();
         let html = page(&markers);
-        let template = Template::new(html.as_bytes(), &markers, StatusCode::OK, HeaderMap::new());
+        let template =
+            Template::new(html.as_bytes(), &markers, StatusCode::OK, HeaderMap::new()).unwrap();
         for (nonce, csrf, name) in [
             ("bm9uY2U=", "t0ken", "Ann &amp; Bob"),
             ("other", "", ""),
@@ -445,7 +455,8 @@ mod tests {
             &Markers::new(),
             StatusCode::OK,
             HeaderMap::new(),
-        );
+        )
+        .unwrap();
         assert_eq!(template.parts.len(), 1);
         let values = Values {
             nonce: "n",
@@ -458,12 +469,9 @@ mod tests {
     #[test]
     fn a_new_generation_drops_every_page_of_the_old_one() {
         let cache = PageCache::default();
-        let page = Arc::new(Template::new(
-            b"a",
-            &Markers::new(),
-            StatusCode::OK,
-            HeaderMap::new(),
-        ));
+        let page = Arc::new(
+            Template::new(b"a", &Markers::new(), StatusCode::OK, HeaderMap::new()).unwrap(),
+        );
         let key = ("/".to_owned(), role_key(Some(Role::Viewer)));
         cache.put((1, 1), key.clone(), page.clone());
         assert!(cache.get((1, 1), &key).is_some());
