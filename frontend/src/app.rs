@@ -9,7 +9,7 @@ use leptos_router::{
 };
 
 use crate::components::nav::Nav;
-use crate::model::RequestContext;
+use crate::context::request_context;
 use crate::pages;
 
 /// The document around every page.
@@ -41,19 +41,6 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </body>
         </html>
     }
-}
-
-/// The request context the server attached, or an empty one (e.g. while rendering route lists).
-pub fn request_context() -> RequestContext {
-    #[cfg(feature = "ssr")]
-    {
-        if let Some(parts) = use_context::<http::request::Parts>() {
-            if let Some(ctx) = parts.extensions.get::<RequestContext>() {
-                return ctx.clone();
-            }
-        }
-    }
-    RequestContext::default()
 }
 
 fn now_unix() -> i64 {

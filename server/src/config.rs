@@ -77,7 +77,7 @@ pub struct ActionsConfig {
 impl Default for ActionsConfig {
     fn default() -> Self {
         Self {
-            max_replicas: crate::actions::kinds::DEFAULT_MAX_REPLICAS,
+            max_replicas: DEFAULT_MAX_REPLICAS,
             recent_sign_in_minutes: 15,
             timeout_secs: 20,
             velero_namespace: "velero".into(),
@@ -88,15 +88,8 @@ impl Default for ActionsConfig {
     }
 }
 
-impl ActionsConfig {
-    pub fn limits(&self) -> crate::actions::guard::Limits {
-        crate::actions::guard::Limits {
-            max_replicas: self.max_replicas,
-            recent_sign_in_secs: self.recent_sign_in_minutes as i64 * 60,
-            timeout: std::time::Duration::from_secs(self.timeout_secs),
-        }
-    }
-}
+/// The highest replica count the scale action accepts unless configured otherwise.
+pub const DEFAULT_MAX_REPLICAS: i32 = 10;
 
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]

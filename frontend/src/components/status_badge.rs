@@ -47,7 +47,7 @@ pub fn LiveServiceBadge(
     #[prop(optional)] family: bool,
 ) -> impl IntoView {
     let words = if family {
-        crate::pages::status::family_words(status)
+        crate::words::family_words(status)
     } else {
         status.words()
     };

@@ -116,7 +116,7 @@ mod live {
 
     use crate::components::status_badge::service_tone_class;
     use crate::model::{LiveUpdate, ServiceStatus};
-    use crate::pages::status::family_words;
+    use crate::words::family_words;
 
     /// What the stream tells the header.
     pub struct Setters {
@@ -195,9 +195,7 @@ mod live {
                 let _ = bar.set_attribute("value", &b.done.to_string());
             }
             if let Ok(Some(text)) = el.query_selector(".progress-text") {
-                text.set_text_content(Some(&crate::pages::backups::progress_words(
-                    b.done, b.total,
-                )));
+                text.set_text_content(Some(&crate::words::progress_words(b.done, b.total)));
             }
         }
         if let (Some(level), Ok(Some(el))) =

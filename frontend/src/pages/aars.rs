@@ -8,8 +8,8 @@
 
 use leptos::prelude::*;
 
-use crate::app::request_context;
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::context::request_context;
 use crate::html::textarea_content;
 use crate::islands::action_item::{InlineActionItems, VERSION_ELEMENT_ID};
 use crate::model::aar::{

@@ -4,9 +4,9 @@
 
 use leptos::prelude::*;
 
-use crate::app::request_context;
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::components::when::utc;
+use crate::context::request_context;
 use crate::model::actions::{
     ActionOutcome, ActionPage, ActionPreview, AuditPage, FieldChange, ACTION_KINDS,
 };

@@ -4,11 +4,11 @@
 
 use leptos::prelude::*;
 
-use crate::app::request_context;
 use crate::components::banner::PanelProblems;
 use crate::components::live_region::{LivePanel, LiveRegion};
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::components::when::{relative, span_in_words, utc, utc_day, When};
+use crate::context::request_context;
 use crate::model::{BackupSummary, BackupTimeline, BackupsView, ScheduleRow, StorageLocationRow};
 use crate::source::Cluster;
 
@@ -35,16 +35,6 @@ fn phase_shape(phase: &str) -> &'static str {
     }
 }
 
-/// "412 of 1050 items (39%)"; the live island writes the same words.
-pub fn progress_words(done: u64, total: u64) -> String {
-    let percent = done
-        .saturating_mul(100)
-        .checked_div(total)
-        .unwrap_or(0)
-        .min(100);
-    format!("{done} of {total} items ({percent}%)")
-}
-
 /// A backup's progress: a bar and the numbers in words.
 #[component]
 fn Progress(id: String, done: u64, total: u64) -> impl IntoView {
@@ -55,7 +45,7 @@ fn Progress(id: String, done: u64, total: u64) -> impl IntoView {
     view! {
         <span class="progress" data-test="backup-progress" data-live-backup=id>
             <progress max=total.to_string() value=done.to_string()>{format!("{percent}%")}</progress>
-            " "<span class="progress-text">{progress_words(done, total)}</span>
+            " "<span class="progress-text">{crate::words::progress_words(done, total)}</span>
         </span>
     }
 }

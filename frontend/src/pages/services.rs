@@ -13,7 +13,7 @@ use crate::source::Cluster;
 const KINDS: &[&str] = &["Deployment", "StatefulSet", "DaemonSet", "HTTPRoute", "Pod"];
 
 fn is_admin() -> bool {
-    crate::app::request_context()
+    crate::context::request_context()
         .viewer
         .is_some_and(|v| v.role == Role::Admin)
 }

@@ -4,23 +4,12 @@
 
 use leptos::prelude::*;
 
-use crate::app::request_context;
 use crate::components::health::HealthCard;
 use crate::components::status_badge::LiveServiceBadge;
 use crate::components::uptime::UptimeBar;
+use crate::context::request_context;
 use crate::model::{Audience, Role, ServiceStatus};
 use crate::source::{Cluster, History};
-
-/// What a family member reads for each status.
-pub fn family_words(status: ServiceStatus) -> &'static str {
-    match status {
-        ServiceStatus::Up => "Working",
-        ServiceStatus::Degraded => "Having trouble",
-        ServiceStatus::Down => "Not working",
-        ServiceStatus::ScaledToZero => "Switched off",
-        ServiceStatus::Unknown => "Unknown",
-    }
-}
 
 #[component]
 pub fn StatusPage() -> impl IntoView {

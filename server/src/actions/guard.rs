@@ -24,6 +24,16 @@ pub struct Limits {
     pub timeout: std::time::Duration,
 }
 
+impl From<&crate::config::ActionsConfig> for Limits {
+    fn from(config: &crate::config::ActionsConfig) -> Self {
+        Limits {
+            max_replicas: config.max_replicas,
+            recent_sign_in_secs: config.recent_sign_in_minutes as i64 * 60,
+            timeout: std::time::Duration::from_secs(config.timeout_secs),
+        }
+    }
+}
+
 /// What the admin sent with the confirmation form.
 #[derive(Clone, Debug, Default)]
 pub struct Confirmation {

@@ -11,9 +11,6 @@ use serde_json::{json, Value};
 use super::{velero, ActionError};
 use crate::cluster::views::quantity::parse_bytes;
 
-/// The highest replica count the scale action accepts unless configured otherwise.
-pub const DEFAULT_MAX_REPLICAS: i32 = 10;
-
 /// Field manager of every change the control plane sends.
 const MANAGER: &str = "homelab-control-plane";
 

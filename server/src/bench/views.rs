@@ -91,7 +91,12 @@ pub fn run(size: Size, iterations: usize) -> Result<ViewsReport, DemoError> {
         ),
         (
             "backups",
-            Box::new(|| backups::view(&cache.snapshot()).schedules.len()),
+            Box::new(|| {
+                let snap = cache.snapshot();
+                backups::view(&snap, &health::summary(&snap))
+                    .schedules
+                    .len()
+            }),
         ),
         (
             "storage",

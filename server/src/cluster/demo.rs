@@ -94,23 +94,13 @@ pub fn load(cache: &ClusterCache) -> Result<(), DemoError> {
 /// in tests are computed as of then.
 pub const DEMO_NOW: i64 = 1_750_096_800; // 2025-06-16T18:00:00Z
 
-/// A snapshot of the demo homelab as of [`DEMO_NOW`], for view tests.
-#[cfg(test)]
-pub fn snapshot() -> super::views::Snapshot {
-    let cache = ClusterCache::new();
-    load(&cache).expect("the demo fixture loads");
-    let mut snap = cache.snapshot();
-    snap.now = DEMO_NOW;
-    snap
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_embedded_fixture_fills_every_cache() {
-        let snap = snapshot();
+        let snap = crate::cluster::views::fixtures::demo_snapshot();
         let mut names: Vec<_> = snap
             .nodes
             .iter()

@@ -59,16 +59,17 @@ impl Views {
         // anyway, and the next publication says so.
         let synced = cache.is_synced();
         let snapshot = cache.snapshot();
+        let health = health::summary(&snapshot);
         Views {
             version,
             synced,
             freshness: cache.freshness(),
             problems: cache.problems(),
             nodes: nodes::summaries(&snapshot.nodes),
-            health: health::summary(&snapshot),
+            backups: backups::view(&snapshot, &health),
+            health,
             services: services::catalog(&snapshot),
             topology: topology::topology(&snapshot, hosts),
-            backups: backups::view(&snapshot),
             storage: storage::view(&snapshot),
             gitops: gitops::view(&snapshot),
             snapshot,

@@ -103,7 +103,7 @@ pub async fn preview(
             .into_owned()
             .collect();
     let action = Action::from_fields(&fields).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let limits = state.config.actions.limits();
+    let limits = crate::actions::guard::Limits::from(&state.config.actions);
     let previewed = match client_for(&state, &session).await {
         Ok(client) => guard::preview(client.as_ref(), &action, limits).await,
         Err(e) => Err(e),
@@ -164,7 +164,7 @@ pub async fn run(
         actor: &admin,
         action: &action,
         confirmation: &confirmation,
-        limits: state.config.actions.limits(),
+        limits: crate::actions::guard::Limits::from(&state.config.actions),
         velero_namespace: &state.config.actions.velero_namespace,
         now: jiff::Timestamp::now().as_second(),
         authenticated_at,

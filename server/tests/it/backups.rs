@@ -65,7 +65,8 @@ status:
 }
 
 fn schedule_row(cache: &ClusterCache, name: &str) -> Option<frontend::model::ScheduleRow> {
-    backups::view(&cache.snapshot())
+    let snap = cache.snapshot();
+    backups::view(&snap, &health::summary(&snap))
         .schedules
         .into_iter()
         .find(|s| s.name == name)
@@ -234,7 +235,8 @@ status: {{phase: {phase}, message: "{message}", lastValidationTime: "{}"}}
         .await
         .unwrap();
     let find = || {
-        backups::view(&cache.snapshot())
+        let snap = cache.snapshot();
+        backups::view(&snap, &health::summary(&snap))
             .locations
             .into_iter()
             .find(|l| l.namespace == ns && l.name == "minio")

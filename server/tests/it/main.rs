@@ -52,6 +52,7 @@ mod dockerfile;
 mod evidence;
 mod history;
 mod http;
+mod imports;
 mod metrics;
 mod pages;
 mod paths;

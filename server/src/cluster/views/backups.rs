@@ -3,21 +3,22 @@
 //! covers, and the last 14 days of backups per schedule.
 //!
 //! The health rules about backups (stale, failed, paused, unreadable) live in
-//! [`super::health::summary`], the one place health is decided; the schedule rows here carry
-//! its reasons rather than a judgement of their own.
+//! [`super::health::summary`], the one place health is decided, which reads the facts this
+//! module finds; the schedule rows here carry the reasons of that summary, handed in, rather
+//! than a judgement of their own.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use croner::parser::{CronParser, Seconds, Year};
 use croner::Cron;
 use frontend::model::{
-    BackupSummary, BackupTimeline, BackupsView, NamespaceCoverage, ScheduleRow, StorageLocationRow,
-    TimelineRow,
+    BackupSummary, BackupTimeline, BackupsView, HealthSummary, NamespaceCoverage, ScheduleRow,
+    StorageLocationRow, TimelineRow,
 };
 use jiff::tz::TimeZone;
 use jiff::{SignedDuration, Timestamp, Zoned};
 
-use super::{health, key, unix, Snapshot};
+use super::{key, unix, Snapshot};
 use crate::cluster::crds::{Backup, Schedule};
 
 /// The label Velero puts on every backup a schedule makes.
@@ -516,13 +517,13 @@ pub fn timeline(snap: &Snapshot) -> BackupTimeline {
     }
 }
 
-/// The Backups page.
-pub fn view(snap: &Snapshot) -> BackupsView {
-    let reasons: Vec<(String, String)> = health::summary(snap)
+/// The Backups page, with the backup reasons of `health` (the summary of the same snapshot).
+pub fn view(snap: &Snapshot, health: &HealthSummary) -> BackupsView {
+    let reasons: Vec<(String, String)> = health
         .reasons
-        .into_iter()
+        .iter()
         .filter(|r| r.area == "backup")
-        .map(|r| (r.subject, r.message))
+        .map(|r| (r.subject.clone(), r.message.clone()))
         .collect();
     let mut schedules: Vec<ScheduleRow> = snap
         .schedules
@@ -547,7 +548,7 @@ pub fn view(snap: &Snapshot) -> BackupsView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::demo::{self, DEMO_NOW};
+    use crate::cluster::demo::DEMO_NOW;
 
     fn at(text: &str) -> Timestamp {
         text.parse().expect("a timestamp")
@@ -711,7 +712,8 @@ mod tests {
 
     #[test]
     fn the_demo_schedules_show_next_runs_last_backups_and_their_warnings() {
-        let view = view(&demo::snapshot());
+        let snap = crate::cluster::views::fixtures::demo_snapshot();
+        let view = view(&snap, &super::super::health::summary(&snap));
         assert_eq!(view.now, DEMO_NOW);
         let names: Vec<_> = view.schedules.iter().map(|s| s.name.as_str()).collect();
         assert_eq!(names, ["daily-critical", "hourly-longhorn", "weekly-full"]);
@@ -768,7 +770,8 @@ mod tests {
 
     #[test]
     fn the_demo_minio_location_is_unavailable_with_its_message() {
-        let view = view(&demo::snapshot());
+        let snap = crate::cluster::views::fixtures::demo_snapshot();
+        let view = view(&snap, &super::super::health::summary(&snap));
         let names: Vec<_> = view.locations.iter().map(|l| l.name.as_str()).collect();
         assert_eq!(names, ["b2", "minio"], "the default first");
         let minio = &view.locations[1];
@@ -782,7 +785,8 @@ mod tests {
 
     #[test]
     fn coverage_names_the_schedules_of_each_namespace_with_volumes() {
-        let view = view(&demo::snapshot());
+        let snap = crate::cluster::views::fixtures::demo_snapshot();
+        let view = view(&snap, &super::super::health::summary(&snap));
         let media = view
             .coverage
             .iter()
@@ -802,7 +806,7 @@ mod tests {
 
     #[test]
     fn a_namespace_no_schedule_includes_is_uncovered_and_paused_schedules_do_not_count() {
-        let mut snap = demo::snapshot();
+        let mut snap = crate::cluster::views::fixtures::demo_snapshot();
         snap.schedules
             .retain(|s| s.metadata.name.as_deref() == Some("hourly-longhorn"));
         let mut paused = (*snap.schedules[0]).clone();
@@ -820,7 +824,7 @@ mod tests {
 
     #[test]
     fn the_timeline_holds_the_last_fourteen_days_per_schedule() {
-        let t = timeline(&demo::snapshot());
+        let t = timeline(&crate::cluster::views::fixtures::demo_snapshot());
         assert_eq!(t.to - t.from, 14 * DAY);
         let labels: Vec<_> = t.rows.iter().map(|r| r.label.as_str()).collect();
         assert_eq!(labels, ["daily-critical", "hourly-longhorn", "weekly-full"]);
@@ -835,7 +839,7 @@ mod tests {
 
     #[test]
     fn backups_older_than_the_window_and_manual_ones_get_their_own_place() {
-        let mut snap = demo::snapshot();
+        let mut snap = crate::cluster::views::fixtures::demo_snapshot();
         // The window now starts at 2025-06-16T00:00Z, in the middle of the hourly backups.
         snap.now += TIMELINE_DAYS * DAY - 18 * 3_600;
         let mut manual = (*snap.backups[0]).clone();

@@ -2,6 +2,10 @@
 
 use std::collections::BTreeMap;
 
+use crate::cluster::demo::{self, DEMO_NOW};
+use crate::cluster::views::Snapshot;
+use crate::cluster::ClusterCache;
+
 use k8s_openapi::api::core::v1::{Node, NodeCondition, NodeSpec, NodeStatus, NodeSystemInfo};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
@@ -161,4 +165,13 @@ impl BackupFixture for crate::cluster::crds::Backup {
         });
         b
     }
+}
+
+/// A snapshot of the demo homelab as of [`DEMO_NOW`], for view tests.
+pub fn demo_snapshot() -> Snapshot {
+    let cache = ClusterCache::new();
+    demo::load(&cache).expect("the demo fixture loads");
+    let mut snap = cache.snapshot();
+    snap.now = DEMO_NOW;
+    snap
 }

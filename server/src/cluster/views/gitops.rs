@@ -128,11 +128,10 @@ pub fn view(snap: &Snapshot) -> GitOpsView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::demo;
 
     #[test]
     fn a_kustomization_that_is_not_ready_comes_first_with_its_message() {
-        let view = view(&demo::snapshot());
+        let view = view(&crate::cluster::views::fixtures::demo_snapshot());
         assert_eq!(view.kustomizations.len(), 5);
         let monitoring = &view.kustomizations[0];
         assert_eq!(monitoring.name, "monitoring");
@@ -167,7 +166,7 @@ mod tests {
 
     #[test]
     fn a_suspended_helm_release_comes_first_and_releases_show_their_chart_version() {
-        let view = view(&demo::snapshot());
+        let view = view(&crate::cluster::views::fixtures::demo_snapshot());
         let oauth2 = &view.helm_releases[0];
         assert_eq!(oauth2.name, "oauth2-proxy");
         assert!(oauth2.suspended);

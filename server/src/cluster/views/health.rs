@@ -508,7 +508,7 @@ mod tests {
 
     #[test]
     fn the_demo_homelab_names_each_of_its_known_problems() {
-        let s = summary(&crate::cluster::demo::snapshot());
+        let s = summary(&crate::cluster::views::fixtures::demo_snapshot());
         assert_eq!(s.level, HealthLevel::Degraded);
         let has = |area: &str, subject: &str| {
             s.reasons
@@ -535,7 +535,7 @@ mod tests {
 
     #[test]
     fn reasons_an_action_addresses_carry_its_preview() {
-        let s = summary(&crate::cluster::demo::snapshot());
+        let s = summary(&crate::cluster::views::fixtures::demo_snapshot());
         let fix = |area: &str, subject: &str| {
             s.reasons
                 .iter()

@@ -249,7 +249,7 @@ mod tests {
 
     #[test]
     fn the_demo_catalog_reads_both_annotation_styles() {
-        let snap = crate::cluster::demo::snapshot();
+        let snap = crate::cluster::views::fixtures::demo_snapshot();
         let cat = catalog(&snap);
         let jellyfin = cat
             .iter()
@@ -283,7 +283,7 @@ mod tests {
 
     #[test]
     fn a_service_detail_lists_its_crashing_pod_and_its_warnings() {
-        let snap = crate::cluster::demo::snapshot();
+        let snap = crate::cluster::views::fixtures::demo_snapshot();
         let d = detail(&snap, "media/bazarr").expect("bazarr detail");
         assert_eq!(d.pods.len(), 1);
         assert_eq!(d.pods[0].reason.as_deref(), Some("CrashLoopBackOff"));

@@ -230,11 +230,10 @@ pub fn view(snap: &Snapshot) -> StorageView {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::cluster::demo;
 
     #[test]
     fn released_volumes_come_first_with_their_claim_and_whether_it_exists() {
-        let view = view(&demo::snapshot());
+        let view = view(&crate::cluster::views::fixtures::demo_snapshot());
         let released: Vec<_> = view
             .volumes
             .iter()
@@ -259,7 +258,7 @@ mod tests {
 
     #[test]
     fn claims_show_their_class_size_and_volume() {
-        let view = view(&demo::snapshot());
+        let view = view(&crate::cluster::views::fixtures::demo_snapshot());
         let plex = view
             .claims
             .iter()
@@ -281,7 +280,7 @@ mod tests {
 
     #[test]
     fn longhorn_volumes_that_are_not_healthy_come_first() {
-        let view = view(&demo::snapshot());
+        let view = view(&crate::cluster::views::fixtures::demo_snapshot());
         let first = &view.longhorn_volumes[0];
         assert_eq!(first.robustness, Robustness::Degraded);
         assert_eq!(first.claim.as_deref(), Some("media/overseerr-config"));
@@ -297,7 +296,7 @@ mod tests {
 
     #[test]
     fn longhorn_nodes_show_disk_tags_and_schedulable_space() {
-        let view = view(&demo::snapshot());
+        let view = view(&crate::cluster::views::fixtures::demo_snapshot());
         let names: Vec<_> = view
             .longhorn_nodes
             .iter()
@@ -324,13 +323,13 @@ mod tests {
 
     #[test]
     fn the_tiers_are_those_of_the_topology() {
-        let snap = demo::snapshot();
+        let snap = crate::cluster::views::fixtures::demo_snapshot();
         assert_eq!(view(&snap).tiers, topology::tiers(&snap));
     }
 
     #[test]
     fn without_longhorn_the_longhorn_lists_are_empty() {
-        let mut snap = demo::snapshot();
+        let mut snap = crate::cluster::views::fixtures::demo_snapshot();
         snap.longhorn_volumes.clear();
         snap.longhorn_nodes.clear();
         let view = view(&snap);

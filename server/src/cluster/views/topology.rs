@@ -228,7 +228,7 @@ mod tests {
 
     #[test]
     fn the_demo_topology_puts_nodes_on_their_hosts_with_gpu_use() {
-        let snap = crate::cluster::demo::snapshot();
+        let snap = crate::cluster::views::fixtures::demo_snapshot();
         let t = topology(&snap, &TopologyConfig::demo());
         let names: Vec<_> = t.hosts.iter().map(|h| h.name.as_str()).collect();
         assert_eq!(names, ["Dell R730", "Dell R630", "Dell OptiPlex Micro"]);
@@ -256,7 +256,7 @@ mod tests {
 
     #[test]
     fn unconfigured_nodes_fall_back_to_their_host_label() {
-        let snap = crate::cluster::demo::snapshot();
+        let snap = crate::cluster::views::fixtures::demo_snapshot();
         let t = topology(&snap, &TopologyConfig::default());
         assert!(t
             .hosts
@@ -266,7 +266,7 @@ mod tests {
 
     #[test]
     fn a_node_detail_has_its_pods_and_conditions() {
-        let snap = crate::cluster::demo::snapshot();
+        let snap = crate::cluster::views::fixtures::demo_snapshot();
         let d = node_detail(&snap, "k3s1").expect("k3s1");
         assert!(d.pods.iter().any(|p| p.name.starts_with("jellyfin")));
         assert!(d
