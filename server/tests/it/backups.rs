@@ -502,6 +502,7 @@ async fn without_velero_longhorn_and_flux_each_page_says_what_is_not_installed()
     let dir = tempfile::tempdir().unwrap();
     let app = TestApp::start(config(dir.path())).await.unwrap();
     let cache = &app.state.cluster.cache;
+    let before = app.state.cluster.views().version;
     macro_rules! not_installed {
         ($($field:ident),*) => {$(
             cache.$field.replace(Vec::new());
@@ -517,6 +518,7 @@ async fn without_velero_longhorn_and_flux_each_page_says_what_is_not_installed()
         kustomizations,
         helm_releases
     );
+    app.views_after(before).await;
     let browser = Browser::new(&app);
     let signed_in = browser
         .post_form("/auth/dev", &[("role", "admin"), ("next", "/backups")])

@@ -121,6 +121,19 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// Waits for the views published after version `before`: pages read the published views,
+    /// so a test that changes the caches directly waits for them before reading a page.
+    pub async fn views_after(&self, before: u64) {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+        while self.state.cluster.views().version <= before {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "no views published after version {before} within 5 s"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+    }
+
     /// Stops serving and waits for it; the database stays for another start.
     pub async fn stop(mut self) {
         self.state.shutdown.begin();
