@@ -533,8 +533,17 @@ async fn the_server_running_as_the_shipped_service_account_is_ready_and_renders_
     })
     .await;
     assert!(live.is_some(), "not live: {:?}", cache.problems());
-    let ready = reqwest::get(app.url("/readyz")).await.unwrap();
-    assert_eq!(ready.status(), 200);
+    // Ready once views computed from the synced caches are published: within moments.
+    let mut ready = reqwest::get(app.url("/readyz")).await.unwrap().status();
+    for _ in 0..50 {
+        if ready == 200 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        ready = reqwest::get(app.url("/readyz")).await.unwrap().status();
+    }
+    assert_eq!(ready, 200);
+    assert!(app.state.cluster.views().synced);
 
     let browser = Browser::new(&app);
     let signed_in = browser.sign_in(&oidc, "admin", "/").await;
