@@ -145,9 +145,16 @@ pub fn table(r: &ViewsReport) -> String {
         r.pods, r.deployments, r.nodes, r.iterations
     );
     for t in &r.timings {
-        let verdict = if t.p99_ms < 5.0 { "met" } else { "MISSED" };
+        // A publication runs once per burst of changes, off the request path: what it must meet
+        // is a change reaching the pages within a second.
+        let (limit, label) = if t.view.starts_with("every view") {
+            (1000.0, "< 1 s")
+        } else {
+            (5.0, "< 5 ms")
+        };
+        let verdict = if t.p99_ms < limit { "met" } else { "MISSED" };
         out.push_str(&format!(
-            "| {} | {:.2} ms | {:.2} ms | {:.2} ms | < 5 ms: {verdict} |\n",
+            "| {} | {:.2} ms | {:.2} ms | {:.2} ms | {label}: {verdict} |\n",
             t.view, t.p50_ms, t.p99_ms, t.max_ms
         ));
     }
