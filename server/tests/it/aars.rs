@@ -4,18 +4,9 @@
 
 use reqwest::StatusCode;
 
-use crate::support::{config, location, Browser, TestApp};
+use crate::support::{config, dev_signed_in as signed_in, location, TestApp};
 
 const SEED: &str = include_str!("../../demo/aar-log.md");
-
-async fn signed_in(app: &TestApp, role: &str) -> Browser {
-    let browser = Browser::new(app);
-    let response = browser
-        .post_form("/auth/dev", &[("role", role), ("next", "/")])
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    browser
-}
 
 async fn start() -> (tempfile::TempDir, TestApp) {
     let dir = tempfile::tempdir().unwrap();

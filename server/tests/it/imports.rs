@@ -215,7 +215,6 @@ fn use_aliases(tree: &str) -> Vec<String> {
 /// module a re-exported name there comes from.
 fn target(
     current: &Module,
-    is_mod_file: bool,
     path: &[String],
     known: &BTreeMap<Module, PathBuf>,
     exports: &BTreeMap<Module, BTreeMap<String, Vec<String>>>,
@@ -225,7 +224,6 @@ fn target(
         Some("self") => (current.clone(), &path[1..]),
         Some("super") => {
             // `super` in a/b.rs and in a/b/mod.rs alike is `a`.
-            let _ = is_mod_file;
             let mut base = current.clone();
             let mut rest = path;
             while rest.first().map(String::as_str) == Some("super") {
@@ -258,7 +256,7 @@ fn target(
         // A name `base` re-exports: follow it once, from `base`.
         if let Some(source) = exports.get(&base).and_then(|e| e.get(head)) {
             if source.first().map(String::as_str) != Some(head.as_str()) || source.len() > 1 {
-                return target(&base, true, source, known, &BTreeMap::new()).or(Some(found));
+                return target(&base, source, known, &BTreeMap::new()).or(Some(found));
             }
         }
         break;
@@ -278,12 +276,9 @@ fn circles(src: &Path) -> Vec<Vec<String>> {
         .map(|(m, t)| (m.clone(), reexports(t)))
         .collect();
     let mut edges: BTreeMap<Module, BTreeSet<Module>> = BTreeMap::new();
-    for (module, file) in &known {
-        let is_mod_file = file
-            .file_name()
-            .is_some_and(|f| f == "mod.rs" || f == "lib.rs");
+    for module in known.keys() {
         for path in paths(&texts[module]) {
-            if let Some(to) = target(module, is_mod_file, &path, &known, &exports) {
+            if let Some(to) = target(module, &path, &known, &exports) {
                 if &to != module {
                     edges.entry(module.clone()).or_default().insert(to);
                 }

@@ -11,16 +11,7 @@ use kube::runtime::watcher;
 use reqwest::StatusCode;
 
 use crate::cluster::within;
-use crate::support::{config, Browser, TestApp};
-
-async fn signed_in(app: &TestApp, role: &str) -> Browser {
-    let browser = Browser::new(app);
-    let response = browser
-        .post_form("/auth/dev", &[("role", role), ("next", "/")])
-        .await;
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    browser
-}
+use crate::support::{config, dev_signed_in as signed_in, Browser, TestApp};
 
 /// The value of the first `attr="..."` after `after` in `html`.
 fn attribute(html: &str, after: &str, attr: &str) -> String {

@@ -303,6 +303,16 @@ impl Browser {
     }
 }
 
+/// A browser signed in to the demo `app` through its dev sign-in, as `role` (`admin`, `viewer`).
+pub async fn dev_signed_in(app: &TestApp, role: &str) -> Browser {
+    let browser = Browser::new(app);
+    let response = browser
+        .post_form("/auth/dev", &[("role", role), ("next", "/")])
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::SEE_OTHER);
+    browser
+}
+
 pub fn location(response: &reqwest::Response) -> String {
     response
         .headers()
