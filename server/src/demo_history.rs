@@ -18,7 +18,11 @@ use sqlx::SqlitePool;
 
 use crate::aar::import;
 use crate::actions::audit::{self, NewEntry};
-use crate::actions::kinds::{Action, WorkloadKind};
+use crate::actions::claim_ref::Clear;
+use crate::actions::cordon::Cordon;
+use crate::actions::kind::WorkloadKind;
+use crate::actions::scale::Scale;
+use crate::actions::Action;
 use crate::cluster::demo::DEMO_NOW;
 use crate::cluster::ClusterView;
 use crate::db::aar::{self as store, Author};
@@ -154,9 +158,9 @@ struct PastAction {
 fn past_actions() -> Vec<PastAction> {
     let clear = |at, volume: &str| PastAction {
         at,
-        action: Action::ClearClaimRef {
+        action: Action::ClearClaimRef(Clear {
             volume: volume.into(),
-        },
+        }),
         reason: "media PVCs stuck behind Released volumes after the Longhorn reinstall",
         changes: &[(
             "/spec/claimRef",
@@ -167,10 +171,10 @@ fn past_actions() -> Vec<PastAction> {
     };
     let cordon = |at, cordon: bool, reason, aar| PastAction {
         at,
-        action: Action::Cordon {
+        action: Action::Cordon(Cordon {
             node: "k3s1".into(),
             cordon,
-        },
+        }),
         reason,
         changes: if cordon {
             &[("/spec/unschedulable", "null", "true")]
@@ -206,12 +210,12 @@ fn past_actions() -> Vec<PastAction> {
         ),
         PastAction {
             at: "2025-06-16T14:30:00Z",
-            action: Action::Scale {
+            action: Action::Scale(Scale {
                 kind: WorkloadKind::Deployment,
                 namespace: "monitoring".into(),
                 name: "grafana".into(),
                 replicas: 0,
-            },
+            }),
             reason: "Longhorn v1.6.2 fsGroup bug: Grafana cannot use its volume until 1.9.x",
             changes: &[("/spec/replicas", "1", "0")],
             aar: None,

@@ -10,8 +10,10 @@ use serde_json::Value;
 use sqlx::SqlitePool;
 
 use super::audit::{self, NewEntry};
-use super::kinds::{BackupFrom, Current};
-use super::{changes, Action, ActionError};
+use super::error::ActionError;
+use super::kind::{changes, Current};
+use super::velero_backup::{Backup, BackupFrom};
+use super::Action;
 use crate::metrics::{ActionResult, Metrics};
 
 /// The limits of the configuration that actions are checked against.
@@ -290,11 +292,11 @@ async fn backup_first(
     client: &Client,
     namespace: &str,
 ) -> Result<String, ActionError> {
-    let backup = Action::Backup {
+    let backup = Action::Backup(Backup {
         namespace: a.velero_namespace.to_owned(),
         from: BackupFrom::Namespaces(vec![namespace.to_owned()]),
         force: false,
-    };
+    });
     let result = async {
         let current = backup.read(client).await?;
         backup.check(&current, a.limits.max_replicas)?;

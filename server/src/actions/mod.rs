@@ -4,177 +4,247 @@
 //! resourceVersion that was previewed (so a change in between is refused by the API server with
 //! 409); and every attempt, refused, failed or done, leaves one audit entry ([`audit`]).
 //!
-//! - [`kinds`]: what each action changes, and when it is refused.
+//! One module per kind of action, each with its form, checks, read and send, and its tests:
+//! [`scale`], [`claim_ref`] (clear or point a Released volume's claimRef), [`cordon`],
+//! [`restart`], [`flux`] (reconcile, suspend, resume) and [`velero_backup`]. What they share is
+//! in [`kind`]: the [`kind::Kind`] trait, what an action is checked against, the form's names
+//! checked. [`Action`] below is the one type the router and the guard see.
+//!
 //! - [`velero`]: Backups made the way `velero backup create` makes them, and Velero's traps.
 //! - [`guard`]: preview, confirm, apply and audit, shared by every action.
 //! - [`audit`]: the append-only audit log in SQLite.
+//! - [`connection`]: the server's client, or one impersonating the admin.
+//! - [`error`]: why an action did not happen.
 
 pub mod audit;
+pub mod claim_ref;
+pub mod connection;
+pub mod cordon;
+pub mod error;
+pub mod flux;
 pub mod guard;
-pub mod kinds;
+pub mod kind;
+pub mod restart;
+pub mod scale;
 pub mod velero;
+pub mod velero_backup;
 
-use frontend::model::actions::FieldChange;
 use kube::Client;
 use serde_json::Value;
 
-pub use kinds::Action;
+pub use connection::{Connection, Impersonation};
+pub use error::ActionError;
 
-/// The connection to the cluster actions are sent over.
-#[derive(Clone)]
-pub struct Connection {
-    /// The server's own client (its ServiceAccount).
-    pub client: Client,
-    /// What it was made from: impersonating clients are derived from it.
-    pub config: kube::Config,
+use flux::FluxOp;
+use kind::{Current, Kind, Permissions};
+
+/// An action on one object, as the preview and confirmation forms carry it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Action {
+    Scale(scale::Scale),
+    ClearClaimRef(claim_ref::Clear),
+    PointClaimRef(claim_ref::Point),
+    Cordon(cordon::Cordon),
+    Restart(restart::Restart),
+    Flux(flux::Flux),
+    Backup(velero_backup::Backup),
 }
 
-/// The signed-in admin, as actions impersonate them (`actions.impersonate`).
-#[derive(Clone, Debug)]
-pub struct Impersonation {
-    pub user: String,
-    pub groups: Vec<String>,
+/// `$body` with `$kind` bound to the action's kind, whichever it is.
+macro_rules! each {
+    ($action:expr, $kind:ident => $body:expr) => {
+        match $action {
+            Action::Scale($kind) => $body,
+            Action::ClearClaimRef($kind) => $body,
+            Action::PointClaimRef($kind) => $body,
+            Action::Cordon($kind) => $body,
+            Action::Restart($kind) => $body,
+            Action::Flux($kind) => $body,
+            Action::Backup($kind) => $body,
+        }
+    };
 }
 
-impl Connection {
-    /// The client an action is sent with: the server's own, or one that sends every request
-    /// with Impersonate-User and Impersonate-Group of `admin`, so the API server checks the
-    /// admin's own RBAC and records them in its audit log.
-    pub fn client_for(&self, admin: Option<&Impersonation>) -> Result<Client, ActionError> {
-        let Some(admin) = admin else {
-            return Ok(self.client.clone());
-        };
-        let mut config = self.config.clone();
-        config.auth_info.impersonate = Some(admin.user.clone());
-        config.auth_info.impersonate_groups = Some(admin.groups.clone());
-        Client::try_from(config).map_err(|e| ActionError::Unreachable(e.to_string()))
+impl Action {
+    /// Reads an action from form or query fields (`action` names it).
+    pub fn from_fields(fields: &[(String, String)]) -> Result<Action, ActionError> {
+        let action = kind::field(fields, "action")?;
+        if let Some(op) = FluxOp::parse(action) {
+            return flux::Flux::from_fields(op, fields).map(Action::Flux);
+        }
+        match action {
+            "scale" => scale::Scale::from_fields(fields).map(Action::Scale),
+            "clear-claim-ref" => claim_ref::Clear::from_fields(fields).map(Action::ClearClaimRef),
+            "point-claim-ref" => claim_ref::Point::from_fields(fields).map(Action::PointClaimRef),
+            "cordon" | "uncordon" => {
+                cordon::Cordon::from_fields(action == "cordon", fields).map(Action::Cordon)
+            }
+            "restart" => restart::Restart::from_fields(fields).map(Action::Restart),
+            "backup" => velero_backup::Backup::from_fields(fields).map(Action::Backup),
+            other => Err(ActionError::Invalid(format!(
+                "there is no action {other:?}"
+            ))),
+        }
     }
-}
 
-/// Why an action did not happen.
-#[derive(Debug, thiserror::Error)]
-pub enum ActionError {
-    /// The form named no action we know, or a field is missing or malformed.
-    #[error("{0}")]
-    Invalid(String),
-    /// The guard refused before anything was sent (not Released, out of range, wrong name).
-    #[error("{0}")]
-    Refused(String),
-    /// Refused unless the admin explicitly goes ahead (a backup to an Unavailable location).
-    #[error("{0}")]
-    NeedsOverride(String),
-    /// The object changed between the preview and the confirmation.
-    #[error("it changed since you looked (resourceVersion {previewed} is now {current}); review the preview again")]
-    Stale { previewed: String, current: String },
-    /// The target was deleted after the preview.
-    #[error("{0} is gone: it was deleted after the preview, so nothing was changed")]
-    Gone(String),
-    /// The API server answered with an error (403 from RBAC, 404, 409, 422 from a schema).
-    #[error("the Kubernetes API refused it ({code} {reason}): {message}")]
-    Api {
-        code: u16,
-        reason: String,
-        message: String,
-    },
-    /// The sign-in is older than the configured window: sign in again, then confirm again.
-    #[error("your sign-in is too old to act on the cluster: sign in again, then confirm")]
-    SignInAgain,
-    /// Demo mode: there is no cluster to change.
-    #[error("the demo homelab is a recording: there is no cluster to change")]
-    NoCluster,
-    #[error("the API server could not be reached: {0}")]
-    Unreachable(String),
-    /// The API server did not answer in `actions.timeout_secs`; a change may have been made.
-    #[error("the API server did not answer within {0} s: the change may or may not have been made, so look at the target before trying again")]
-    TimedOut(u64),
-    #[error("the audit log could not be written")]
-    Audit(#[from] crate::db::DbError),
-}
+    /// The fields that say this action again (the confirmation form's hidden inputs).
+    pub fn to_fields(&self) -> Vec<(String, String)> {
+        each!(self, k => k.to_fields())
+    }
 
-impl ActionError {
-    /// The HTTP status the result page is answered with.
-    pub fn status(&self) -> u16 {
+    /// The same action, going ahead although the storage location is Unavailable.
+    pub fn forced(&self) -> Option<Action> {
         match self {
-            ActionError::Invalid(_) => 400,
-            ActionError::Refused(_) | ActionError::NeedsOverride(_) => 422,
-            ActionError::Stale { .. } => 409,
-            ActionError::Gone(_) => 404,
-            ActionError::Api { code, .. } => *code,
-            ActionError::SignInAgain => 401,
-            ActionError::NoCluster => 409,
-            ActionError::Unreachable(_) => 502,
-            ActionError::TimedOut(_) => 504,
-            ActionError::Audit(_) => 500,
+            Action::Backup(backup) => backup.forced().map(Action::Backup),
+            _ => None,
         }
     }
-}
 
-impl From<kube::Error> for ActionError {
-    fn from(e: kube::Error) -> Self {
-        match e {
-            kube::Error::Api(status) => ActionError::Api {
-                code: status.code,
-                reason: status.reason.clone(),
-                message: status.message.clone(),
-            },
-            other => ActionError::Unreachable(other.to_string()),
-        }
+    /// The action's name in the audit log and the metrics.
+    pub fn kind(&self) -> &'static str {
+        each!(self, k => k.name())
     }
-}
 
-/// The value at `pointer` in `object`, as compact JSON.
-fn at(object: &Value, pointer: &str) -> String {
-    object
-        .pointer(pointer)
-        .map(Value::to_string)
-        .unwrap_or_else(|| "null".into())
-}
+    pub fn title(&self) -> String {
+        each!(self, k => k.title())
+    }
 
-/// The fields among `pointers` that differ between `before` and `after`.
-pub fn changes(before: &Value, after: &Value, pointers: &[&str]) -> Vec<FieldChange> {
-    pointers
-        .iter()
-        .map(|p| FieldChange {
-            field: (*p).to_owned(),
-            before: at(before, p),
-            after: at(after, p),
-        })
-        .filter(|c| c.before != c.after)
-        .collect()
+    pub fn target(&self) -> String {
+        each!(self, k => k.target())
+    }
+
+    pub fn confirm_name(&self) -> String {
+        each!(self, k => k.confirm_name())
+    }
+
+    pub fn command(&self) -> String {
+        each!(self, k => k.command())
+    }
+
+    pub fn permissions(&self) -> Permissions {
+        each!(self, k => k.permissions())
+    }
+
+    pub fn fields(&self) -> &'static [&'static str] {
+        each!(self, k => k.fields())
+    }
+
+    pub fn creates(&self) -> bool {
+        each!(self, k => k.creates())
+    }
+
+    pub async fn read(&self, client: &Client) -> Result<Current, ActionError> {
+        each!(self, k => k.read(client).await)
+    }
+
+    pub fn check(&self, current: &Current, max_replicas: i32) -> Result<Vec<String>, ActionError> {
+        each!(self, k => k.check(current, max_replicas))
+    }
+
+    pub fn stateful_namespace(&self, current: &Current) -> Option<String> {
+        each!(self, k => k.stateful_namespace(current))
+    }
+
+    pub async fn send(
+        &self,
+        client: &Client,
+        current: &Current,
+        dry_run: bool,
+    ) -> Result<Value, ActionError> {
+        each!(self, k => k.send(client, current, dry_run).await)
+    }
+
+    /// One action of each kind, for checks that must cover them all (the shipped ClusterRole,
+    /// the audit filter).
+    pub fn samples() -> Vec<Action> {
+        let s = String::new;
+        vec![
+            Action::Scale(scale::Scale {
+                kind: kind::WorkloadKind::Deployment,
+                namespace: s(),
+                name: s(),
+                replicas: 0,
+            }),
+            Action::ClearClaimRef(claim_ref::Clear { volume: s() }),
+            Action::PointClaimRef(claim_ref::Point {
+                volume: s(),
+                namespace: s(),
+                claim: s(),
+            }),
+            Action::Cordon(cordon::Cordon {
+                node: s(),
+                cordon: true,
+            }),
+            Action::Restart(restart::Restart {
+                kind: kind::WorkloadKind::Deployment,
+                namespace: s(),
+                name: s(),
+            }),
+            Action::Flux(flux::Flux {
+                kind: flux::FluxKind::Kustomization,
+                namespace: s(),
+                name: s(),
+                op: FluxOp::Reconcile,
+            }),
+            Action::Backup(velero_backup::Backup {
+                namespace: s(),
+                from: velero_backup::BackupFrom::Namespaces(vec![]),
+                force: false,
+            }),
+        ]
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use serde_json::json;
+    use kind::form;
 
     #[test]
-    fn only_fields_that_differ_are_changes() {
-        let before = json!({"spec": {"replicas": 1, "paused": false}});
-        let after = json!({"spec": {"replicas": 0, "paused": false}});
-        let c = changes(
-            &before,
-            &after,
-            &["/spec/replicas", "/spec/paused", "/spec/x"],
-        );
-        assert_eq!(
-            c,
-            vec![FieldChange {
-                field: "/spec/replicas".into(),
-                before: "1".into(),
-                after: "0".into()
-            }]
-        );
+    fn every_kind_reads_back_from_its_form_and_unknown_ones_are_named() {
+        for mut action in Action::samples() {
+            // Samples have empty names; give each valid ones so its form reads back.
+            match &mut action {
+                Action::Backup(b) => {
+                    b.namespace = "velero".into();
+                    b.from = velero_backup::BackupFrom::Namespaces(vec!["media".into()]);
+                }
+                other => {
+                    let mut fields = other.to_fields();
+                    for (k, v) in fields.iter_mut() {
+                        if k != "action" && k != "kind" && v.is_empty() {
+                            *v = "x".into();
+                        }
+                    }
+                    *other = Action::from_fields(&fields).unwrap();
+                }
+            }
+            assert_eq!(Action::from_fields(&action.to_fields()).unwrap(), action);
+            assert_eq!(action.to_fields()[0].1, action.kind());
+        }
+        let e = Action::from_fields(&form(&[("action", "explode")])).unwrap_err();
+        assert_eq!(e.to_string(), "there is no action \"explode\"");
+        let e = Action::from_fields(&form(&[("name", "x")])).unwrap_err();
+        assert_eq!(e.to_string(), "the form has no action");
     }
 
     #[test]
-    fn an_api_error_keeps_its_code_and_message() {
-        let e = ActionError::from(kube::Error::Api(
-            kube::core::Status::failure("persistentvolumes \"x\" is forbidden", "Forbidden")
-                .with_code(403)
-                .boxed(),
-        ));
-        assert_eq!(e.status(), 403);
-        assert!(e.to_string().contains("forbidden"), "{e}");
+    fn only_a_backup_can_be_forced() {
+        for action in Action::samples() {
+            assert_eq!(action.forced().is_some(), action.creates(), "{action:?}");
+        }
+    }
+
+    #[test]
+    fn every_kind_of_action_is_in_the_audit_filter() {
+        let mut kinds: Vec<&str> = Action::samples().iter().map(Action::kind).collect();
+        kinds.extend(["uncordon", "suspend", "resume"]);
+        for kind in kinds {
+            assert!(
+                frontend::model::actions::ACTION_KINDS.contains(&kind),
+                "{kind} is missing from ACTION_KINDS"
+            );
+        }
+        assert_eq!(frontend::model::actions::ACTION_KINDS.len(), 10);
     }
 }

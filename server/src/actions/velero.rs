@@ -1,6 +1,6 @@
 //! Velero Backups made the way `velero backup create` makes them, and the checks that keep a
 //! backup taken from this page out of Velero's known traps. Pure: the objects are read by
-//! [`super::kinds`] and passed in.
+//! [`super::velero_backup`] and passed in.
 //!
 //! - From a schedule: the spec is the schedule's template, the labels are the template's (else
 //!   the schedule's) plus `velero.io/schedule-name`, the annotations are the schedule's, and with

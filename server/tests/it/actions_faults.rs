@@ -8,7 +8,8 @@
 use std::time::Duration;
 
 use homelab::actions::guard::send_unless_changed;
-use homelab::actions::kinds::WorkloadKind;
+use homelab::actions::kind::WorkloadKind;
+use homelab::actions::scale::Scale;
 use homelab::actions::{Action, ActionError};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use kube::api::{DynamicObject, Patch, PatchParams};
@@ -167,12 +168,12 @@ async fn a_change_between_reading_and_sending_is_the_api_servers_409_and_changes
         .await
         .unwrap();
     let deployments: Api<Deployment> = Api::namespaced(cluster.admin_client(), &ns);
-    let action = Action::Scale {
+    let action = Action::Scale(Scale {
         kind: WorkloadKind::Deployment,
         namespace: ns.clone(),
         name: "grafana".into(),
         replicas: 0,
-    };
+    });
     // Read as the guard reads it; then someone else changes the object; then the send.
     let current = action.read(&client).await.unwrap();
     deployments
