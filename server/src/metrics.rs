@@ -313,8 +313,11 @@ pub async fn track(State(metrics): State<Arc<Metrics>>, request: Request, next: 
 }
 
 /// GET /metrics. Access was decided by `auth::authorize` before this runs.
-pub async fn scrape(State(state): State<crate::state::AppState>) -> Response {
-    match state.metrics.render(&state.cluster.cache) {
+pub async fn scrape(
+    State(metrics): State<Arc<Metrics>>,
+    State(cluster): State<Arc<crate::cluster::ClusterView>>,
+) -> Response {
+    match metrics.render(&cluster.cache) {
         Ok(body) => (
             [(
                 header::CONTENT_TYPE,

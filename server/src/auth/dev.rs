@@ -11,7 +11,7 @@ use frontend::model::Role;
 use serde::Deserialize;
 use tower_sessions::Session;
 
-use super::{safe_next, sign_in, SessionUser};
+use super::user::{safe_next, sign_in, SessionUser};
 use crate::http::error::AppError;
 use crate::http::page::{escape, simple_page};
 use crate::metrics::SignInResult;

@@ -17,66 +17,30 @@ pub mod oidc;
 pub mod policy;
 pub mod secret;
 pub mod sessions;
+pub mod user;
+
+use std::sync::Arc;
 
 use axum::extract::{FromRequestParts, OptionalFromRequestParts, Query, Request, State};
 use axum::http::request::Parts;
 use axum::middleware::Next;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use base64::Engine;
 use frontend::model::{RequestContext, Role, Viewer};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use tower_sessions::Session;
 
+use crate::config::Config;
 use crate::http::error::{AppError, ErrorPage};
 use crate::http::page::simple_page;
 use crate::http::security::CspNonce;
+use crate::metrics::{Metrics, SignInResult};
 use crate::state::AppState;
 use policy::{Access, PathCheck};
-
-/// Session key of the signed-in user ([`SessionUser`]).
-pub const USER_KEY: &str = "user";
-/// Session key of the per-session CSRF token, set at sign-in.
-pub const CSRF_KEY: &str = "csrf";
-/// Session key of the unix second the session was last seen; moving it saves the session, which
-/// moves the idle expiry of the row and the cookie.
-pub const SEEN_KEY: &str = "seen";
+use user::new_csrf_token;
+pub use user::{safe_next, sign_in, SessionUser, CSRF_KEY, SEEN_KEY, USER_KEY};
 
 /// How often (seconds) a request moves the idle expiry forward; in between, reads write nothing.
 const TOUCH_INTERVAL_SECS: i64 = 60;
-
-/// The signed-in user as the session stores it. Keyed on the provider's `sub`.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct SessionUser {
-    /// The provider's subject (an opaque hash in Authentik): what sessions and audit entries
-    /// are keyed on.
-    pub sub: String,
-    /// What to show: `preferred_username`, else the email, else the subject.
-    pub display_name: String,
-    /// None: signed in, but in neither the admin nor the viewer groups.
-    pub role: Option<Role>,
-    /// The provider's group names, as actions impersonate them (`actions.impersonate`).
-    #[serde(default)]
-    pub groups: Vec<String>,
-    /// Unix seconds of the sign-in; the absolute session lifetime counts from here.
-    pub signed_in_at: i64,
-    /// Unix seconds the person last authenticated at the provider (the ID token's `auth_time`),
-    /// which guarded actions need to be recent. None: unknown, so never recent.
-    #[serde(default)]
-    pub authenticated_at: Option<i64>,
-    /// What refresh and sign-out need from the provider; None after the dev sign-in.
-    #[serde(default)]
-    pub oidc: Option<oidc::OidcTokens>,
-}
-
-impl SessionUser {
-    fn viewer(&self) -> Option<Viewer> {
-        self.role.map(|role| Viewer {
-            sub: self.sub.clone(),
-            display_name: self.display_name.clone(),
-            role,
-        })
-    }
-}
 
 /// Loads the session user, enforces the access policy for the path, and hands handlers and the
 /// page renderer a [`RequestContext`] (and a [`CurrentUser`] when someone with a role is signed in).
@@ -273,11 +237,6 @@ fn outlived(user: &SessionUser, now: i64, max_age: i64) -> bool {
     now - user.signed_in_at > max_age
 }
 
-fn new_csrf_token() -> String {
-    let bytes: [u8; 32] = rand::random();
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
 /// The session's CSRF token; made here for a session signed in before tokens existed.
 async fn csrf_token(session: &Session) -> Result<String, AppError> {
     if let Some(token) = session.get::<String>(CSRF_KEY).await? {
@@ -288,42 +247,12 @@ async fn csrf_token(session: &Session) -> Result<String, AppError> {
     Ok(token)
 }
 
-/// Starts a session for `user` under a fresh id with a fresh CSRF token, and drops whatever the
-/// pre-login session held: an id or a token planted before sign-in is worthless after it.
-pub async fn sign_in(session: &Session, user: SessionUser) -> Result<(), AppError> {
-    session.clear().await;
-    session.cycle_id().await?;
-    session.insert(USER_KEY, user).await?;
-    session.insert(CSRF_KEY, new_csrf_token()).await?;
-    session
-        .insert(SEEN_KEY, jiff::Timestamp::now().as_second())
-        .await?;
-    Ok(())
-}
-
 #[derive(Deserialize)]
 pub struct NextQuery {
     next: Option<String>,
     /// Set by a guarded action whose sign-in is too old: sign in again even with a session.
     #[serde(default)]
     reauth: Option<String>,
-}
-
-/// Where to go after sign-in: a local path only, never another site. Whitespace and control
-/// characters are refused too: browsers drop tabs and newlines from URLs, so `/\t/evil.example`
-/// would become `//evil.example`.
-pub fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(p)
-            if p.starts_with('/')
-                && !p.starts_with("//")
-                && !p.contains('\\')
-                && !p.chars().any(|c| c.is_whitespace() || c.is_control()) =>
-        {
-            p.to_owned()
-        }
-        _ => "/".to_owned(),
-    }
 }
 
 /// GET /auth/login: off to the OIDC provider when `[oidc]` is configured, else the demo's dev
@@ -347,8 +276,49 @@ pub async fn login(
     }
     match oidc.begin(&session, next, reauthenticate).await {
         Ok(redirect) => redirect.into_response(),
-        Err(e) => e.into_response_for("/auth/login", state.config.demo, ""),
+        Err(e) => AppError::from(e).into_response_for("/auth/login", state.config.demo, ""),
     }
+}
+
+/// GET /auth/callback: finishes the sign-in and starts the session under a new id.
+pub async fn callback(
+    State(config): State<Arc<Config>>,
+    State(oidc): State<Option<Arc<oidc::Oidc>>>,
+    State(metrics): State<Arc<Metrics>>,
+    session: Session,
+    Query(query): Query<oidc::CallbackQuery>,
+) -> Response {
+    let demo = config.demo;
+    let Some(oidc) = &oidc else {
+        return AppError::SignInUnavailable.into_response();
+    };
+    let (user, next) = match oidc.finish(&session, query).await {
+        Ok(done) => done,
+        Err(e) => {
+            tracing::warn!(error = %e, "sign-in refused");
+            metrics.sign_in("oidc", SignInResult::Failure);
+            return AppError::from(e).into_response_for(oidc::CALLBACK_PATH, demo, "");
+        }
+    };
+    metrics.sign_in(
+        "oidc",
+        if user.role.is_some() {
+            SignInResult::Success
+        } else {
+            SignInResult::NoAccess
+        },
+    );
+    tracing::info!(
+        sub = %user.sub,
+        user = %user.display_name,
+        role = ?user.role,
+        refresh = user.oidc.as_ref().is_some_and(|t| t.refresh_token.is_some()),
+        "signed in"
+    );
+    if let Err(e) = sign_in(&session, user).await {
+        return AppError::from(e).into_response_for(oidc::CALLBACK_PATH, demo, "");
+    }
+    Redirect::to(&next).into_response()
 }
 
 /// POST /auth/logout: ends the server session, then (after an OIDC sign-in) sends the browser to
@@ -471,32 +441,9 @@ mod tests {
     }
 
     #[test]
-    fn only_local_paths_are_followed_after_sign_in() {
-        assert_eq!(safe_next(Some("/topology")), "/topology");
-        assert_eq!(safe_next(Some("//evil.example/")), "/");
-        assert_eq!(safe_next(Some("https://evil.example/")), "/");
-        assert_eq!(safe_next(Some("/\\evil.example")), "/");
-        assert_eq!(safe_next(Some("/\t/evil.example")), "/");
-        assert_eq!(safe_next(Some("/\n/evil.example")), "/");
-        assert_eq!(safe_next(Some("/a b")), "/");
-        assert_eq!(
-            safe_next(Some("/services/media/jellyfin")),
-            "/services/media/jellyfin"
-        );
-        assert_eq!(safe_next(None), "/");
-    }
-
-    #[test]
-    fn csrf_tokens_are_long_and_fresh() {
-        let a = new_csrf_token();
-        assert_eq!(a.len(), 43);
-        assert_ne!(a, new_csrf_token());
-    }
-
-    #[test]
     fn the_session_user_debug_output_hides_the_tokens() {
         let mut u = user(1);
-        u.oidc = Some(oidc::OidcTokens {
+        u.oidc = Some(user::OidcTokens {
             id_token: secret::Secret::new("eyJ.id.token"),
             refresh_token: Some(secret::Secret::new("refresh-me")),
             expires_at: 2,

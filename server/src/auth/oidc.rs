@@ -33,9 +33,8 @@ use std::collections::HashMap;
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use axum::extract::{Query, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::Redirect;
 use chrono::Utc;
 use frontend::model::Role;
 use openidconnect::core::{
@@ -56,12 +55,10 @@ use serde::{Deserialize, Serialize};
 use subtle::ConstantTimeEq;
 use tower_sessions::Session;
 
+use super::policy;
 use super::secret::Secret;
-use super::{policy, sign_in, SessionUser};
+use super::user::{OidcTokens, SessionUser};
 use crate::config::Config;
-use crate::http::error::AppError;
-use crate::metrics::SignInResult;
-use crate::state::AppState;
 
 /// Session key of the sign-ins started in this browser and not finished yet.
 pub const PENDING_KEY: &str = "oidc.pending";
@@ -137,17 +134,6 @@ type AppClient = openidconnect::Client<
     EndpointMaybeSet,
 >;
 
-/// What refresh and sign-out need, kept in the session user. Not `Debug`-printable in clear.
-#[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct OidcTokens {
-    /// The last ID token: `id_token_hint` at sign-out.
-    pub id_token: Secret,
-    /// Present when `offline_access` was granted.
-    pub refresh_token: Option<Secret>,
-    /// Unix seconds at which the ID token expires: then refresh, or sign in again.
-    pub expires_at: i64,
-}
-
 /// A sign-in started in this browser, waiting for its callback.
 #[derive(Clone, Serialize, Deserialize)]
 struct PendingSignIn {
@@ -206,6 +192,9 @@ pub enum OidcError {
     Unreachable(String),
     #[error("the refresh was refused: {0}")]
     Refresh(String),
+    /// The session could not be read or written; answered as the session store's error.
+    #[error("session store error")]
+    Session(#[from] tower_sessions::session::Error),
 }
 
 impl OidcError {
@@ -383,7 +372,7 @@ impl Oidc {
         session: &Session,
         next: String,
         reauthenticate: bool,
-    ) -> Result<Redirect, AppError> {
+    ) -> Result<Redirect, OidcError> {
         let (challenge, verifier) = PkceCodeChallenge::new_random_sha256();
         let mut request = self
             .client
@@ -425,14 +414,14 @@ impl Oidc {
     /// Finishes a sign-in from the callback's query: checks the state against the pending
     /// sign-ins (constant time, single use), exchanges the code with the PKCE verifier, verifies
     /// the ID token, reads the groups. Returns the user to sign in and where to go next.
-    async fn finish(
+    pub async fn finish(
         &self,
         session: &Session,
         query: CallbackQuery,
-    ) -> Result<(SessionUser, String), AppError> {
+    ) -> Result<(SessionUser, String), OidcError> {
         let mut pending: Vec<PendingSignIn> = session.get(PENDING_KEY).await?.unwrap_or_default();
         if pending.is_empty() {
-            return Err(OidcError::NoPendingSignIn.into());
+            return Err(OidcError::NoPendingSignIn);
         }
         let state = query.state.unwrap_or_default();
         // Compare against every entry, so the time taken does not say which one matched.
@@ -443,7 +432,7 @@ impl Oidc {
             }
         }
         let Some(index) = found else {
-            return Err(OidcError::StateMismatch.into());
+            return Err(OidcError::StateMismatch);
         };
         let started = pending.remove(index);
         if pending.is_empty() {
@@ -452,12 +441,12 @@ impl Oidc {
             session.insert(PENDING_KEY, &pending).await?;
         }
         if now() - started.started_at > PENDING_TTL_SECS {
-            return Err(OidcError::NoPendingSignIn.into());
+            return Err(OidcError::NoPendingSignIn);
         }
         if let Some(iss) = &query.iss {
             // RFC 9207: the issuer of the authorization response, when the provider sends it.
             if iss != self.issuer.as_str() {
-                return Err(OidcError::IssuerMismatch.into());
+                return Err(OidcError::IssuerMismatch);
             }
         }
         if let Some(error) = &query.error {
@@ -465,10 +454,12 @@ impl Oidc {
                 Some(d) => format!("{error} ({d})"),
                 None => error.clone(),
             };
-            return Err(OidcError::Provider(text).into());
+            return Err(OidcError::Provider(text));
         }
         let Some(code) = query.code else {
-            return Err(OidcError::Provider("the answer has no authorization code".into()).into());
+            return Err(OidcError::Provider(
+                "the answer has no authorization code".into(),
+            ));
         };
         let tokens = self
             .client
@@ -497,15 +488,13 @@ impl Oidc {
                         "the provider did not ask for the password again: its auth_time ({at}) \
                          is older than the request ({})",
                         started.started_at
-                    ))
-                    .into())
+                    )))
                 }
                 None => {
                     return Err(OidcError::IdToken(
                         "the ID token has no auth_time, so the sign-in cannot count as recent"
                             .into(),
-                    )
-                    .into())
+                    ))
                 }
             }
         }
@@ -780,43 +769,4 @@ pub struct CallbackQuery {
     error: Option<String>,
     error_description: Option<String>,
     iss: Option<String>,
-}
-
-/// GET /auth/callback: finishes the sign-in and starts the session under a new id.
-pub async fn callback(
-    State(state): State<AppState>,
-    session: Session,
-    Query(query): Query<CallbackQuery>,
-) -> Response {
-    let demo = state.config.demo;
-    let Some(oidc) = &state.oidc else {
-        return AppError::SignInUnavailable.into_response();
-    };
-    let (user, next) = match oidc.finish(&session, query).await {
-        Ok(done) => done,
-        Err(e) => {
-            tracing::warn!(error = %e, "sign-in refused");
-            state.metrics.sign_in("oidc", SignInResult::Failure);
-            return e.into_response_for(CALLBACK_PATH, demo, "");
-        }
-    };
-    state.metrics.sign_in(
-        "oidc",
-        if user.role.is_some() {
-            SignInResult::Success
-        } else {
-            SignInResult::NoAccess
-        },
-    );
-    tracing::info!(
-        sub = %user.sub,
-        user = %user.display_name,
-        role = ?user.role,
-        refresh = user.oidc.as_ref().is_some_and(|t| t.refresh_token.is_some()),
-        "signed in"
-    );
-    if let Err(e) = sign_in(&session, user).await {
-        return e.into_response_for(CALLBACK_PATH, demo, "");
-    }
-    Redirect::to(&next).into_response()
 }

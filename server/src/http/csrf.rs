@@ -8,14 +8,14 @@
 //! 2. **The session's token**: the `X-CSRF-Token` header, or the `csrf` field of an
 //!    `application/x-www-form-urlencoded` or `multipart/form-data` body (a file upload; buffered
 //!    within the body limit, then handed on unchanged), equals the token
-//!    [`crate::auth::sign_in`] put into the session; compared in constant time. Pages carry it in a hidden `csrf` field of each form, and in
+//!    the sign-in (`auth::sign_in`) put into the session; compared in constant time. Pages carry it in a hidden `csrf` field of each form, and in
 //!    `<meta name="csrf-token">` for scripts.
 //!
 //! Pre-login posts ([`PRE_LOGIN_PATHS`]: the demo's dev sign-in) have no session and so no token
 //! yet; the Origin check alone guards them, which is what stops a foreign page from signing a
 //! visitor in. `/auth/logout` without a session has nothing to end and needs no token either.
 //!
-//! This runs inside [`crate::auth::authorize`], so a request without a session to a protected
+//! This runs inside `auth::authorize`, so a request without a session to a protected
 //! path has already been answered 401 (or redirected) and a signed-in one carries its token in
 //! the [`RequestContext`].
 
@@ -27,8 +27,10 @@ use axum::response::Response;
 use frontend::model::RequestContext;
 use subtle::ConstantTimeEq;
 
+use std::sync::Arc;
+
+use crate::config::Config;
 use crate::http::error::AppError;
-use crate::state::AppState;
 
 /// Header carrying the token for scripts.
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -37,19 +39,19 @@ pub const CSRF_FIELD: &str = "csrf";
 /// Posts made before sign-in, guarded by the Origin check alone.
 pub const PRE_LOGIN_PATHS: &[&str] = &["/auth/dev"];
 
-pub async fn check(State(state): State<AppState>, request: Request, next: Next) -> Response {
+pub async fn check(State(config): State<Arc<Config>>, request: Request, next: Next) -> Response {
     if matches!(*request.method(), Method::GET | Method::HEAD) {
         return next.run(request).await;
     }
     let path = request.uri().path().to_owned();
-    let demo = state.config.demo;
+    let demo = config.demo;
     let refuse = |reason: &'static str| {
         tracing::warn!(path = %path, reason, "request refused by the CSRF check");
         AppError::Csrf(reason).into_response_for(&path, demo, "")
     };
 
     let origin = request.headers().get(header::ORIGIN);
-    if origin.map(|o| o.as_bytes()) != Some(state.config.public_origin().as_bytes()) {
+    if origin.map(|o| o.as_bytes()) != Some(config.public_origin().as_bytes()) {
         return refuse(
             "this request did not come from this site's own pages (its Origin is not \
              server.public_url); reload the page and try again",
@@ -74,7 +76,7 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
     let (token, body) = match header_token(&parts.headers) {
         Some(token) => (Some(token), body),
         None if is_form(&parts.headers) => {
-            let limit = state.config.server.body_limit_bytes;
+            let limit = config.server.body_limit_bytes;
             let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
                 return AppError::BadRequest("the request body is too large or broken".into())
                     .into_response_for(&path, demo, "");
@@ -85,7 +87,7 @@ pub async fn check(State(state): State<AppState>, request: Request, next: Next) 
             (token, Body::from(bytes))
         }
         None if is_multipart(&parts.headers) => {
-            let limit = state.config.server.body_limit_bytes;
+            let limit = config.server.body_limit_bytes;
             let Ok(bytes) = axum::body::to_bytes(body, limit).await else {
                 return AppError::BadRequest(format!(
                     "the upload is larger than this server accepts ({limit} bytes, \

@@ -26,12 +26,23 @@ pub enum AppError {
     Csrf(&'static str),
     /// Discovery or a sign-in through the OIDC provider failed.
     #[error(transparent)]
-    SignIn(#[from] crate::auth::oidc::OidcError),
+    SignIn(crate::auth::oidc::OidcError),
     #[error("session store error")]
     Session(#[from] tower_sessions::session::Error),
     /// Not found and conflicts are told as they are; anything else is a 500 and told nothing.
     #[error(transparent)]
     Db(#[from] crate::db::DbError),
+}
+
+/// A session failure inside the sign-in is the session store's error (a 500 told nothing), as
+/// anywhere else; the rest are the sign-in's own, told as they are.
+impl From<crate::auth::oidc::OidcError> for AppError {
+    fn from(e: crate::auth::oidc::OidcError) -> Self {
+        match e {
+            crate::auth::oidc::OidcError::Session(e) => AppError::Session(e),
+            other => AppError::SignIn(other),
+        }
+    }
 }
 
 impl AppError {

@@ -171,7 +171,7 @@ fn handler_routes() -> Vec<(&'static str, &'static [Method], MethodRouter<AppSta
             get(crate::metrics::scrape),
         ),
         ("/auth/login", GET, get(auth::login)),
-        (auth::oidc::CALLBACK_PATH, GET, get(auth::oidc::callback)),
+        (auth::oidc::CALLBACK_PATH, GET, get(auth::callback)),
         ("/auth/dev", POST, post(auth::dev::dev_sign_in)),
         ("/auth/logout", POST, post(auth::logout)),
         (auth::oidc::SIGNED_OUT_PATH, GET, get(auth::signed_out)),

@@ -21,7 +21,8 @@ use axum::response::{IntoResponse, Response};
 use flate2::{Compress, Compression, FlushCompress};
 use frontend::model::{RequestContext, Role};
 
-use crate::state::AppState;
+use crate::cluster::ClusterView;
+use crate::history::StatusHistory;
 
 /// Pages kept per version; more are rendered per request.
 pub const MAX_PAGES: usize = 256;
@@ -326,7 +327,13 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 
 /// Answers the page routes from [`PageCache`]; inside `authorize`, which has decided who may
 /// see the page and left the [`RequestContext`].
-pub async fn serve(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn serve(
+    State(cluster): State<Arc<ClusterView>>,
+    State(history): State<Arc<StatusHistory>>,
+    State(pages): State<Arc<PageCache>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let path = request.uri().path().to_owned();
     let Some(ctx) = request.extensions().get::<RequestContext>().cloned() else {
         return next.run(request).await;
@@ -334,11 +341,11 @@ pub async fn serve(State(state): State<AppState>, mut request: Request, next: Ne
     if !is_cached_page(request.method(), &path) {
         return next.run(request).await;
     }
-    let views = state.cluster.views();
+    let views = cluster.views();
     if views.freshness.stale_since.is_some() {
         return next.run(request).await;
     }
-    let generation = (views.version, state.history.version());
+    let generation = (views.version, history.version());
     let key = (
         request
             .uri()
@@ -357,11 +364,11 @@ pub async fn serve(State(state): State<AppState>, mut request: Request, next: Ne
         name: &name,
     };
     let gzip = accepts_gzip(request.headers());
-    if let Some(page) = state.pages.get(generation, &key) {
+    if let Some(page) = pages.get(generation, &key) {
         return page.respond(&values, gzip);
     }
 
-    state.pages.renders.fetch_add(1, Ordering::Relaxed);
+    pages.renders.fetch_add(1, Ordering::Relaxed);
     let markers = Markers::new();
     let mut marked = ctx.clone();
     marked.nonce = markers.nonce.clone();
@@ -388,7 +395,7 @@ pub async fn serve(State(state): State<AppState>, mut request: Request, next: Ne
         }
     };
     if parts.status == StatusCode::OK {
-        state.pages.put(generation, key, page.clone());
+        pages.put(generation, key, page.clone());
     }
     page.respond(&values, gzip)
 }

@@ -7,7 +7,10 @@ use axum::middleware::Next;
 use axum::response::Response;
 use base64::Engine;
 
-use crate::state::AppState;
+use std::sync::Arc;
+
+use crate::auth::oidc::Oidc;
+use crate::config::Config;
 
 /// The nonce of this request, read by the page renderer.
 #[derive(Clone, Debug)]
@@ -37,21 +40,24 @@ pub fn content_security_policy(nonce: &str, form_action: &str) -> String {
 
 /// The origin of the provider's end-session endpoint, where sign-out redirects a posted form;
 /// empty without OIDC.
-fn provider_origin(state: &AppState) -> String {
-    state
-        .oidc
-        .as_ref()
+fn provider_origin(oidc: &Option<Arc<Oidc>>) -> String {
+    oidc.as_ref()
         .and_then(|oidc| oidc.end_session_origin())
         .unwrap_or_default()
 }
 
-pub async fn headers(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+pub async fn headers(
+    State(config): State<Arc<Config>>,
+    State(oidc): State<Option<Arc<Oidc>>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
     let nonce = new_nonce();
     request.extensions_mut().insert(CspNonce(nonce.clone()));
     let is_asset = crate::auth::policy::is_asset(request.uri().path());
     let mut response = next.run(request).await;
     let h = response.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce, &provider_origin(&state)))
+    if let Ok(v) = HeaderValue::from_str(&content_security_policy(&nonce, &provider_origin(&oidc)))
     {
         h.insert(header::CONTENT_SECURITY_POLICY, v);
     }
@@ -64,7 +70,7 @@ pub async fn headers(State(state): State<AppState>, mut request: Request, next: 
         HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    if state.config.https() {
+    if config.https() {
         h.insert(
             header::STRICT_TRANSPORT_SECURITY,
             HeaderValue::from_static("max-age=31536000; includeSubDomains"),
