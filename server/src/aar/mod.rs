@@ -1,8 +1,9 @@
 //! After-action reviews: what the server does with them besides storing them (that is
 //! `db::aar`). Pure functions, each in a module named for what it does:
 //!
-//! - [`import`]: the Markdown format of CLUSTER-SETUP.md's AAR log, parsed whole or not at all;
-//!   [`parse_import`] holds what it reads to the form's limits.
+//! - [`import`]: the Markdown format of CLUSTER-SETUP.md's AAR log, parsed whole or not at all
+//!   (a directory: the file split into AARs and sections, the Markdown of a section, its mapping
+//!   onto the fields, the dates); [`parse_import`] holds what it reads to the form's limits.
 //! - [`export`]: AARs back to that format, so that an export imports as the same AARs.
 //! - [`markdown`]: text fields rendered to HTML and sanitised.
 //! - [`search`]: the full-text index's document and query, and its snippets.

@@ -1,6 +1,7 @@
 //! The SQLite database: one pool for the whole process, WAL mode, foreign keys on, and the
 //! migrations in `migrations/` applied at start. SQL lives in one module per aggregate
-//! ([`aar`]: after-action reviews); [`backup`] holds the online copy and the integrity checks of
+//! ([`aar`]: after-action reviews, a directory with one file per concern: the stored version,
+//! edits, reads, search, import); [`backup`] holds the online copy and the integrity checks of
 //! `homelab db`.
 
 pub mod aar;
