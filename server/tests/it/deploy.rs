@@ -163,7 +163,7 @@ fn the_cluster_role_grants_exactly_what_the_code_declares() {
         role,
         "the component keeps the base role"
     );
-    // It turns impersonation on (config.rs's tests load the variable over the base's file).
+    // It turns impersonation on (server/src/config/tests.rs loads the variable over the base's file).
     assert_eq!(
         pod_env(&with, "HOMELAB_ACTIONS__IMPERSONATE").as_deref(),
         Some("true")
@@ -268,7 +268,7 @@ fn the_deployment_is_one_hardened_replica_with_probes_and_limits() {
         assert!(container["resources"][kind]["memory"].is_string(), "{kind}");
         assert!(container["resources"][kind]["cpu"].is_string(), "{kind}");
     }
-    // The ConfigMap's homelab.toml itself is loaded in config.rs's tests, as the pod loads it.
+    // The ConfigMap's homelab.toml itself is loaded in config/tests.rs, as the pod loads it.
     let mount_paths: Vec<&str> = container["volumeMounts"]
         .as_array()
         .unwrap()

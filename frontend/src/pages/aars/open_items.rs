@@ -1,0 +1,42 @@
+//! The open action items of all AARs (`/aars/open-items`), each with its status buttons.
+
+use leptos::prelude::*;
+
+use crate::model::aar::{ItemStatus, OpenItem, Priority};
+
+use super::common::md_inline;
+use super::items::ItemButtons;
+
+#[component]
+pub(super) fn OpenItemsPage(items: Vec<OpenItem>) -> impl IntoView {
+    let empty = items.is_empty().then(|| {
+        view! { <tr><td colspan="6" class="muted">"No open action items."</td></tr> }
+    });
+    let rows = items
+        .into_iter()
+        .map(|o| {
+            view! {
+                <tr data-test="open-item" data-aar=o.aar_id>
+                    <td>{o.item.priority.map(Priority::as_str).unwrap_or("–")}</td>
+                    <td class="wrap" inner_html=md_inline(&o.item.text)></td>
+                    <td>{o.item.owner.clone().unwrap_or_default()}</td>
+                    <td>{o.item.due.clone().unwrap_or_default()}</td>
+                    <td class="wrap"><a href=format!("/aars/{}", o.aar_id)>{o.aar_title.clone()}</a>
+                        <div class="small muted">{o.incident_date.clone()}</div></td>
+                    <td><ItemButtons aar_id=o.aar_id version=o.aar_version position=o.position status=ItemStatus::Open back="open-items"/></td>
+                </tr>
+            }
+        })
+        .collect_view();
+    view! {
+        <h1>"Open action items"</h1>
+        <p class="muted">"Across all AARs: highest priority first, then the oldest incident."</p>
+        <div class="table-wrap">
+            <table>
+                <thead><tr><th>"Priority"</th><th>"Action"</th><th>"Owner"</th><th>"Due"</th><th>"AAR"</th><th></th></tr></thead>
+                <tbody>{empty}{rows}</tbody>
+            </table>
+        </div>
+        <p><a href="/aars">"All AARs"</a></p>
+    }
+}
