@@ -14,7 +14,8 @@
 // Environment: HOMELAB_BIN, TESTBED_BIN, SITE_ROOT (the release build), LOADGEN (oha, or wrk)
 // and LOADGEN_BIN (its path), BENCH_OUT (directory of the JSON), HOMELAB_KUBE_DIR (the test API server's
 // binaries); knobs: BENCH_DURATION (seconds per oha run, default 20), BENCH_IDLE_SECONDS (the
-// idle window of the API load, default 60), BENCH_PODS and BENCH_DEPLOYMENTS (5000, 500).
+// idle window of the API load, default 60), BENCH_PODS and BENCH_DEPLOYMENTS (5000, 500),
+// BENCH_CHURN_RATE (pod status changes a second during the churn runs, default 50).
 import { spawn, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
@@ -40,6 +41,7 @@ const loadgenBin = need('LOADGEN_BIN');
 const outDir = need('BENCH_OUT');
 const duration = Number(process.env.BENCH_DURATION ?? 20);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
+const churnRate = Number(process.env.BENCH_CHURN_RATE ?? 50);
 const pods = Number(process.env.BENCH_PODS ?? 5000);
 const deployments = Number(process.env.BENCH_DEPLOYMENTS ?? 500);
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -196,7 +198,7 @@ async function checkPages(base, cookie, pages) {
 }
 
 /** 1. One load run of `duration` seconds: requests/s, p50 and p99 in ms. */
-function load(base, cookie, page, connections) {
+function loadRun(base, cookie, page, connections) {
   const url = `${base}${page.path}`;
   const result = loadgen === 'wrk' ? wrk(url, cookie, connections) : ohaRun(url, cookie, connections);
   return { page: page.name, connections, seconds: duration, ...result };
@@ -266,10 +268,60 @@ function loadAll(base, cookie, pages) {
   for (const connections of [50, 200]) {
     for (const page of pages) {
       log(`${loadgen}: ${page.path} at ${connections} connections for ${duration} s`);
-      results.push(load(base, cookie, page, connections));
+      results.push(loadRun(base, cookie, page, connections));
     }
   }
   return results;
+}
+
+/** The publication delay histogram (`homelab_views_publication_delay_seconds`) from /metrics:
+ * cumulative counts by upper bound, the count and the sum. */
+async function publicationDelays(base, token) {
+  const res = await get(`${base}/metrics`, { authorization: `Bearer ${token}` });
+  const text = await res.text();
+  const buckets = [];
+  for (const m of text.matchAll(/^homelab_views_publication_delay_seconds_bucket\{le="([^"]+)"\} (\d+)/gm)) {
+    buckets.push({ le: m[1] === '+Inf' ? Infinity : Number(m[1]), count: Number(m[2]) });
+  }
+  const one = (name) => Number(new RegExp(`^homelab_views_publication_delay_seconds_${name} ([\\d.e+-]+)`, 'm').exec(text)?.[1] ?? NaN);
+  return { buckets, count: one('count'), sum: one('sum') };
+}
+
+/** What happened between two readings: count, mean, and the bucket bound under which each
+ * quantile falls (the histogram's resolution, not an interpolation). */
+function delaysBetween(before, after, quantiles = [0.5, 0.99, 1]) {
+  const count = after.count - before.count;
+  const buckets = after.buckets.map((b, i) => ({ le: b.le, count: b.count - (before.buckets[i]?.count ?? 0) }));
+  const out = { count, mean_s: (after.sum - before.sum) / count };
+  for (const q of quantiles) {
+    const rank = Math.ceil(q * count);
+    out[`p${q * 100}_le_s`] = buckets.find((b) => b.count >= rank)?.le ?? NaN;
+  }
+  return out;
+}
+
+/** 6. Churn: `homelab bench churn` flips pod readiness through the real API server at `rate` a
+ * second while the page load runs; each change moves a service's ready count, so the views are
+ * published again and again and every page is rendered anew per publication. */
+async function churn(base, cookie, kubeconfig, token, rate) {
+  const churnPages = pages.filter((p) => ['Status', 'Services', 'Topology'].includes(p.name));
+  const seconds = churnPages.length * duration + 6;
+  const out = path.join(work, 'churn.json');
+  const before = await publicationDelays(base, token);
+  const churner = start(homelabBin, [
+    'bench', 'churn', '--kubeconfig', kubeconfig, '--rate', String(rate), '--seconds', String(seconds),
+    '--json', out,
+  ], { stdio: ['ignore', 'ignore', 'inherit'] });
+  const exited = new Promise((resolve) => churner.once('exit', resolve));
+  await sleep(3_000);
+  const load = churnPages.map((page) => {
+    log(`${loadgen}: ${page.path} at 200 connections for ${duration} s, ${rate} pod changes/s`);
+    return loadRun(base, cookie, page, 200);
+  });
+  const code = await exited;
+  if (code !== 0) throw new Error(`bench churn exited with ${code}`);
+  const after = await publicationDelays(base, token);
+  return { sent: JSON.parse(fs.readFileSync(out, 'utf8')), load, delay: delaysBetween(before, after) };
 }
 
 /** Adds the session cookie to a fresh context (a fresh profile: empty cache, no storage). */
@@ -503,6 +555,7 @@ try {
   const appPort = await freePort();
   const app = `http://127.0.0.1:${appPort}`;
   const secret = Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+  const metricsToken = Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
   const provider = start('node', [
     path.join(repo, 'e2e/oidc/provider.mjs'), '--port', '0', '--exit-with-parent',
     '--client-secret', secret, '--id-token-ttl', '7200',
@@ -537,6 +590,7 @@ try {
       HOMELAB_OIDC__CLIENT_SECRET: secret,
       HOMELAB_LOG: 'warn',
       HOMELAB_SERVER__BENCH_FLOOR: 'true',
+      HOMELAB_METRICS_TOKEN: metricsToken,
     },
   });
   report.live_ready_ms = await waitReady(app, live, liveSince);
@@ -574,6 +628,8 @@ try {
     .reduce((a, r) => a + r.requests, 0);
   report.api.under_load = { page_views: served, requests: underLoad.count, by: underLoad.byVerb };
   report.memory.synthetic_after_load_mib = rssMiB(live.pid);
+  report.churn = await churn(app, liveCookie, kube.kubeconfig, metricsToken, churnRate);
+  report.memory.synthetic_after_churn_mib = rssMiB(live.pid);
   await stop(live);
   await stop(provider);
   testbed.stdin.end();
@@ -636,14 +692,29 @@ for (const p of report.paint) {
     status ? `< 250 ms: ${verdict(p.load_ms, 250, 'ms', 0)}` : '');
   row(`${p.page} page hydration finished`, `${fmt(p.hydrated_ms, 0)} ms`, '');
 }
+if (report.churn) {
+  const c = report.churn;
+  row(`Churn: pod status changes through the API server during the runs below`,
+    `${c.sent.ok} done at ${fmt(c.sent.rate_done)}/s (asked ${c.sent.rate_asked}/s; ${c.sent.failed} failed, ${c.sent.skipped} skipped; patch p99 ${fmt(c.sent.patch_p99_ms, 1)} ms)`, '');
+  for (const r of c.load) {
+    const errors = r.non_200 ? `, ${r.non_200} not 200` : '';
+    row(`${r.page} page under churn, synthetic ${pods} pods, 200 conn`,
+      `${fmt(r.rps, 0)} req/s, p50 ${fmt(r.p50_ms, 2)} ms, p99 ${fmt(r.p99_ms, 2)} ms${errors}`,
+      `p99 < 20 ms: ${verdict(r.p99_ms, 20, 'ms', 2)}`);
+  }
+  const d = c.delay;
+  row('A change to the published views, under churn (server histogram)',
+    `${d.count} publications; mean ${fmt(d.mean_s * 1000, 0)} ms; p50 ≤ ${fmt(d.p50_le_s * 1000, 0)} ms, p99 ≤ ${fmt(d.p99_le_s * 1000, 0)} ms, max ≤ ${fmt(d.p100_le_s * 1000, 0)} ms`,
+    `< 1 s: ${verdict(d.p100_le_s * 1000, 1000, 'ms', 0)}`);
+}
 const mb = (mib) => mib * 1.048576;
 row('Memory (RSS), demo, idle', `${fmt(mb(report.memory.demo_idle_mib))} MB`,
   `< 60 MB: ${verdict(mb(report.memory.demo_idle_mib), 60, 'MB')}`);
 row(`Memory (RSS), synthetic ${pods} pods in the watch caches, idle`,
   `${fmt(mb(report.memory.synthetic_idle_mib))} MB`,
   `< 80 MB: ${verdict(mb(report.memory.synthetic_idle_mib), 80, 'MB')}`);
-row('Memory (RSS) after the load runs, demo / synthetic',
-  `${fmt(mb(report.memory.demo_after_load_mib))} MB / ${fmt(mb(report.memory.synthetic_after_load_mib))} MB`,
+row('Memory (RSS) after the load runs, demo / synthetic (/ after the churn runs)',
+  `${fmt(mb(report.memory.demo_after_load_mib))} MB / ${fmt(mb(report.memory.synthetic_after_load_mib))} MB / ${fmt(mb(report.memory.synthetic_after_churn_mib))} MB`,
   `synthetic < 150 MB: ${verdict(mb(report.memory.synthetic_after_load_mib), 150, 'MB')}`);
 row('Kubernetes API requests per page view, caches synced',
   `${fmt(report.api.per_page_view, 2)} (${report.api.page_views} views); ${report.api.under_load.requests} during ${report.api.under_load.page_views} views under load`,

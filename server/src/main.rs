@@ -98,6 +98,19 @@ enum BenchCommand {
         /// Where to write it; an existing file is replaced.
         out: PathBuf,
     },
+    /// Flip the readiness of the synthetic cluster's pods through the API server of KUBECONFIG,
+    /// RATE changes a second for SECONDS (the churn of `make bench`).
+    Churn {
+        #[arg(long)]
+        kubeconfig: PathBuf,
+        #[arg(long, default_value_t = 50.0)]
+        rate: f64,
+        #[arg(long, default_value_t = 20.0)]
+        seconds: f64,
+        /// Also write the figures as JSON here.
+        #[arg(long)]
+        json: Option<PathBuf>,
+    },
     /// How fast the AAR form refuses a field naming action-item row ten million.
     AarForm {
         #[arg(long, default_value_t = 1_000)]
@@ -185,6 +198,12 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Command::Bench(BenchCommand::Churn {
+            kubeconfig,
+            rate,
+            seconds,
+            json,
+        }) => churn(&kubeconfig, rate, seconds, json),
         Command::Bench(BenchCommand::AarSearch {
             aars,
             queries,
@@ -400,6 +419,41 @@ fn aar(data_dir: &Path, command: AarCommand) -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// `homelab bench churn`: the changes sent, as a line and optionally as JSON.
+fn churn(kubeconfig: &std::path::Path, rate: f64, seconds: f64, json: Option<PathBuf>) -> ExitCode {
+    let Some(runtime) = runtime() else {
+        return ExitCode::FAILURE;
+    };
+    let report = match runtime.block_on(homelab::bench::churn::run(kubeconfig, rate, seconds)) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::FAILURE;
+        }
+    };
+    println!(
+        "{} pod status changes done in {:.1} s ({:.1}/s, asked {rate}/s); {} failed, {} skipped; \
+         patch p50 {:.1} ms, p99 {:.1} ms",
+        report.ok,
+        report.seconds,
+        report.rate_done,
+        report.failed,
+        report.skipped,
+        report.patch_p50_ms,
+        report.patch_p99_ms
+    );
+    if let Some(path) = json {
+        let written = serde_json::to_vec_pretty(&report)
+            .map_err(std::io::Error::other)
+            .and_then(|bytes| std::fs::write(&path, bytes));
+        if let Err(e) = written {
+            eprintln!("error: cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
 }
 
 fn aar_search(

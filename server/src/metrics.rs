@@ -127,7 +127,8 @@ fn state_label(state: &SourceState) -> &'static str {
 }
 
 impl Metrics {
-    pub fn new() -> Arc<Self> {
+    /// The registry, with the publisher's delay histogram (`cluster::published`) in it.
+    pub fn new(publication_delay: Histogram) -> Arc<Self> {
         let mut registry = Registry::with_prefix("homelab");
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register(
@@ -178,6 +179,11 @@ impl Metrics {
             "actions",
             "Guarded admin actions by kind and result (done, refused, failed)",
             actions.clone(),
+        );
+        registry.register(
+            "views_publication_delay_seconds",
+            "From a change arriving in a watch cache to the published views holding it",
+            publication_delay,
         );
         Arc::new(Self {
             registry,
@@ -342,7 +348,7 @@ mod tests {
 
     #[test]
     fn each_cache_reports_exactly_one_state() {
-        let metrics = Metrics::new();
+        let metrics = Metrics::new(Histogram::new(std::iter::empty()));
         let caches = vec![
             CacheSummary {
                 resource: "nodes".into(),
@@ -377,7 +383,7 @@ mod tests {
 
     #[test]
     fn actions_and_sign_ins_are_counted_by_their_labels() {
-        let metrics = Metrics::new();
+        let metrics = Metrics::new(Histogram::new(std::iter::empty()));
         metrics.action("scale", ActionResult::Done);
         metrics.action("scale", ActionResult::Done);
         metrics.action("cordon", ActionResult::Refused);

@@ -101,6 +101,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         .await
         .context("deleting expired sessions")?;
     let public_streams = Arc::new(tokio::sync::Semaphore::new(config.server.public_streams));
+    let metrics = crate::metrics::Metrics::new(cluster.publisher().delay().clone());
     let state = AppState {
         leptos: leptos_options(&config),
         config: Arc::new(config),
@@ -109,7 +110,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         kube,
         cluster,
         history,
-        metrics: crate::metrics::Metrics::new(),
+        metrics,
         shutdown: crate::http::shutdown::Shutdown::default(),
         public_streams,
         pages: Default::default(),

@@ -1,6 +1,7 @@
 //! Benchmarks that report figures (never pass or fail): `homelab bench ...`. They are not part of
 //! the test suite; docs/benchmarks.md shows their latest output.
 
+pub mod churn;
 pub mod views;
 
 /// Resident set size of this process in bytes (Linux), from /proc/self/status.

@@ -40,6 +40,26 @@ pub enum SourceState {
     Disconnected { since: i64, reason: String },
 }
 
+/// What every cache tells when it changes, shared by all of them.
+struct Changes {
+    /// A new number after every change: what the publisher and the recorders wait on.
+    counter: watch::Sender<u64>,
+    /// Unix seconds of the last change of any cache.
+    last_change: AtomicI64,
+    /// When the oldest change not yet published arrived (the publication delay's start).
+    unpublished_since: Mutex<Option<tokio::time::Instant>>,
+}
+
+impl Changes {
+    fn note(&self) {
+        self.unpublished_since
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(tokio::time::Instant::now);
+        self.counter.send_modify(|v| *v += 1);
+    }
+}
+
 /// The store of one resource kind, the writer that fills it, and how its source is doing.
 pub struct Cache<K>
 where
@@ -48,9 +68,8 @@ where
     reader: Store<K>,
     writer: Mutex<Writer<K>>,
     state: RwLock<SourceState>,
-    changes: Arc<watch::Sender<u64>>,
-    last_change: Arc<AtomicI64>,
-    /// Unix seconds of this cache's own last change (the shared `last_change` is any cache's).
+    changes: Arc<Changes>,
+    /// Unix seconds of this cache's own last change (the shared one is any cache's).
     own_last_change: AtomicI64,
     /// An initial list has completed at least once: what it holds came from the API server.
     listed_once: std::sync::atomic::AtomicBool,
@@ -71,14 +90,13 @@ impl<K> Cache<K>
 where
     K: Resource<DynamicType = ()> + Clone + 'static,
 {
-    fn new(changes: Arc<watch::Sender<u64>>, last_change: Arc<AtomicI64>) -> Self {
+    fn new(changes: Arc<Changes>) -> Self {
         let writer = Writer::default();
         Self {
             reader: writer.as_reader(),
             writer: Mutex::new(writer),
             state: RwLock::new(SourceState::Syncing),
             changes,
-            last_change,
             own_last_change: AtomicI64::new(0),
             listed_once: std::sync::atomic::AtomicBool::new(false),
         }
@@ -121,9 +139,9 @@ where
             watcher::Event::Init | watcher::Event::InitApply(_) => return,
         }
         let at = now();
-        self.last_change.store(at, Ordering::Relaxed);
+        self.changes.last_change.store(at, Ordering::Relaxed);
         self.own_last_change.store(at, Ordering::Relaxed);
-        self.changes.send_modify(|v| *v += 1);
+        self.changes.note();
     }
 
     /// Replaces the whole content, as an initial list does.
@@ -153,7 +171,7 @@ where
             *current = state;
         }
         drop(current);
-        self.changes.send_modify(|v| *v += 1);
+        self.changes.note();
     }
 
     /// The API resource as RBAC and kubectl name it: `plural.group`, or `plural` in the core group.
@@ -216,20 +234,21 @@ macro_rules! caches {
         /// All watch caches of the server, shared by every request.
         pub struct ClusterCache {
             $(pub $field: Cache<$kind>,)*
-            changes: Arc<watch::Sender<u64>>,
-            last_change: Arc<AtomicI64>,
+            changes: Arc<Changes>,
             demo: std::sync::atomic::AtomicBool,
             time_zone: RwLock<jiff::tz::TimeZone>,
         }
 
         impl ClusterCache {
             pub fn new() -> Arc<Self> {
-                let changes = Arc::new(watch::channel(0).0);
-                let last_change = Arc::new(AtomicI64::new(0));
+                let changes = Arc::new(Changes {
+                    counter: watch::channel(0).0,
+                    last_change: AtomicI64::new(0),
+                    unpublished_since: Mutex::new(None),
+                });
                 Arc::new(Self {
-                    $($field: Cache::new(changes.clone(), last_change.clone()),)*
+                    $($field: Cache::new(changes.clone()),)*
                     changes,
-                    last_change,
                     demo: std::sync::atomic::AtomicBool::new(false),
                     time_zone: RwLock::new(jiff::tz::TimeZone::UTC),
                 })
@@ -291,7 +310,18 @@ with_cache_fields!(caches!());
 impl ClusterCache {
     /// A receiver that sees a new number after every change to any cache.
     pub fn subscribe(&self) -> watch::Receiver<u64> {
-        self.changes.subscribe()
+        self.changes.counter.subscribe()
+    }
+
+    /// When the oldest change not yet in published views arrived, forgotten as it is read: the
+    /// publisher takes it just before it reads the caches, so what arrives after waits for the
+    /// next publication and is timed from its own arrival.
+    pub fn take_unpublished_since(&self) -> Option<tokio::time::Instant> {
+        self.changes
+            .unpublished_since
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take()
     }
 
     pub fn set_demo(&self, demo: bool) {
@@ -325,7 +355,7 @@ impl ClusterCache {
             })
             .min();
         Freshness {
-            as_of: self.last_change.load(Ordering::Relaxed),
+            as_of: self.changes.last_change.load(Ordering::Relaxed),
             mode: if self.demo.load(Ordering::Relaxed) {
                 "demo"
             } else {

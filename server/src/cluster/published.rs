@@ -17,6 +17,7 @@ use frontend::model::{
     Audience, BackupProgressUpdate, BackupsView, Freshness, GitOpsView, HealthSummary, LiveUpdate,
     NodeSummary, Role, ServiceEntry, SourceProblem, StorageView, Topology,
 };
+use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use tokio::sync::watch;
 
 use super::views::{backups, gitops, health, nodes, services, storage, topology, Snapshot};
@@ -166,6 +167,13 @@ pub struct Publisher {
     latest: watch::Sender<Arc<Views>>,
     /// How many times the views were computed (what the coalescing saves is visible here).
     computed: AtomicU64,
+    /// Seconds from a change's arrival to the publication that holds it (`/metrics`).
+    delay: Histogram,
+}
+
+/// 100 ms (the coalescing window) to about 2.5 s.
+fn delay_histogram() -> Histogram {
+    Histogram::new(exponential_buckets(0.1, 1.25, 15))
 }
 
 impl Publisher {
@@ -177,6 +185,7 @@ impl Publisher {
             hosts,
             latest: watch::channel(Arc::new(first)).0,
             computed: AtomicU64::new(1),
+            delay: delay_histogram(),
         })
     }
 
@@ -199,12 +208,22 @@ impl Publisher {
         self.computed.load(Ordering::Relaxed)
     }
 
+    /// From a change's arrival in a cache to the publication holding it, in seconds; shared
+    /// with the registry of `/metrics`.
+    pub fn delay(&self) -> &Histogram {
+        &self.delay
+    }
+
     /// Computes the views now and publishes them as the next version.
     pub fn publish(&self) {
         let version = self.latest.borrow().version + 1;
+        let since = self.cache.take_unpublished_since();
         let views = Views::compute(&self.cache, &self.hosts, version);
         self.computed.fetch_add(1, Ordering::Relaxed);
         self.latest.send_replace(Arc::new(views));
+        if let Some(since) = since {
+            self.delay.observe(since.elapsed().as_secs_f64());
+        }
     }
 
     /// Publishes after every burst of changes, and every [`TICK`] outside the demo, until the
@@ -287,6 +306,44 @@ mod tests {
         tokio::time::sleep(TICK * 3).await;
         assert_eq!((publisher.computed(), publisher.current().version), after);
         task.abort();
+    }
+
+    /// The delay histogram's count and sum, as `/metrics` shows them.
+    fn delays(publisher: &Publisher) -> (u64, f64) {
+        let mut registry = prometheus_client::registry::Registry::default();
+        registry.register("d", "", publisher.delay().clone());
+        let mut text = String::new();
+        prometheus_client::encoding::text::encode(&mut text, &registry).unwrap();
+        let value = |name: &str| {
+            let line = text.lines().find(|l| l.starts_with(name)).unwrap();
+            line.rsplit(' ').next().unwrap().parse::<f64>().unwrap()
+        };
+        (value("d_count") as u64, value("d_sum"))
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_publication_is_timed_from_the_oldest_change_it_holds() {
+        let cache = ClusterCache::new();
+        let publisher = Publisher::new(cache.clone(), TopologyConfig::default());
+        publisher.publish();
+        assert_eq!(delays(&publisher).0, 0, "nothing changed, nothing timed");
+        cache.pods.apply(&watcher::Event::Apply(pod("first")));
+        tokio::time::advance(Duration::from_millis(200)).await;
+        cache.pods.apply(&watcher::Event::Apply(pod("second")));
+        tokio::time::advance(Duration::from_millis(100)).await;
+        publisher.publish();
+        let (count, sum) = delays(&publisher);
+        assert_eq!(count, 1);
+        assert!(
+            (sum - 0.3).abs() < 1e-6,
+            "timed from the first change: {sum}"
+        );
+        publisher.publish();
+        assert_eq!(
+            delays(&publisher).0,
+            1,
+            "a publication without a change is not timed"
+        );
     }
 
     #[tokio::test(start_paused = true)]
