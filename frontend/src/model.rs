@@ -1,5 +1,8 @@
 //! Types shared by the server and the browser. View types are computed on the server by pure
 //! functions over the watch caches; pages and islands only display them.
+//!
+//! Long because it is the one list of what pages and islands are given, grouped by page in the
+//! order of the navigation (the AAR types are in `model/aar.rs`, the actions' in `model/actions.rs`).
 
 use serde::{Deserialize, Serialize};
 

@@ -28,6 +28,9 @@
 //!
 //! Tokens are kept in the session as [`Secret`]s and never logged; errors carry only messages
 //! built here, never response bodies.
+//!
+//! Long because it is one flow: discovery, the redirect, the callback's checks and the refresh
+//! share the provider's client and the pending sign-ins, and are reviewed together.
 
 use std::collections::HashMap;
 use std::fmt;

@@ -33,6 +33,14 @@ pub struct ViewsReport {
     pub rss_start_mib: f64,
     pub rss_loaded_mib: f64,
     pub timings: Vec<ViewTiming>,
+    /// A Pod as k3s serves it (`cluster::slim::k3s_pod`), as JSON bytes: whole, and as the
+    /// caches keep it.
+    pub pod_bytes_served: usize,
+    pub pod_bytes_cached: usize,
+}
+
+fn json_bytes(pod: &k8s_openapi::api::core::v1::Pod) -> usize {
+    serde_json::to_vec(pod).map_or(0, |v| v.len())
 }
 
 fn mib(bytes: Option<u64>) -> f64 {
@@ -126,6 +134,9 @@ pub fn run(size: Size, iterations: usize) -> Result<ViewsReport, DemoError> {
             max_ms: samples.last().copied().unwrap_or_default(),
         });
     }
+    let pod = crate::cluster::slim::k3s_pod();
+    let mut cached = pod.clone();
+    crate::cluster::slim::slim(&mut cached);
     Ok(ViewsReport {
         pods: size.pods,
         deployments: size.deployments,
@@ -134,6 +145,8 @@ pub fn run(size: Size, iterations: usize) -> Result<ViewsReport, DemoError> {
         rss_start_mib: mib(rss_start),
         rss_loaded_mib: mib(rss_bytes()),
         timings,
+        pod_bytes_served: json_bytes(&pod),
+        pod_bytes_cached: json_bytes(&cached),
     })
 }
 
@@ -168,6 +181,10 @@ pub fn table(r: &ViewsReport) -> String {
         } else {
             "MISSED"
         }
+    ));
+    out.push_str(&format!(
+        "A Pod as k3s serves it: {} bytes of JSON; as the caches keep it: {} bytes.\n",
+        r.pod_bytes_served, r.pod_bytes_cached
     ));
     out
 }

@@ -117,13 +117,19 @@ where
         self.reader.state()
     }
 
-    /// Applies one watcher event (initial list, change or deletion) and tells subscribers.
-    pub fn apply(&self, event: &watcher::Event<K>) {
+    /// Applies one watcher event (initial list, change or deletion), its object slimmed to what
+    /// the views read ([`super::slim`]), and tells subscribers.
+    pub fn apply(&self, mut event: watcher::Event<K>) {
+        if let watcher::Event::Apply(o) | watcher::Event::Delete(o) | watcher::Event::InitApply(o) =
+            &mut event
+        {
+            super::slim::slim(o);
+        }
         {
             // A poisoned lock only means another thread panicked mid-apply; the store itself
             // is still consistent, so keep serving it.
             let mut writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-            writer.apply_watcher_event(event);
+            writer.apply_watcher_event(&event);
         }
         match event {
             watcher::Event::InitDone => {
@@ -146,11 +152,11 @@ where
 
     /// Replaces the whole content, as an initial list does.
     pub fn replace(&self, objects: Vec<K>) {
-        self.apply(&watcher::Event::Init);
+        self.apply(watcher::Event::Init);
         for object in objects {
-            self.apply(&watcher::Event::InitApply(object));
+            self.apply(watcher::Event::InitApply(object));
         }
-        self.apply(&watcher::Event::InitDone);
+        self.apply(watcher::Event::InitDone);
     }
 
     pub fn source(&self) -> SourceState {

@@ -119,12 +119,11 @@ fn run<K>(
             let mut failure = None;
             while let Some(event) = stream.next().await {
                 match event {
-                    Ok(mut event) => {
-                        strip(&mut event);
+                    Ok(event) => {
                         if matches!(event, Event::InitDone) {
                             delay = Duration::from_secs(1);
                         }
-                        select(&cache).apply(&event);
+                        select(&cache).apply(event);
                     }
                     Err(e) => {
                         failure = Some(e);
@@ -147,16 +146,4 @@ fn run<K>(
             delay = (delay * 2).min(MAX_RETRY);
         }
     });
-}
-
-/// Drops what no view reads (managed fields, last-applied annotations) to keep memory small.
-fn strip<K: Resource>(event: &mut Event<K>) {
-    let meta = match event {
-        Event::Apply(o) | Event::Delete(o) | Event::InitApply(o) => o.meta_mut(),
-        Event::Init | Event::InitDone => return,
-    };
-    meta.managed_fields = None;
-    if let Some(a) = meta.annotations.as_mut() {
-        a.remove("kubectl.kubernetes.io/last-applied-configuration");
-    }
 }

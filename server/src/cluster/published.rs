@@ -287,7 +287,7 @@ mod tests {
         for i in 0..20 {
             cache
                 .pods
-                .apply(&watcher::Event::Apply(pod(&format!("burst-{i}"))));
+                .apply(watcher::Event::Apply(pod(&format!("burst-{i}"))));
             tokio::time::sleep(Duration::from_millis(2)).await;
         }
         tokio::time::sleep(COALESCE * 3).await;
@@ -327,9 +327,9 @@ mod tests {
         let publisher = Publisher::new(cache.clone(), TopologyConfig::default());
         publisher.publish();
         assert_eq!(delays(&publisher).0, 0, "nothing changed, nothing timed");
-        cache.pods.apply(&watcher::Event::Apply(pod("first")));
+        cache.pods.apply(watcher::Event::Apply(pod("first")));
         tokio::time::advance(Duration::from_millis(200)).await;
-        cache.pods.apply(&watcher::Event::Apply(pod("second")));
+        cache.pods.apply(watcher::Event::Apply(pod("second")));
         tokio::time::advance(Duration::from_millis(100)).await;
         publisher.publish();
         let (count, sum) = delays(&publisher);

@@ -4,6 +4,9 @@
 //! Their data is in SQLite, so each page is an async handler that loads it and renders the app
 //! with it as context ([`AarPage`], see [`crate::http::render`]). Posts that succeed redirect
 //! (303) to a page showing the result.
+//!
+//! Long because the AAR pages have many routes (list, detail, revisions, form, items, evidence,
+//! import, export); each handler is short and they share the rendering and refusal helpers here.
 
 use axum::extract::{Request, State};
 use axum::http::{header, StatusCode};

@@ -139,7 +139,7 @@ async fn a_page_is_rendered_once_per_version_and_role_with_each_requests_own_val
     let status = plex.status.get_or_insert_with(Default::default);
     status.ready_replicas = Some(0);
     status.available_replicas = Some(0);
-    cache.deployments.apply(&watcher::Event::Apply(plex));
+    cache.deployments.apply(watcher::Event::Apply(plex));
     within(Duration::from_secs(5), || {
         app.state.cluster.views().version > version
     })

@@ -6,6 +6,8 @@
 //! [`super::health::summary`], the one place health is decided, which reads the facts this
 //! module finds; the schedule rows here carry the reasons of that summary, handed in, rather
 //! than a judgement of their own.
+//!
+//! Long for its tests (a third of the file): each Velero trap the homelab met has one.
 
 use std::collections::{BTreeMap, BTreeSet};
 
