@@ -240,6 +240,19 @@ mod tests {
     }
 
     #[test]
+    fn an_object_is_slimmed_as_it_enters_a_cache() {
+        let cache = crate::cluster::ClusterCache::new();
+        cache
+            .pods
+            .apply(kube::runtime::watcher::Event::Apply(k3s_pod()));
+        let cached = cache.pods.state();
+        let spec = cached[0].spec.as_ref().unwrap();
+        assert!(cached[0].metadata.managed_fields.is_none());
+        assert!(spec.containers[0].env.is_none() && spec.tolerations.is_none());
+        assert_eq!(spec.node_name.as_deref(), Some("k3s-worker1"));
+    }
+
+    #[test]
     fn a_workload_template_keeps_its_labels_and_claims() {
         let pod = k3s_pod();
         let mut deployment = Deployment {
