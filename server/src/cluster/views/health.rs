@@ -1,5 +1,8 @@
 //! The health summary: Operational, Degraded or Down, with every reason, computed from the
 //! caches the way the homelab's documentation tried to keep it by hand.
+//!
+//! Long because it is the one place health is decided (nodes, storage, backups, GitOps and the
+//! services each add their reasons here); its tests are the last 40%.
 
 use std::collections::BTreeSet;
 
