@@ -11,7 +11,7 @@
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, RwLock};
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
@@ -48,9 +48,6 @@ type Generation = (u64, u64);
 /// A page: its path with query, and the role it was rendered for (`""` for nobody signed in).
 type Key = (String, &'static str);
 
-/// Held by the one request rendering a page; the others for that page wait on it.
-type Turn = Arc<tokio::sync::Mutex<()>>;
-
 fn role_key(role: Option<Role>) -> &'static str {
     role.map_or("", Role::as_str)
 }
@@ -61,10 +58,6 @@ pub struct PageCache {
     inner: RwLock<(Generation, HashMap<Key, Arc<Template>>)>,
     /// Pages rendered by [`serve`]: what the cache saves is visible here.
     renders: AtomicU64,
-    /// One turn per page of the newest generation: when a publication makes every page old,
-    /// the requests that arrive together for a page wait for one render instead of each
-    /// rendering it (200 connections made 200 renders of the same page per publication).
-    turns: Mutex<(Generation, HashMap<Key, Turn>)>,
 }
 
 impl PageCache {
@@ -84,19 +77,6 @@ impl PageCache {
         if inner.0 == generation && inner.1.len() < MAX_PAGES {
             inner.1.insert(key, page);
         }
-    }
-
-    /// The turn to render `key` of `generation`, shared by every request that asks for it; an
-    /// older generation, or a page beyond [`MAX_PAGES`], gets a turn of its own.
-    fn turn(&self, generation: Generation, key: &Key) -> Turn {
-        let mut turns = self.turns.lock().unwrap_or_else(|e| e.into_inner());
-        if turns.0 < generation {
-            *turns = (generation, HashMap::new());
-        }
-        if turns.0 != generation || turns.1.len() >= MAX_PAGES {
-            return Arc::default();
-        }
-        turns.1.entry(key.clone()).or_default().clone()
     }
 
     /// How many pages [`serve`] has rendered since start.
@@ -384,12 +364,6 @@ pub async fn serve(
         name: &name,
     };
     let gzip = accepts_gzip(request.headers());
-    if let Some(page) = pages.get(generation, &key) {
-        return page.respond(&values, gzip);
-    }
-    let turn = pages.turn(generation, &key);
-    let _turn = turn.lock().await;
-    // Rendered by the request whose turn came first.
     if let Some(page) = pages.get(generation, &key) {
         return page.respond(&values, gzip);
     }

@@ -1,7 +1,6 @@
 //! Pages from the cache (`http::page_cache`), through the whole server: a page is rendered once
 //! per published version and role, every request still gets its own nonce, CSRF token and name,
-//! requests that arrive together wait for one render, and a change in the caches is on the next
-//! page view.
+//! and a change in the caches is on the next page view.
 
 use std::io::Read;
 use std::time::Duration;
@@ -48,24 +47,6 @@ async fn settled(app: &TestApp) {
         }
     }
     panic!("the versions kept changing: {last:?}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn requests_that_arrive_together_wait_for_one_render() {
-    let dir = tempfile::tempdir().unwrap();
-    let app = TestApp::start(config(dir.path())).await.unwrap();
-    let pages = app.state.pages.clone();
-    let family = signed_in(&app, "viewer").await;
-    settled(&app).await;
-
-    let before = renders(&pages);
-    let all = futures::future::join_all((0..20).map(|_| family.text("/"))).await;
-    assert_eq!(
-        renders(&pages),
-        before + 1,
-        "20 requests at once, one render"
-    );
-    assert!(all.iter().all(|page| page.contains("Plex")));
 }
 
 #[tokio::test]
