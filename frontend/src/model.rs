@@ -118,6 +118,26 @@ pub enum HealthLevel {
 }
 
 impl HealthLevel {
+    const ALL: [HealthLevel; 3] = [
+        HealthLevel::Operational,
+        HealthLevel::Degraded,
+        HealthLevel::Down,
+    ];
+
+    /// The name the JSON carries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HealthLevel::Operational => "operational",
+            HealthLevel::Degraded => "degraded",
+            HealthLevel::Down => "down",
+        }
+    }
+
+    /// The inverse of `as_str`: how the browser reads the live stream without serde.
+    pub fn parse(name: &str) -> Option<HealthLevel> {
+        Self::ALL.into_iter().find(|level| level.as_str() == name)
+    }
+
     pub fn words(self) -> &'static str {
         match self {
             HealthLevel::Operational => "Operational",
@@ -188,6 +208,19 @@ impl ServiceStatus {
             ServiceStatus::ScaledToZero => "scaled_to_zero",
             ServiceStatus::Unknown => "unknown",
         }
+    }
+
+    /// The inverse of `as_str`: how the browser reads the live stream without serde.
+    pub fn parse(name: &str) -> Option<ServiceStatus> {
+        [
+            ServiceStatus::Up,
+            ServiceStatus::Degraded,
+            ServiceStatus::Down,
+            ServiceStatus::ScaledToZero,
+            ServiceStatus::Unknown,
+        ]
+        .into_iter()
+        .find(|status| status.as_str() == name)
     }
 }
 
@@ -671,3 +704,31 @@ pub struct GitOpsView {
 
 pub mod aar;
 pub mod actions;
+
+#[cfg(test)]
+mod tests {
+    use super::{HealthLevel, ServiceStatus};
+
+    /// The browser reads these names without serde: they must be the names serde writes.
+    #[test]
+    fn status_and_health_names_are_the_ones_serde_writes_and_read_back() {
+        for status in [
+            ServiceStatus::Up,
+            ServiceStatus::Degraded,
+            ServiceStatus::Down,
+            ServiceStatus::ScaledToZero,
+            ServiceStatus::Unknown,
+        ] {
+            let json = serde_json::to_string(&status).unwrap();
+            assert_eq!(json, format!("\"{}\"", status.as_str()));
+            assert_eq!(ServiceStatus::parse(status.as_str()), Some(status));
+        }
+        for level in HealthLevel::ALL {
+            let json = serde_json::to_string(&level).unwrap();
+            assert_eq!(json, format!("\"{}\"", level.as_str()));
+            assert_eq!(HealthLevel::parse(level.as_str()), Some(level));
+        }
+        assert_eq!(ServiceStatus::parse("Up"), None);
+        assert_eq!(HealthLevel::parse(""), None);
+    }
+}

@@ -17,17 +17,14 @@ use leptos::prelude::*;
 /// The page element carrying the AAR's current version.
 pub const VERSION_ELEMENT_ID: &str = "aar-version";
 
+/// The island takes no props (see `islands::json`): it reads the AAR's id from the version
+/// element (`data-aar`) and the CSRF token from the page's `csrf-token` meta tag.
 #[island]
-pub fn InlineActionItems(aar_id: i64, csrf: String) -> impl IntoView {
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| {
-        #[cfg(feature = "hydrate")]
-        wire::start(aar_id, &csrf);
-        hydrated.set(true);
-    });
-    #[cfg(not(feature = "hydrate"))]
-    let _ = (aar_id, csrf);
-    view! { <span hidden data-test="inline-items" data-hydrated=move || hydrated.get().to_string()></span> }
+pub fn InlineActionItems() -> impl IntoView {
+    // After hydration has claimed the marker.
+    #[cfg(feature = "hydrate")]
+    wasm_bindgen_futures::spawn_local(async { wire::start() });
+    view! { <span hidden data-test="inline-items" data-hydrated="false"></span> }
 }
 
 #[cfg(feature = "hydrate")]
@@ -38,7 +35,8 @@ mod wire {
     use web_sys::{Document, Element};
 
     use super::VERSION_ELEMENT_ID;
-    use crate::model::aar::InlineItemReply;
+    use crate::islands::json::Json;
+    use crate::model::aar::{InlineItem, InlineItemReply};
 
     const FIELDS: [&str; 4] = ["status", "priority", "owner", "due"];
     const UNREACHABLE: &str = "The server could not be reached; the change was not saved.";
@@ -73,11 +71,27 @@ mod wire {
     }
 
     /// Swaps every item's buttons for its controls and listens to their changes.
-    pub fn start(aar_id: i64, csrf: &str) {
-        let Some(Ok(editors)) = document().map(|d| d.query_selector_all("[data-inline-item]"))
-        else {
+    pub fn start() {
+        let Some(document) = document() else { return };
+        let aar_id = document
+            .get_element_by_id(VERSION_ELEMENT_ID)
+            .and_then(|el| el.get_attribute("data-aar"))
+            .and_then(|id| id.parse::<i64>().ok());
+        let csrf = document
+            .query_selector("meta[name=csrf-token]")
+            .ok()
+            .flatten()
+            .and_then(|meta| meta.get_attribute("content"));
+        let (Some(aar_id), Some(csrf), Ok(editors)) = (
+            aar_id,
+            csrf,
+            document.query_selector_all("[data-inline-item]"),
+        ) else {
             return;
         };
+        if let Ok(Some(marker)) = document.query_selector("[data-test=inline-items]") {
+            let _ = marker.set_attribute("data-hydrated", "true");
+        }
         for i in 0..editors.length() {
             let Some(editor) = editors.item(i).and_then(|n| n.dyn_into::<Element>().ok()) else {
                 continue;
@@ -91,11 +105,11 @@ mod wire {
             show(find(&editor, "[data-inline=buttons]"), false);
             show(find(&editor, "[data-inline=controls]"), true);
             let _ = editor.set_attribute("data-hydrated", "true");
-            let csrf = csrf.to_owned();
+            let csrf = csrf.clone();
             let target = editor.clone();
             let on_change = Closure::<dyn FnMut()>::new(move || {
                 let (editor, csrf) = (target.clone(), csrf.clone());
-                leptos::task::spawn_local(async move {
+                wasm_bindgen_futures::spawn_local(async move {
                     let reply = save(aar_id, position, &editor, &csrf).await;
                     show_reply(&editor, reply);
                 });
@@ -179,13 +193,32 @@ mod wire {
                 .and_then(|t| t.as_string()),
             Err(_) => None,
         };
-        text.and_then(|t| serde_json::from_str(&t).ok())
-            .unwrap_or_else(|| {
-                refused(&format!(
-                    "The server answered {}; the change was not saved.",
-                    response.status()
-                ))
-            })
+        text.and_then(|t| decode(&t)).unwrap_or_else(|| {
+            refused(&format!(
+                "The server answered {}; the change was not saved.",
+                response.status()
+            ))
+        })
+    }
+
+    /// The server's answer, read without serde (`islands::json`).
+    fn decode(text: &str) -> Option<InlineItemReply> {
+        let json = Json::parse(text)?;
+        let item = json.get("item");
+        let text = |json: &Json, key: &str| json.get(key).str().unwrap_or_default();
+        Some(InlineItemReply {
+            saved: json.get("saved").flag(),
+            version: json.get("version").int().unwrap_or_default(),
+            item: InlineItem {
+                status: text(&item, "status"),
+                priority: text(&item, "priority"),
+                owner: text(&item, "owner"),
+                due: text(&item, "due"),
+                done_on: text(&item, "done_on"),
+            },
+            field: text(&json, "field"),
+            message: json.get("message").str()?,
+        })
     }
 
     fn show_reply(editor: &Element, reply: InlineItemReply) {

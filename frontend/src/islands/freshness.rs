@@ -66,91 +66,149 @@ pub fn data_words(
     ("live", "Live".to_string())
 }
 
-#[island]
-pub fn FreshnessClock(as_of: i64, stale_since: Option<i64>) -> impl IntoView {
-    let (now, set_now) = signal(now_unix());
-    let (heard, set_heard) = signal(now_unix());
-    let (stale_since, set_stale_since) = signal(stale_since);
-    let (stream, set_stream) = signal(Stream::Opening);
-    let hydrated = RwSignal::new(false);
-    Effect::new(move |_| {
-        hydrated.set(true);
-        set_interval(
-            move || set_now.set(now_unix()),
-            std::time::Duration::from_secs(1),
-        );
-        #[cfg(feature = "hydrate")]
-        live::connect(live::Setters {
-            stale_since: set_stale_since,
-            heard: set_heard,
-            stream: set_stream,
-        });
-    });
+/// When the cluster last changed and since when the caches are stale, as the page was rendered:
+/// from the page's cluster data on the server, read back from the attributes the server wrote
+/// in the browser (the island takes no props: see `islands::json`).
+fn rendered_freshness() -> (i64, Option<i64>) {
     #[cfg(not(feature = "hydrate"))]
-    let _ = (set_stale_since, set_heard, set_stream);
-    let words = move || data_words(now.get(), stale_since.get(), stream.get(), heard.get());
-    let stream_attr = move || match stream.get() {
-        Stream::Opening => "opening",
-        Stream::Open => "open",
-        Stream::Lost => "lost",
-    };
+    {
+        use_context::<crate::source::Cluster>()
+            .map(|cluster| cluster.freshness())
+            .map(|f| (f.as_of, f.stale_since))
+            .unwrap_or_default()
+    }
+    #[cfg(feature = "hydrate")]
+    {
+        let el = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector("[data-test=freshness]").ok().flatten());
+        let number = |name: &str| {
+            el.as_ref()
+                .and_then(|el| el.get_attribute(name))
+                .and_then(|v| v.parse::<i64>().ok())
+        };
+        (
+            number("data-as-of").unwrap_or_default(),
+            number("data-stale-since"),
+        )
+    }
+}
+
+impl Stream {
+    fn as_str(self) -> &'static str {
+        match self {
+            Stream::Opening => "opening",
+            Stream::Open => "open",
+            Stream::Lost => "lost",
+        }
+    }
+}
+
+/// Rendered once on the server; in the browser `live` patches its text and attributes directly
+/// (no signals: the reactive runtime was a fifth of the WASM for one span).
+#[island]
+pub fn FreshnessClock() -> impl IntoView {
+    let (as_of, stale_since) = rendered_freshness();
+    let now = now_unix();
+    let (state, words) = data_words(now, stale_since, Stream::Opening, now);
+    // After hydration has claimed the span.
+    #[cfg(feature = "hydrate")]
+    wasm_bindgen_futures::spawn_local(async move { live::start(stale_since) });
     view! {
         <span
             class="freshness"
             data-test="freshness"
-            data-live=move || hydrated.get().to_string()
-            data-state=move || words().0
-            data-stream=stream_attr
-            title=format!("Last change in the cluster: {}", age_in_words(now_unix() - as_of))
+            data-live="false"
+            data-state=state
+            data-stream=Stream::Opening.as_str()
+            data-as-of=as_of
+            data-stale-since=stale_since
+            title=format!("Last change in the cluster: {}", age_in_words(now - as_of))
         >
-            {move || words().1}
+            {words}
         </span>
     }
 }
 
 #[cfg(feature = "hydrate")]
 mod live {
-    use leptos::prelude::*;
     use wasm_bindgen::prelude::*;
     use wasm_bindgen::JsCast;
 
     use crate::components::status_badge::service_tone_class;
-    use crate::model::{LiveUpdate, ServiceStatus};
+    use crate::islands::json::Json;
+    use crate::model::{BackupProgressUpdate, HealthLevel, LiveUpdate, ServiceStatus};
     use crate::words::family_words;
 
-    /// What the stream tells the header.
-    pub struct Setters {
-        pub stale_since: WriteSignal<Option<i64>>,
-        pub heard: WriteSignal<i64>,
-        pub stream: WriteSignal<super::Stream>,
+    /// What the header is showing, between the stream's events and the clock's ticks.
+    struct Header {
+        stale_since: Option<i64>,
+        stream: super::Stream,
+        heard: i64,
     }
 
-    /// Opens the stream; the browser reconnects by itself when it drops.
-    pub fn connect(set: Setters) {
-        let Ok(source) = web_sys::EventSource::new("/api/v1/live") else {
-            set.stream.set(super::Stream::Lost);
+    thread_local! {
+        static HEADER: std::cell::RefCell<Header> = const {
+            std::cell::RefCell::new(Header { stale_since: None, stream: super::Stream::Opening, heard: 0 })
+        };
+    }
+
+    /// Changes what the header knows and shows it.
+    fn update(change: impl FnOnce(&mut Header)) {
+        let (state, words, stream) = HEADER.with(|h| {
+            let mut h = h.borrow_mut();
+            change(&mut h);
+            let (state, words) =
+                super::data_words(super::now_unix(), h.stale_since, h.stream, h.heard);
+            (state, words, h.stream)
+        });
+        let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.query_selector("[data-test=freshness]").ok().flatten())
+        else {
             return;
         };
-        let Setters {
-            stale_since,
-            heard,
-            stream,
-        } = set;
+        let _ = el.set_attribute("data-live", "true");
+        let _ = el.set_attribute("data-state", state);
+        let _ = el.set_attribute("data-stream", stream.as_str());
+        if el.text_content().as_deref() != Some(words.as_str()) {
+            el.set_text_content(Some(&words));
+        }
+    }
+
+    /// Opens the stream and ticks the clock; the browser reconnects the stream by itself when it
+    /// drops.
+    pub fn start(stale_since: Option<i64>) {
+        update(|h| {
+            h.stale_since = stale_since;
+            h.heard = super::now_unix();
+        });
+        let tick = Closure::<dyn FnMut()>::new(|| update(|_| {}));
+        if let Some(window) = web_sys::window() {
+            let _ = window.set_interval_with_callback_and_timeout_and_arguments_0(
+                tick.as_ref().unchecked_ref(),
+                1_000,
+            );
+        }
+        tick.forget();
+        let Ok(source) = web_sys::EventSource::new("/api/v1/live") else {
+            update(|h| h.stream = super::Stream::Lost);
+            return;
+        };
         let on_update =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-                let Some(text) = e.data().as_string() else {
+                let Some(update_) = e.data().as_string().and_then(|text| decode(&text)) else {
                     return;
                 };
-                let Ok(update) = serde_json::from_str::<LiveUpdate>(&text) else {
-                    return;
-                };
-                stream.set(super::Stream::Open);
-                heard.set(super::now_unix());
-                stale_since.set(update.stale_since);
-                apply(&update);
+                update(|h| {
+                    h.stream = super::Stream::Open;
+                    h.heard = super::now_unix();
+                    h.stale_since = update_.stale_since;
+                });
+                apply(&update_);
             });
-        let on_open = Closure::<dyn FnMut()>::new(move || stream.set(super::Stream::Open));
-        let on_error = Closure::<dyn FnMut()>::new(move || stream.set(super::Stream::Lost));
+        let on_open = Closure::<dyn FnMut()>::new(|| update(|h| h.stream = super::Stream::Open));
+        let on_error = Closure::<dyn FnMut()>::new(|| update(|h| h.stream = super::Stream::Lost));
         let listeners: [(&str, &js_sys::Function); 3] = [
             ("update", on_update.as_ref().unchecked_ref()),
             ("open", on_open.as_ref().unchecked_ref()),
@@ -164,6 +222,47 @@ mod live {
         on_open.forget();
         on_error.forget();
         std::mem::forget(source);
+    }
+
+    /// The stream's JSON, read without serde (`islands::json`).
+    fn decode(text: &str) -> Option<LiveUpdate> {
+        let json = Json::parse(text)?;
+        let pairs = |key: &str| -> Vec<(String, Json)> {
+            json.get(key)
+                .items()
+                .into_iter()
+                .filter_map(|pair| Some((pair.at(0).str()?, pair.at(1))))
+                .collect()
+        };
+        Some(LiveUpdate {
+            as_of: json.get("as_of").int()?,
+            stale_since: json.get("stale_since").int(),
+            health: json
+                .get("health")
+                .str()
+                .and_then(|h| HealthLevel::parse(&h)),
+            services: pairs("services")
+                .into_iter()
+                .filter_map(|(id, status)| Some((id, ServiceStatus::parse(&status.str()?)?)))
+                .collect(),
+            backups: json
+                .get("backups")
+                .items()
+                .into_iter()
+                .filter_map(|b| {
+                    Some(BackupProgressUpdate {
+                        id: b.get("id").str()?,
+                        phase: b.get("phase").str().unwrap_or_default(),
+                        done: b.get("done").int()?.try_into().ok()?,
+                        total: b.get("total").int()?.try_into().ok()?,
+                    })
+                })
+                .collect(),
+            panels: pairs("panels")
+                .into_iter()
+                .filter_map(|(key, version)| Some((key, version.int()?.try_into().ok()?)))
+                .collect(),
+        })
     }
 
     fn apply(update: &LiveUpdate) {
@@ -241,7 +340,7 @@ mod live {
             PENDING.with(|p| *p.borrow_mut() = Some(panels.to_vec()));
             return;
         }
-        leptos::task::spawn_local(async move {
+        wasm_bindgen_futures::spawn_local(async move {
             swap_regions(&stale).await;
             FETCHING.with(|f| f.set(false));
             let pending = PENDING.with(|p| p.borrow_mut().take());

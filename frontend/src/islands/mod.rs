@@ -3,3 +3,5 @@
 
 pub mod action_item;
 pub mod freshness;
+#[cfg(feature = "hydrate")]
+mod json;

@@ -4,7 +4,6 @@
 use leptos::prelude::*;
 
 use crate::components::status_badge::{StatusBadge, Tone};
-use crate::context::request_context;
 use crate::islands::action_item::{InlineActionItems, VERSION_ELEMENT_ID};
 use crate::model::aar::{Aar, AarDetailView, AarStatus, ItemStatus, Priority};
 
@@ -97,7 +96,6 @@ pub(super) fn DetailPage(view: AarDetailView) -> impl IntoView {
             </section>
         }
     });
-    let csrf = request_context().csrf;
     let items = c
         .action_items
         .iter()
@@ -149,8 +147,8 @@ pub(super) fn DetailPage(view: AarDetailView) -> impl IntoView {
                     <tbody>{items}</tbody>
                 </table>
                 {current.then(|| view! {
-                    <span id=VERSION_ELEMENT_ID data-version=version data-test="aar-version" hidden></span>
-                    <InlineActionItems aar_id=id csrf=csrf.clone()/>
+                    <span id=VERSION_ELEMENT_ID data-aar=id data-version=version data-test="aar-version" hidden></span>
+                    <InlineActionItems/>
                 })}
             </div>
         }
