@@ -328,7 +328,8 @@ async fn an_action_item_edited_inline_is_saved_as_a_version_or_refused_as_json()
         .unwrap()
         .parse()
         .unwrap();
-    // Without WASM the island's HTML is the plain buttons, and the page carries its version.
+    // Without WASM the island's HTML is the plain buttons, and the page carries its id and
+    // version, where the island reads them.
     let page = admin.get(&detail).await.text().await.unwrap();
     assert_eq!(
         page.matches("data-test=\"item-editor\"").count(),
@@ -337,7 +338,9 @@ async fn an_action_item_edited_inline_is_saved_as_a_version_or_refused_as_json()
     );
     assert_eq!(page.matches("data-test=\"mark-done\"").count(), 2, "{page}");
     assert!(
-        page.contains("id=\"aar-version\" data-version=\"1\""),
+        page.contains(&format!(
+            "id=\"aar-version\" data-aar=\"{id}\" data-version=\"1\""
+        )),
         "{page}"
     );
 
@@ -407,7 +410,9 @@ async fn an_action_item_edited_inline_is_saved_as_a_version_or_refused_as_json()
     let page = admin.get(&detail).await.text().await.unwrap();
     assert!(page.contains("data-status=\"done\""), "{page}");
     assert!(
-        page.contains("id=\"aar-version\" data-version=\"2\""),
+        page.contains(&format!(
+            "id=\"aar-version\" data-aar=\"{id}\" data-version=\"2\""
+        )),
         "{page}"
     );
     app.stop().await;
