@@ -2,14 +2,16 @@
 # Builds the real Kubernetes control plane that the test harness (e2e/testbed) runs, and gathers
 # the CustomResourceDefinitions of the systems the homelab runs, all from the Go module proxy.
 #
-#   kube-apiserver, kube-controller-manager  from e2e/kube/apiserver (k8s.io/kubernetes, pinned there)
+#   kube-apiserver, kube-controller-manager,
+#   kube-scheduler                           from e2e/kube/apiserver (k8s.io/kubernetes, pinned there)
+#   kwok                                     from e2e/kube/kwok      (sigs.k8s.io/kwok: the nodes' kubelets)
 #   etcd                                     from e2e/kube/etcd      (go.etcd.io/etcd/server/v3)
 #   kustomize                                from e2e/kube/kustomize (sigs.k8s.io/kustomize/kustomize/v5)
 #   CRDs                                     Velero, Gateway API, Flux, Longhorn at pinned versions
 #
 # Everything lands outside the repository, in ${HOMELAB_KUBE_DIR:-$HOMELAB_CACHE/kube}:
-#   v1.32.5/kube-apiserver, v1.32.5/kube-controller-manager, etcd-v3.5.21/etcd,
-#   kustomize-v5.7.1/kustomize, crds/*.yaml
+#   v1.32.5/{kube-apiserver,kube-controller-manager,kube-scheduler}, etcd-v3.5.21/etcd,
+#   kwok-v0.8.0/kwok, kustomize-v5.7.1/kustomize, crds/*.yaml
 # and is built only when missing, so a second run takes seconds. Measured on 2 cores with cold Go
 # caches (2026-12-04): kube-apiserver and kube-controller-manager 253 s, etcd 50 s, the CRDs
 # about a minute; with a warm Go cache (another checkout, a changed HOMELAB_CACHE) seconds.
@@ -17,7 +19,7 @@
 # HOMELAB_KUBE_DIR; the tests find it there by default.
 #
 #   scripts/kube.sh              everything
-#   scripts/kube.sh crds         only one part: etcd, crds, kube or kustomize
+#   scripts/kube.sh crds         only one part: etcd, crds, kube, kwok or kustomize
 set -euo pipefail
 
 command -v go >/dev/null || { echo "[kube] Go is needed: apt-get install golang-go, or see go.dev" >&2; exit 1; }
@@ -56,11 +58,13 @@ required_version() {
 KUBE_VERSION=$(required_version "$ROOT/e2e/kube/apiserver/go.mod" k8s.io/kubernetes)
 ETCD_VERSION=$(required_version "$ROOT/e2e/kube/etcd/go.mod" go.etcd.io/etcd/server/v3)
 KUSTOMIZE_VERSION=$(required_version "$ROOT/e2e/kube/kustomize/go.mod" sigs.k8s.io/kustomize/kustomize/v5)
-[ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] && [ -n "$KUSTOMIZE_VERSION" ] \
+KWOK_VERSION=$(required_version "$ROOT/e2e/kube/kwok/go.mod" sigs.k8s.io/kwok)
+[ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] && [ -n "$KUSTOMIZE_VERSION" ] && [ -n "$KWOK_VERSION" ] \
   || { log "cannot read the pinned versions"; exit 1; }
 KUBE_BIN="$KUBE_DIR/$KUBE_VERSION"
 ETCD_BIN="$KUBE_DIR/etcd-$ETCD_VERSION"
 KUSTOMIZE_BIN="$KUBE_DIR/kustomize-$KUSTOMIZE_VERSION"
+KWOK_BIN="$KUBE_DIR/kwok-$KWOK_VERSION"
 CRD_DIR="$KUBE_DIR/crds"
 # Work in progress is named *.tmp.<pid>*; whatever an interrupted or failed run leaves goes.
 trap 'rm -rf "$KUBE_DIR"/*.tmp."$$"*' EXIT
@@ -83,15 +87,26 @@ build_into() {
 }
 
 ensure_kube() {
-  if [ -x "$KUBE_BIN/kube-apiserver" ] && [ -x "$KUBE_BIN/kube-controller-manager" ]; then return; fi
-  log "building kube-apiserver and kube-controller-manager $KUBE_VERSION (about 4 minutes on 2 cores, once)"
+  local cmd missing=""
+  for cmd in kube-apiserver kube-controller-manager kube-scheduler; do
+    [ -x "$KUBE_BIN/$cmd" ] || missing="$missing $cmd"
+  done
+  if [ -z "$missing" ]; then return; fi
+  log "building kube-apiserver, kube-controller-manager and kube-scheduler $KUBE_VERSION (about 5 minutes on 2 cores, once)"
   local minor=${KUBE_VERSION#v1.}; minor=${minor%%.*}
   local x="-X k8s.io/component-base/version.gitVersion=$KUBE_VERSION"
   x="$x -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor"
   x="$x -X k8s.io/component-base/version.gitTreeState=clean"
   x="$x -X k8s.io/client-go/pkg/version.gitVersion=$KUBE_VERSION"
   build_into "$ROOT/e2e/kube/apiserver" "$KUBE_BIN" "$x" \
-    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
+    k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager \
+    k8s.io/kubernetes/cmd/kube-scheduler
+}
+
+ensure_kwok() {
+  if [ -x "$KWOK_BIN/kwok" ]; then return; fi
+  log "building kwok $KWOK_VERSION"
+  build_into "$ROOT/e2e/kube/kwok" "$KWOK_BIN" "" sigs.k8s.io/kwok/cmd/kwok
 }
 
 ensure_etcd() {
@@ -157,8 +172,8 @@ ensure_crds() {
   log "$(ls "$CRD_DIR" | wc -l) CRDs in $CRD_DIR"
 }
 
-# With arguments (any of etcd, crds, kube, kustomize), only those parts; otherwise all.
-for part in "${@:-etcd crds kube kustomize}"; do
+# With arguments (any of etcd, crds, kube, kwok, kustomize), only those parts; otherwise all.
+for part in "${@:-etcd crds kube kwok kustomize}"; do
   for p in $part; do "ensure_$p"; done
 done
 log "ready: HOMELAB_KUBE_DIR=$KUBE_DIR"

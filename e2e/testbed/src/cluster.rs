@@ -1,6 +1,9 @@
 //! A real Kubernetes control plane for tests, in the manner of controller-runtime's envtest: etcd,
 //! kube-apiserver and a kube-controller-manager running a handful of controllers, on 127.0.0.1 on
 //! free ports, with the CRDs of the systems the homelab runs (Velero, Gateway API, Flux, Longhorn).
+//! A running cluster ([`TestClusterOptions::running`]) adds what makes pods come and go: the
+//! scheduler, the workload and node lifecycle controllers, and kwok as the nodes' kubelets
+//! (`kubelets`).
 //!
 //! The binaries and CRDs come from `scripts/kube.sh`, which builds them from the Go module proxy
 //! into `$HOMELAB_KUBE_DIR` (default `${HOMELAB_CACHE:-$HOME/.cache/homelab}/kube`); the versions
@@ -10,9 +13,10 @@
 //! - The API server authorizes with RBAC. The admin is a static token in `system:masters`;
 //!   [`TestCluster::service_account_client`] gets real ServiceAccount tokens (TokenRequest API).
 //! - Admission is the default set without `ServiceAccount`, so fixtures are stored as written.
-//! - The controller manager runs only controllers that never invent state a test sets itself:
-//!   [`DEFAULT_CONTROLLERS`]. No kubelet, scheduler or workload controller runs: tests write
-//!   `status` themselves, which [`TestCluster::apply_yaml`] does through the status subresource.
+//! - By default the controller manager runs only controllers that never invent state a test sets
+//!   itself: [`DEFAULT_CONTROLLERS`]. No kubelet, scheduler or workload controller runs: tests
+//!   write `status` themselves, which [`TestCluster::apply_yaml`] does through the status
+//!   subresource. A running cluster runs [`RUNNING_CONTROLLERS`], the scheduler and kwok.
 //!
 //! Processes are stopped by PID when the [`TestCluster`] is dropped. A `static` is never dropped,
 //! and a test process may die of anything, so a small watchdog (`sh`) started first polls this
@@ -24,10 +28,10 @@
 use std::collections::HashMap;
 use std::fmt;
 use std::fs;
-use std::io::{Read, Seek, SeekFrom, Write};
-use std::net::TcpListener;
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use anyhow::{anyhow, bail, Context};
@@ -48,12 +52,17 @@ use kube::runtime::wait::{await_condition, conditions};
 use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
+use crate::kubelets;
+use crate::processes::{free_port, log_tail, Processes};
+
 /// The Go module that pins kube-apiserver and kube-controller-manager.
 const APISERVER_GO_MOD: &str = include_str!("../../kube/apiserver/go.mod");
 /// The Go module that pins etcd.
 const ETCD_GO_MOD: &str = include_str!("../../kube/etcd/go.mod");
 /// Pins kustomize, which renders `deploy/` in the tests.
 const KUSTOMIZE_GO_MOD: &str = include_str!("../../kube/kustomize/go.mod");
+/// Pins kwok, the kubelets of a running cluster.
+const KWOK_GO_MOD: &str = include_str!("../../kube/kwok/go.mod");
 
 /// Controllers the controller manager runs by default. Each either keeps the API usable
 /// (default ServiceAccounts, namespace deletion, the aggregated `view`/`edit`/`admin` roles,
@@ -67,6 +76,22 @@ pub const DEFAULT_CONTROLLERS: &[&str] = &[
     "persistentvolume-binder-controller",
     "persistentvolume-protection-controller",
     "persistentvolumeclaim-protection-controller",
+];
+
+/// The controllers a running cluster adds to the defaults: the workload controllers
+/// (Deployments and StatefulSets create their pods), the garbage collector (a scaled-down
+/// ReplicaSet's pods go), endpoint slices, and node lifecycle with taint eviction (a node that
+/// stops heartbeating turns NotReady and its pods are evicted).
+pub const RUNNING_CONTROLLERS: &[&str] = &[
+    "deployment-controller",
+    "replicaset-controller",
+    "statefulset-controller",
+    "daemonset-controller",
+    "job-controller",
+    "endpointslice-controller",
+    "garbage-collector-controller",
+    "node-lifecycle-controller",
+    "taint-eviction-controller",
 ];
 
 /// The field manager of everything the harness applies.
@@ -118,6 +143,10 @@ pub struct KubeDir {
     pub apiserver: PathBuf,
     /// `<root>/<k8s version>/kube-controller-manager`, if it was built.
     pub controller_manager: Option<PathBuf>,
+    /// `<root>/<k8s version>/kube-scheduler`, if it was built.
+    pub scheduler: Option<PathBuf>,
+    /// `<root>/kwok-<version>/kwok`, if it was built.
+    pub kwok: Option<PathBuf>,
     /// `<root>/etcd-<etcd version>/etcd`.
     pub etcd: PathBuf,
     /// `<root>/crds/*.yaml`, sorted.
@@ -154,6 +183,10 @@ impl KubeDir {
             .context("e2e/kube/etcd/go.mod names no etcd version")?;
         let apiserver = root.join(&kube_version).join("kube-apiserver");
         let controller_manager = root.join(&kube_version).join("kube-controller-manager");
+        let scheduler = root.join(&kube_version).join("kube-scheduler");
+        let kwok_version = required_version(KWOK_GO_MOD, "sigs.k8s.io/kwok")
+            .context("e2e/kube/kwok/go.mod names no kwok version")?;
+        let kwok = root.join(format!("kwok-{kwok_version}")).join("kwok");
         let etcd = root.join(format!("etcd-{etcd_version}")).join("etcd");
         let crd_dir = root.join("crds");
         let hint = "run scripts/kube.sh (builds them once, about 10 minutes on 2 cores), or set \
@@ -176,6 +209,8 @@ impl KubeDir {
             root,
             apiserver,
             controller_manager: controller_manager.is_file().then_some(controller_manager),
+            scheduler: scheduler.is_file().then_some(scheduler),
+            kwok: kwok.is_file().then_some(kwok),
             etcd,
             crds,
             kube_version,
@@ -224,6 +259,7 @@ pub struct TestClusterOptions {
     controllers: Vec<String>,
     crds: bool,
     audit_log: Option<PathBuf>,
+    running: bool,
 }
 
 impl Default for TestClusterOptions {
@@ -235,6 +271,7 @@ impl Default for TestClusterOptions {
                 .collect(),
             crds: true,
             audit_log: None,
+            running: false,
         }
     }
 }
@@ -251,6 +288,19 @@ impl TestClusterOptions {
         self
     }
 
+    /// A cluster that runs workloads: [`RUNNING_CONTROLLERS`] beside the defaults,
+    /// kube-scheduler, and kwok as the kubelet of every node given to [`TestCluster::run_node`]
+    /// (see `kubelets`).
+    pub fn running(mut self) -> Self {
+        self.running = true;
+        self.controllers(
+            DEFAULT_CONTROLLERS
+                .iter()
+                .chain(RUNNING_CONTROLLERS)
+                .copied(),
+        )
+    }
+
     /// Skips installing the CRDs (a faster start for tests that use only built-in kinds).
     pub fn without_crds(mut self) -> Self {
         self.crds = false;
@@ -264,125 +314,6 @@ impl TestClusterOptions {
         self.audit_log = Some(path.into());
         self
     }
-}
-
-/// The servers' processes, stopped by PID on drop; the watchdog covers every other way out.
-struct Processes {
-    children: Vec<(&'static str, Child)>,
-    watchdog: Option<Child>,
-    pid_file: PathBuf,
-}
-
-impl Processes {
-    /// Starts the watchdog: once this process is gone (or a zombie), it kills every PID listed
-    /// in `pid_file` and removes `dir`. It ignores the terminal's signals so that a Ctrl-C
-    /// still leaves it to clean up.
-    fn start(dir: &Path) -> anyhow::Result<Self> {
-        let pid_file = dir.join("pids");
-        fs::write(&pid_file, "")?;
-        let script = r#"
-            trap '' INT HUP TERM
-            parent=$1; pids=$2; dir=$3
-            while s=$(sed 's/.*) //' "/proc/$parent/stat" 2>/dev/null) && [ "${s%% *}" != Z ]; do
-                sleep 0.2
-            done
-            kill -9 $(cat "$pids") 2>/dev/null
-            rm -rf "$dir"
-        "#;
-        let watchdog = Command::new("sh")
-            .args(["-c", script, "testbed-watchdog"])
-            .arg(std::process::id().to_string())
-            .arg(&pid_file)
-            .arg(dir)
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .context("starting the watchdog (sh)")?;
-        Ok(Self {
-            children: Vec::new(),
-            watchdog: Some(watchdog),
-            pid_file,
-        })
-    }
-
-    /// Starts a server with its output in `log`, and registers its PID with the watchdog.
-    fn spawn(
-        &mut self,
-        name: &'static str,
-        command: &mut Command,
-        log: &Path,
-    ) -> anyhow::Result<()> {
-        // Appended: a server started again (the API server, by a fault test) keeps its history.
-        let out = fs::OpenOptions::new().create(true).append(true).open(log)?;
-        let child = command
-            .stdin(Stdio::null())
-            .stdout(out.try_clone()?)
-            .stderr(out)
-            .spawn()
-            .with_context(|| format!("starting {name}"))?;
-        let mut pids = fs::OpenOptions::new().append(true).open(&self.pid_file)?;
-        writeln!(pids, "{}", child.id())?;
-        self.children.push((name, child));
-        Ok(())
-    }
-
-    /// Kills the server `name` (SIGKILL, as a crash or a lost node would) and forgets it.
-    fn kill(&mut self, name: &str) -> anyhow::Result<()> {
-        let index = self
-            .children
-            .iter()
-            .position(|(n, _)| *n == name)
-            .ok_or_else(|| anyhow!("{name} is not running"))?;
-        let (_, mut child) = self.children.remove(index);
-        child.kill()?;
-        child.wait()?;
-        Ok(())
-    }
-
-    /// Fails if a server has exited.
-    fn check_alive(&mut self, dir: &Path) -> anyhow::Result<()> {
-        for (name, child) in &mut self.children {
-            if let Some(status) = child.try_wait()? {
-                bail!(
-                    "{name} exited ({status}); the end of its log:\n{}",
-                    log_tail(&dir.join(format!("{name}.log")))
-                );
-            }
-        }
-        Ok(())
-    }
-}
-
-impl Drop for Processes {
-    fn drop(&mut self) {
-        for (_, child) in self.children.iter_mut().rev() {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        if let Some(mut watchdog) = self.watchdog.take() {
-            let _ = watchdog.kill();
-            let _ = watchdog.wait();
-        }
-    }
-}
-
-/// The last few kilobytes of a log file, for error messages.
-fn log_tail(path: &Path) -> String {
-    const TAIL: u64 = 4096;
-    let Ok(mut file) = fs::File::open(path) else {
-        return format!("({} cannot be read)", path.display());
-    };
-    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    let _ = file.seek(SeekFrom::Start(len.saturating_sub(TAIL)));
-    let mut text = String::new();
-    let _ = file.read_to_string(&mut text);
-    text
-}
-
-/// A free TCP port on 127.0.0.1 (free when asked; the OS does not reuse it at once).
-fn free_port() -> anyhow::Result<u16> {
-    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 /// A random token: 32 bytes from the OS, in hex.
@@ -415,6 +346,8 @@ async fn config_from_kubeconfig(yaml: &str) -> anyhow::Result<kube::Config> {
 /// A running control plane. See the module documentation.
 pub struct TestCluster {
     // Declared first: dropped (servers killed) before the directory is removed.
+    /// The nodes' kubelets (kwok, one per node) of a running cluster, by node name.
+    pub(crate) kubelets: Mutex<Processes>,
     processes: Processes,
     /// How the API server was started, to start it again the same way.
     apiserver: Command,
@@ -439,6 +372,7 @@ impl fmt::Debug for TestCluster {
 }
 
 static SHARED: OnceCell<TestCluster> = OnceCell::const_new();
+static SHARED_RUNNING: OnceCell<TestCluster> = OnceCell::const_new();
 
 impl TestCluster {
     /// Starts a control plane with the default options.
@@ -450,6 +384,14 @@ impl TestCluster {
     /// dropped: the watchdog stops it when the test process exits, however it exits.
     pub async fn shared() -> anyhow::Result<&'static TestCluster> {
         SHARED.get_or_try_init(Self::start).await
+    }
+
+    /// Like [`TestCluster::shared`], a running cluster ([`TestClusterOptions::running`]) for the
+    /// whole test binary.
+    pub async fn shared_running() -> anyhow::Result<&'static TestCluster> {
+        SHARED_RUNNING
+            .get_or_try_init(|| Self::start_with(TestClusterOptions::default().running()))
+            .await
     }
 
     /// Starts a control plane.
@@ -483,12 +425,30 @@ impl TestCluster {
             .to_vec(),
         )?;
         let serving = serving_params.signed_by(&serving_key, &ca)?;
+        // kwok's kubelet API, reached as `localhost` (see `kubelets`), and the API server's
+        // client certificate for it.
+        let kubelet_key = rcgen::KeyPair::generate()?;
+        let kubelet = rcgen::CertificateParams::new(vec!["localhost".into(), "127.0.0.1".into()])?
+            .signed_by(&kubelet_key, &ca)?;
+        let kubelet_client_key = rcgen::KeyPair::generate()?;
+        let mut kubelet_client_params = rcgen::CertificateParams::new(Vec::<String>::new())?;
+        kubelet_client_params
+            .distinguished_name
+            .push(rcgen::DnType::CommonName, "kube-apiserver-kubelet-client");
+        let kubelet_client = kubelet_client_params.signed_by(&kubelet_client_key, &ca)?;
         let sa_key = rcgen::KeyPair::generate()?;
         let ca_pem = ca.pem();
         fs::write(path.join("ca.crt"), &ca_pem)?;
         fs::write(path.join("serving.crt"), serving.pem())?;
         fs::write(path.join("serving.key"), serving_key.serialize_pem())?;
         fs::write(path.join("sa.key"), sa_key.serialize_pem())?;
+        fs::write(path.join("kubelet.crt"), kubelet.pem())?;
+        fs::write(path.join("kubelet.key"), kubelet_key.serialize_pem())?;
+        fs::write(path.join("kubelet-client.crt"), kubelet_client.pem())?;
+        fs::write(
+            path.join("kubelet-client.key"),
+            kubelet_client_key.serialize_pem(),
+        )?;
         fs::write(path.join("sa.pub"), sa_key.public_key_pem())?;
         let admin_token = random_token()?;
         fs::write(
@@ -547,6 +507,21 @@ impl TestCluster {
                 file("sa.key")
             ))
             .arg("--service-cluster-ip-range=10.0.0.0/24")
+            // The kubelet API (kwok's) only through a node's `InternalDNS` address, `localhost`:
+            // never the homelab addresses the nodes carry.
+            .arg("--kubelet-preferred-address-types=InternalDNS")
+            .arg(format!(
+                "--kubelet-client-certificate={}",
+                file("kubelet-client.crt")
+            ))
+            .arg(format!(
+                "--kubelet-client-key={}",
+                file("kubelet-client.key")
+            ))
+            .arg(format!(
+                "--kubelet-certificate-authority={}",
+                file("ca.crt")
+            ))
             .arg("--allow-privileged=true")
             .arg("--disable-admission-plugins=ServiceAccount")
             .arg("--enable-priority-and-fairness=false")
@@ -566,21 +541,51 @@ impl TestCluster {
 
         // kube-controller-manager, when built and wanted.
         if let (Some(binary), false) = (&kube.controller_manager, options.controllers.is_empty()) {
+            let mut command = Command::new(binary);
+            command
+                .arg(format!("--kubeconfig={}", kubeconfig.display()))
+                .arg(format!("--controllers={}", options.controllers.join(",")))
+                .arg("--leader-elect=false")
+                .arg("--bind-address=127.0.0.1")
+                .arg("--secure-port=0")
+                .arg("--profiling=false");
+            if options.running {
+                command.arg("--node-monitor-period=1s").arg(format!(
+                    "--node-monitor-grace-period={}s",
+                    kubelets::NODE_MONITOR_GRACE.as_secs()
+                ));
+            }
             processes.spawn(
                 "kube-controller-manager",
-                Command::new(binary)
+                &mut command,
+                &path.join("kube-controller-manager.log"),
+            )?;
+        }
+        if options.running {
+            let missing = "a running cluster needs kube-scheduler and kwok: run scripts/kube.sh";
+            let scheduler = kube.scheduler.as_ref().context(missing)?;
+            processes.spawn(
+                "kube-scheduler",
+                Command::new(scheduler)
                     .arg(format!("--kubeconfig={}", kubeconfig.display()))
-                    .arg(format!("--controllers={}", options.controllers.join(",")))
                     .arg("--leader-elect=false")
                     .arg("--bind-address=127.0.0.1")
                     .arg("--secure-port=0")
                     .arg("--profiling=false"),
-                &path.join("kube-controller-manager.log"),
+                &path.join("kube-scheduler.log"),
+            )?;
+            kube.kwok.as_ref().context(missing)?;
+            fs::write(path.join("pods.log"), "")?;
+            fs::write(
+                path.join("kwok.yaml"),
+                kubelets::config(&path.join("pods.log")),
             )?;
         }
 
+        let kubelets = Mutex::new(processes.beside());
         let mut cluster = Self {
             processes,
+            kubelets,
             apiserver,
             server,
             admin_token,
@@ -605,10 +610,10 @@ impl TestCluster {
             } else {
                 0
             },
-            if cluster.processes.children.len() > 2 {
-                ", controller manager"
-            } else {
-                ""
+            match (options.running, cluster.processes.len() > 2) {
+                (true, _) => ", controllers, scheduler and kwok",
+                (false, true) => ", controller manager",
+                (false, false) => "",
             },
             path.display(),
         );
@@ -674,11 +679,7 @@ impl TestCluster {
     /// The PID of the server `name` (`etcd`, `kube-apiserver`, `kube-controller-manager`), for
     /// tests that freeze one with SIGSTOP.
     pub fn pid_of(&self, name: &str) -> Option<u32> {
-        self.processes
-            .children
-            .iter()
-            .find(|(n, _)| *n == name)
-            .map(|(_, child)| child.id())
+        self.processes.pid_of(name)
     }
 
     /// The API server's URL, `https://127.0.0.1:<port>`.
@@ -709,6 +710,11 @@ impl TestCluster {
     /// How long [`TestCluster::start`] took.
     pub fn started_in(&self) -> Duration {
         self.started_in
+    }
+
+    /// The binaries and CRDs it runs.
+    pub fn kube_dir(&self) -> &KubeDir {
+        &self.kube
     }
 
     /// The Kubernetes version, e.g. `v1.32.5`.

@@ -1,7 +1,10 @@
 //! Real components for the test suite, started on 127.0.0.1 on free ports and stopped by PID.
 //!
-//! - [`cluster`]: kube-apiserver and etcd built from the Go module proxy, with the homelab's CRDs.
+//! - [`cluster`]: kube-apiserver and etcd built from the Go module proxy, with the homelab's CRDs;
+//!   a running cluster adds the scheduler, the workload controllers and [`kubelets`] (kwok).
 //! - [`oidc`]: the npm `oidc-provider`, configured the way Authentik serves an application.
 
 pub mod cluster;
+pub mod kubelets;
 pub mod oidc;
+mod processes;

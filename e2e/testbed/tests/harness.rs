@@ -1,7 +1,7 @@
 //! Proof that the test control plane is the real thing: CRD schemas validate, RBAC denies, watches
 //! see other clients' writes, the controller manager's PV binder acts, and the demo fixture loads.
 //!
-//! This is the testbed crate's one integration test binary; every test shares one cluster
+//! Every test here shares one cluster
 //! ([`TestCluster::shared`]). Needs `scripts/kube.sh` to have been run.
 
 use std::time::Duration;
