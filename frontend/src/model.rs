@@ -259,8 +259,13 @@ pub struct PodSummary {
     pub phase: String,
     pub ready: bool,
     pub restarts: i32,
-    /// Why a container is waiting or terminated (CrashLoopBackOff, ImagePullBackOff...).
+    /// Why a container is waiting or terminated (CrashLoopBackOff, ImagePullBackOff...), or why
+    /// the pod is not scheduled (Unschedulable).
     pub reason: Option<String>,
+    /// What the scheduler said of a pod it could not place ("0/4 nodes are available: 1 node(s)
+    /// were unschedulable, ..."), or what the kubelet said of a waiting container.
+    #[serde(default)]
+    pub message: Option<String>,
 }
 
 /// A recent Warning event.

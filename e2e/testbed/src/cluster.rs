@@ -571,7 +571,8 @@ impl TestCluster {
                     .arg("--leader-elect=false")
                     .arg("--bind-address=127.0.0.1")
                     .arg("--secure-port=0")
-                    .arg("--profiling=false"),
+                    .arg("--profiling=false")
+                    .arg("--v=5"),
                 &path.join("kube-scheduler.log"),
             )?;
             kube.kwok.as_ref().context(missing)?;
@@ -896,7 +897,7 @@ async fn wait_ready(
 }
 
 /// The documents of a multi-document YAML, empty ones left out.
-fn parse_documents(yaml: &str) -> anyhow::Result<Vec<Value>> {
+pub(crate) fn parse_documents(yaml: &str) -> anyhow::Result<Vec<Value>> {
     let mut docs = Vec::new();
     for (i, doc) in serde_yaml::Deserializer::from_str(yaml).enumerate() {
         let value = <Value as serde::Deserialize>::deserialize(doc)
@@ -910,13 +911,13 @@ fn parse_documents(yaml: &str) -> anyhow::Result<Vec<Value>> {
 
 /// Whether an apply is stored or only validated (`dryRun=All`).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Mode {
+pub(crate) enum Mode {
     Apply,
     DryRun,
 }
 
 /// Applies documents in order, CRDs first (then waits for them), Namespaces next.
-async fn apply_documents(
+pub(crate) async fn apply_documents(
     client: &kube::Client,
     mut docs: Vec<Value>,
     mode: Mode,

@@ -5,6 +5,7 @@
 //! - [`oidc`]: the npm `oidc-provider`, configured the way Authentik serves an application.
 
 pub mod cluster;
+pub mod demo;
 pub mod kubelets;
 pub mod oidc;
 mod processes;

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::model::{PodSummary, WarningEvent};
 
-/// Pods with their state in words (the waiting reason when there is one), restarts, and the node
-/// each runs on when `with_node`.
+/// Pods with their state in words (the waiting or unscheduled reason when there is one, and what
+/// the scheduler or the kubelet said), restarts, and the node each runs on when `with_node`.
 #[component]
 pub fn PodTable(pods: Vec<PodSummary>, #[prop(optional)] with_node: bool) -> impl IntoView {
     let rows = pods
@@ -14,13 +14,16 @@ pub fn PodTable(pods: Vec<PodSummary>, #[prop(optional)] with_node: bool) -> imp
         .map(|p| {
             let tone = if p.ready { Tone::Good } else { Tone::Bad };
             let state = p.reason.clone().unwrap_or_else(|| p.phase.clone());
+            let message = p
+                .message
+                .map(|m| view! { <div class="small muted wrap" data-test="pod-message">{m}</div> });
             let node = with_node.then(|| {
                 view! { <td>{p.node.map(|n| view! { <a href=format!("/topology/{n}")>{n.clone()}</a> })}</td> }
             });
             view! {
                 <tr data-test="pod-row">
                     <th scope="row">{p.namespace}"/"{p.name}</th>
-                    <td><StatusBadge tone=tone text=state/></td>
+                    <td><StatusBadge tone=tone text=state/>{message}</td>
                     {node}
                     <td class="num">{p.restarts}</td>
                 </tr>

@@ -13,6 +13,8 @@
 //!   between (409), a policy's 422, and the refusals of "back up first" and of every kind.
 //! - [`actions_impersonate`]: actions sent as the signed-in admin, under the cluster's RBAC.
 //! - [`api`]: the JSON status API and its read-only token.
+//! - [`running`]: the control plane against a running cluster with the demo homelab applied
+//!   (`testbed::demo`): scaling and restarts that make and remove real pods.
 //! - [`history`]: the status history recorded from a real cluster's changes.
 //! - [`evidence`]: Warning events and backups recorded for AARs, offered and attached.
 //! - [`compose`]: docker-compose.yml against the Compose specification's schema.
@@ -56,5 +58,6 @@ mod imports;
 mod metrics;
 mod pages;
 mod paths;
+mod running;
 mod shutdown;
 mod support;

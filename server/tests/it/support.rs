@@ -63,6 +63,14 @@ pub async fn start_as_shipped_service_account_with(
     configure: impl FnOnce(&mut Config),
 ) -> (TestApp, TestOidc, tempfile::TempDir) {
     let cluster = testbed::cluster::TestCluster::shared().await.unwrap();
+    start_as_shipped_service_account_on(cluster, configure).await
+}
+
+/// [`start_as_shipped_service_account_with`] watching `cluster`.
+pub async fn start_as_shipped_service_account_on(
+    cluster: &testbed::cluster::TestCluster,
+    configure: impl FnOnce(&mut Config),
+) -> (TestApp, TestOidc, tempfile::TempDir) {
     crate::deploy::apply_shipped_rbac(cluster).await;
     let yaml = cluster
         .service_account_kubeconfig("homelab", "homelab", None)

@@ -108,16 +108,25 @@ pub fn selects(
 pub fn pod_summary(pod: &Pod) -> PodSummary {
     let status = pod.status.as_ref();
     let containers = status.and_then(|s| s.container_statuses.as_ref());
-    let reason = containers.and_then(|cs| {
+    let container = containers.and_then(|cs| {
         cs.iter().find_map(|c| {
             let state = c.state.as_ref()?;
-            state
-                .waiting
-                .as_ref()
-                .and_then(|w| w.reason.clone())
-                .or_else(|| state.terminated.as_ref().and_then(|t| t.reason.clone()))
+            match (&state.waiting, &state.terminated) {
+                (Some(w), _) if w.reason.is_some() => Some((w.reason.clone(), w.message.clone())),
+                (_, Some(t)) if t.reason.is_some() => Some((t.reason.clone(), t.message.clone())),
+                _ => None,
+            }
         })
     });
+    // A pod the scheduler could not place says why in its PodScheduled condition.
+    let unscheduled = status
+        .and_then(|s| s.conditions.as_ref())
+        .and_then(|cs| {
+            cs.iter()
+                .find(|c| c.type_ == "PodScheduled" && c.status == "False")
+        })
+        .map(|c| (c.reason.clone(), c.message.clone()));
+    let (reason, message) = container.or(unscheduled).unwrap_or_default();
     PodSummary {
         namespace: pod.metadata.namespace.clone().unwrap_or_default(),
         name: pod.metadata.name.clone().unwrap_or_default(),
@@ -132,6 +141,7 @@ pub fn pod_summary(pod: &Pod) -> PodSummary {
             .map(|cs| cs.iter().map(|c| c.restart_count).sum())
             .unwrap_or(0),
         reason,
+        message,
     }
 }
 
@@ -236,4 +246,55 @@ pub fn warnings(snap: &Snapshot, matches: impl Fn(&str, &str, &str) -> bool) -> 
         .collect();
     out.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::core::v1::Pod;
+    use serde_json::json;
+
+    use super::pod_summary;
+
+    fn pod(status: serde_json::Value) -> Pod {
+        serde_json::from_value(json!({
+            "metadata": {"name": "jellyfin-1", "namespace": "media"},
+            "spec": {"containers": [{"name": "jellyfin"}]},
+            "status": status,
+        }))
+        .unwrap()
+    }
+
+    #[test]
+    fn a_pod_the_scheduler_could_not_place_says_why() {
+        let summary = pod_summary(&pod(json!({
+            "phase": "Pending",
+            "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+                "message": "0/4 nodes are available: 1 node(s) were unschedulable."}],
+        })));
+        assert_eq!(summary.phase, "Pending");
+        assert_eq!(summary.reason.as_deref(), Some("Unschedulable"));
+        assert_eq!(
+            summary.message.as_deref(),
+            Some("0/4 nodes are available: 1 node(s) were unschedulable.")
+        );
+    }
+
+    #[test]
+    fn a_waiting_container_gives_its_reason_and_message_before_the_pods() {
+        let summary = pod_summary(&pod(json!({
+            "phase": "Running",
+            "conditions": [{"type": "PodScheduled", "status": "True"}],
+            "containerStatuses": [{"name": "jellyfin", "image": "x", "imageID": "", "ready": false,
+                "restartCount": 74, "state": {"waiting": {"reason": "CrashLoopBackOff",
+                "message": "back-off 5m0s restarting failed container=jellyfin"}}}],
+        })));
+        assert_eq!(summary.reason.as_deref(), Some("CrashLoopBackOff"));
+        assert_eq!(
+            summary.message.as_deref(),
+            Some("back-off 5m0s restarting failed container=jellyfin")
+        );
+        assert_eq!(summary.restarts, 74);
+        let running = pod_summary(&pod(json!({"phase": "Running"})));
+        assert_eq!((running.reason, running.message), (None, None));
+    }
 }
