@@ -6,10 +6,11 @@
 use std::future::Future;
 use std::time::Duration;
 
-use k8s_openapi::api::core::v1::Pod;
-use kube::api::{Api, ListParams};
+use k8s_openapi::api::core::v1::{Node, Pod};
+use kube::api::{Api, ListParams, Patch, PatchParams};
 use testbed::cluster::TestCluster;
-use tokio::sync::OnceCell;
+use testbed::kubelets::NODE_MONITOR_GRACE;
+use tokio::sync::{Mutex, MutexGuard, OnceCell};
 
 use crate::actions::preview_and_run;
 use crate::support::{start_as_shipped_service_account_on, Browser};
@@ -18,15 +19,29 @@ use crate::support::{start_as_shipped_service_account_on, Browser};
 const WAIT: Duration = Duration::from_secs(60);
 
 static DEMO: OnceCell<()> = OnceCell::const_new();
+/// One scenario at a time: each changes the shared demo (a node cut off, a pod pending) and
+/// puts it back before the next.
+static SCENARIO: Mutex<()> = Mutex::const_new(());
 
-/// The shared running cluster, with the demo homelab applied once.
-async fn running_demo() -> &'static TestCluster {
+/// The shared running cluster, with the demo homelab applied once, and this test's turn.
+async fn running_demo() -> (&'static TestCluster, MutexGuard<'static, ()>) {
+    let turn = SCENARIO.lock().await;
     let cluster = TestCluster::shared_running().await.unwrap();
     DEMO.get_or_init(|| async {
         cluster.load_demo_running().await.unwrap();
     })
     .await;
-    cluster
+    (cluster, turn)
+}
+
+/// Sets `spec.unschedulable` of node `name`, as a cordon or an uncordon does.
+async fn set_cordon(cluster: &TestCluster, name: &str, cordoned: bool) {
+    let nodes: Api<Node> = Api::all(cluster.admin_client());
+    let patch = serde_json::json!({"spec": {"unschedulable": cordoned}});
+    nodes
+        .patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+        .await
+        .unwrap();
 }
 
 /// Polls `check` until it returns something; panics naming `what` and the last thing seen.
@@ -87,7 +102,7 @@ async fn running(pods: &Api<Pod>, name: &str, count: usize) -> Vec<String> {
 
 #[tokio::test]
 async fn scaling_plex_from_the_control_plane_runs_its_pods_and_zero_switches_it_off() {
-    let cluster = running_demo().await;
+    let (cluster, _turn) = running_demo().await;
     let (app, oidc, _dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
     let admin = Browser::new(&app);
     admin.sign_in(&oidc, "admin", "/").await;
@@ -150,7 +165,7 @@ async fn scaling_plex_from_the_control_plane_runs_its_pods_and_zero_switches_it_
 
 #[tokio::test]
 async fn a_rollout_restart_replaces_the_pod_and_the_service_page_follows() {
-    let cluster = running_demo().await;
+    let (cluster, _turn) = running_demo().await;
     let (app, oidc, _dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
     let admin = Browser::new(&app);
     admin.sign_in(&oidc, "admin", "/").await;
@@ -195,7 +210,7 @@ async fn a_rollout_restart_replaces_the_pod_and_the_service_page_follows() {
 /// Jellyfin started: a restart leaves its new pod nowhere to go, and its page says why.
 #[tokio::test]
 async fn restarting_jellyfin_behind_the_cordon_leaves_its_pod_pending_with_the_schedulers_reason() {
-    let cluster = running_demo().await;
+    let (cluster, _turn) = running_demo().await;
     let (app, oidc, _dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
     let admin = Browser::new(&app);
     admin.sign_in(&oidc, "admin", "/").await;
@@ -224,5 +239,97 @@ async fn restarting_jellyfin_behind_the_cordon_leaves_its_pod_pending_with_the_s
     assert!(html.contains("node(s) were unschedulable"), "{html}");
     let found = app_pods(&pods, "jellyfin").await;
     assert!(matches!(found.as_slice(), [(_, false)]), "{found:?}");
+
+    // Back as the demo has it: Jellyfin running on k3s1, k3s1 cordoned.
+    set_cordon(cluster, "k3s1", false).await;
+    running(&pods, "jellyfin", 1).await;
+    set_cordon(cluster, "k3s1", true).await;
+    app.stop().await;
+}
+
+/// What the demo shows broken is broken on the running cluster for the reason the cluster holds.
+#[tokio::test]
+async fn the_demos_broken_parts_are_broken_for_their_own_reasons() {
+    let (cluster, _turn) = running_demo().await;
+    let (app, oidc, _dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
+    let admin = Browser::new(&app);
+    admin.sign_in(&oidc, "admin", "/").await;
+    // Bazarr: its pod crash-loops (kwok's crash-loop stage), with the fixture's 74 restarts.
+    let html = until("Bazarr's page shows its crash loop", || async {
+        let html = admin.text("/services/media/bazarr").await;
+        if html.contains("CrashLoopBackOff") {
+            Ok(html)
+        } else {
+            Err(html)
+        }
+    })
+    .await;
+    assert!(html.contains(">74<"), "{html}");
+    assert!(
+        html.contains("back-off 5m0s restarting failed container=bazarr"),
+        "{html}"
+    );
+    // Grafana wants no replicas; k3s1 is cordoned.
+    let status = admin.text("/").await;
+    assert!(
+        status.contains("node is cordoned: no new pods are scheduled on it"),
+        "{status}"
+    );
+    let services = admin.text("/services").await;
+    assert!(
+        services.contains(r#"data-service="monitoring/grafana" data-status="scaled_to_zero""#),
+        "{services}"
+    );
+    app.stop().await;
+}
+
+/// k3s1 losing its network: its kubelet stops, the node lifecycle controller marks it NotReady
+/// within the grace period, the health summary says so and names what ran there; the heartbeat
+/// returns and so does the node.
+#[tokio::test]
+async fn cutting_k3s1_off_turns_it_not_ready_in_the_health_summary_until_it_returns() {
+    let (cluster, _turn) = running_demo().await;
+    let (app, oidc, _dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
+    let admin = Browser::new(&app);
+    admin.sign_in(&oidc, "admin", "/").await;
+    let pods: Api<Pod> = Api::namespaced(cluster.admin_client(), "media");
+    running(&pods, "jellyfin", 1).await;
+
+    cluster.cut_off("k3s1").unwrap();
+    let cut = tokio::time::Instant::now();
+    let status = until("the health summary says k3s1 is not ready", || async {
+        let html = admin.text("/").await;
+        if html.contains("node is not ready; it ran") {
+            Ok(html)
+        } else {
+            Err(html)
+        }
+    })
+    .await;
+    let took = cut.elapsed();
+    assert!(
+        took <= NODE_MONITOR_GRACE + Duration::from_secs(10),
+        "shown after {took:?}"
+    );
+    let reason = status
+        .split("data-test=\"health-reason\"")
+        .find(|r| r.contains("node is not ready"))
+        .unwrap();
+    assert!(
+        reason.contains("k3s1") && reason.contains("media/jellyfin"),
+        "{reason}"
+    );
+
+    cluster.run_node("k3s1").await.unwrap();
+    until("k3s1 ready again in the health summary", || async {
+        let html = admin.text("/").await;
+        if html.contains("node is not ready") {
+            Err(html)
+        } else {
+            Ok(())
+        }
+    })
+    .await;
+    running(&pods, "jellyfin", 1).await;
     app.stop().await;
 }

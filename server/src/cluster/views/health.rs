@@ -36,6 +36,37 @@ fn with_fix(mut r: HealthReason, words: &str, preview_query: String) -> HealthRe
     r
 }
 
+/// The workloads with pods on node `node`, as `namespace/name`, sorted: what the node's outage
+/// touches. A ReplicaSet's pods are named for their Deployment (the ReplicaSet's name without
+/// the pod template hash).
+fn workloads_on(snap: &Snapshot, node: &str) -> Vec<String> {
+    let names: BTreeSet<String> = snap
+        .pods
+        .iter()
+        .filter(|p| p.spec.as_ref().and_then(|s| s.node_name.as_deref()) == Some(node))
+        .filter_map(|p| {
+            let owner = p
+                .metadata
+                .owner_references
+                .as_ref()?
+                .iter()
+                .find(|o| o.controller == Some(true))?;
+            let hash = p
+                .metadata
+                .labels
+                .as_ref()
+                .and_then(|l| l.get("pod-template-hash"));
+            let name = match (owner.kind.as_str(), hash) {
+                ("ReplicaSet", Some(hash)) => owner.name.strip_suffix(&format!("-{hash}"))?,
+                ("ReplicaSet", None) => return None,
+                _ => owner.name.as_str(),
+            };
+            Some(format!("{}/{name}", p.metadata.namespace.as_deref()?))
+        })
+        .collect();
+    names.into_iter().collect()
+}
+
 pub fn summary(snap: &Snapshot) -> HealthSummary {
     let mut reasons = Vec::new();
 
@@ -55,7 +86,13 @@ pub fn summary(snap: &Snapshot) -> HealthSummary {
                 } else {
                     HealthLevel::Degraded
                 };
-                reasons.push(reason(level, "node", &n.name, "node is not ready", &link));
+                let ran = workloads_on(snap, &n.name);
+                let message = if ran.is_empty() {
+                    "node is not ready".to_owned()
+                } else {
+                    format!("node is not ready; it ran {}", ran.join(", "))
+                };
+                reasons.push(reason(level, "node", &n.name, message, &link));
             }
         }
         for p in &n.problems {
@@ -394,6 +431,59 @@ mod tests {
         assert_eq!(s.reasons[0].subject, "w");
     }
 
+    #[test]
+    fn a_node_that_is_not_ready_names_the_workloads_that_ran_on_it() {
+        let pod = |name: &str, node: &str, owner: (&str, &str), hash: Option<&str>| {
+            let mut labels = serde_json::Map::new();
+            if let Some(hash) = hash {
+                labels.insert("pod-template-hash".into(), hash.into());
+            }
+            let pod: k8s_openapi::api::core::v1::Pod = serde_json::from_value(serde_json::json!({
+                "metadata": {"name": name, "namespace": "media", "labels": labels,
+                    "ownerReferences": [{"apiVersion": "apps/v1", "kind": owner.0, "name": owner.1,
+                        "uid": "u", "controller": true}]},
+                "spec": {"nodeName": node, "containers": []},
+            }))
+            .unwrap();
+            Arc::new(pod)
+        };
+        let snap = Snapshot {
+            nodes: vec![
+                Arc::new(Node::test("k3s-master1").role("control-plane").ready()),
+                Arc::new(Node::test("k3s1").not_ready()),
+            ],
+            pods: vec![
+                pod(
+                    "jellyfin-7d9f-abcde",
+                    "k3s1",
+                    ("ReplicaSet", "jellyfin-7d9f"),
+                    Some("7d9f"),
+                ),
+                pod(
+                    "jellyfin-7d9f-fghij",
+                    "k3s1",
+                    ("ReplicaSet", "jellyfin-7d9f"),
+                    Some("7d9f"),
+                ),
+                pod("db-0", "k3s1", ("StatefulSet", "db"), None),
+                pod(
+                    "plex-55c-xyz",
+                    "k3s-master1",
+                    ("ReplicaSet", "plex-55c"),
+                    Some("55c"),
+                ),
+            ],
+            ..Default::default()
+        };
+        let s = summary(&snap);
+        let node = s.reasons.iter().find(|r| r.subject == "k3s1").unwrap();
+        assert_eq!(
+            node.message,
+            "node is not ready; it ran media/db, media/jellyfin"
+        );
+        assert_eq!(node.level, HealthLevel::Degraded);
+    }
+
     mod backups {
         use std::sync::Arc;
 
@@ -590,7 +680,7 @@ mod tests {
         assert!(s
             .reasons
             .iter()
-            .filter(|r| r.message == "node is not ready")
+            .filter(|r| r.message.starts_with("node is not ready"))
             .all(|r| r.fix.is_none()));
     }
 }
