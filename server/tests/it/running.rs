@@ -206,6 +206,66 @@ async fn a_rollout_restart_replaces_the_pod_and_the_service_page_follows() {
     app.stop().await;
 }
 
+/// Plex runs on k3s2 only (its nodeSelector): with k3s2 cordoned from the control plane, a
+/// second Plex pod has nowhere to go, and Plex's page says why while the first keeps running.
+#[tokio::test]
+async fn cordoning_k3s2_then_scaling_plex_leaves_the_new_pod_pending_with_the_schedulers_reason() {
+    let (cluster, _turn) = running_demo().await;
+    let (app, oidc, _dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
+    let admin = Browser::new(&app);
+    admin.sign_in(&oidc, "admin", "/").await;
+    let pods: Api<Pod> = Api::namespaced(cluster.admin_client(), "media");
+    let first = running(&pods, "plex", 1).await;
+
+    assert_eq!(
+        preview_and_run(&admin, "action=cordon&name=k3s2", "k3s2").await,
+        200
+    );
+    let scale = "action=scale&kind=Deployment&namespace=media&name=plex&replicas=";
+    assert_eq!(
+        preview_and_run(&admin, &format!("{scale}2"), "plex").await,
+        200
+    );
+    let html = until(
+        "Plex's page shows the pending pod and the scheduler's reason",
+        || async {
+            let html = admin.text("/services/media/plex").await;
+            let shown =
+                html.contains("Unschedulable") && html.contains("data-test=\"pod-message\"");
+            if shown {
+                Ok(html)
+            } else {
+                Err(html)
+            }
+        },
+    )
+    .await;
+    assert!(html.contains("node(s) were unschedulable"), "{html}");
+    assert!(
+        html.contains(first[0].as_str()),
+        "the first pod is still listed: {html}"
+    );
+    let found = app_pods(&pods, "plex").await;
+    assert_eq!(
+        found.iter().filter(|(_, ready)| *ready).count(),
+        1,
+        "{found:?}"
+    );
+    assert_eq!(found.len(), 2, "{found:?}");
+
+    // Back as the demo has it.
+    assert_eq!(
+        preview_and_run(&admin, &format!("{scale}1"), "plex").await,
+        200
+    );
+    assert_eq!(
+        preview_and_run(&admin, "action=uncordon&name=k3s2", "k3s2").await,
+        200
+    );
+    assert_eq!(running(&pods, "plex", 1).await, first);
+    app.stop().await;
+}
+
 /// Jellyfin runs on k3s1 only (its nodeSelector and Intel GPU), and k3s1 was cordoned after
 /// Jellyfin started: a restart leaves its new pod nowhere to go, and its page says why.
 #[tokio::test]

@@ -1,11 +1,13 @@
 //! Runs the test control plane for the browser tests (Playwright) and other programs.
 //!
 //! ```text
-//! testbed [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE] OUT.json
+//! testbed [--running] [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE] OUT.json
 //! ```
 //!
 //! Starts etcd, kube-apiserver and the controller manager with the CRDs ([`testbed::cluster`]),
-//! with `--demo` also applies `server/demo/homelab.yaml`, with `--apply` each file's documents
+//! with `--running` a cluster that runs workloads (the scheduler, the workload controllers, kwok
+//! as each node's kubelet), with `--demo` also applies `server/demo/homelab.yaml` (on a running
+//! cluster as in real life: `testbed::demo`), with `--apply` each file's documents
 //! (eight at a time: the benchmarks' synthetic cluster of thousands of pods, from `homelab bench
 //! synthetic`), with `--audit-log` has the API server log every request it receives there (one
 //! JSON line each), with `--service-account` writes a kubeconfig of that ServiceAccount (a
@@ -33,12 +35,13 @@ use anyhow::{bail, Context};
 use testbed::cluster::{TestCluster, TestClusterOptions};
 use tokio::signal::unix::{signal, SignalKind};
 
-const USAGE: &str = "usage: testbed [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE] OUT.json";
+const USAGE: &str = "usage: testbed [--running] [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE] OUT.json";
 
 /// Documents applied at a time by `--apply`.
 const APPLY_CONCURRENCY: usize = 8;
 
 struct Args {
+    running: bool,
     demo: bool,
     apply: Vec<PathBuf>,
     audit_log: Option<PathBuf>,
@@ -47,6 +50,7 @@ struct Args {
 }
 
 fn parse_args() -> anyhow::Result<Args> {
+    let mut running = false;
     let mut demo = false;
     let mut apply = Vec::new();
     let mut audit_log = None;
@@ -55,6 +59,7 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
+            "--running" => running = true,
             "--demo" => demo = true,
             "--apply" => apply.push(PathBuf::from(args.next().context(USAGE)?)),
             "--audit-log" => audit_log = Some(PathBuf::from(args.next().context(USAGE)?)),
@@ -75,6 +80,7 @@ fn parse_args() -> anyhow::Result<Args> {
         }
     }
     Ok(Args {
+        running,
         demo,
         apply,
         audit_log,
@@ -96,10 +102,27 @@ async fn main() -> anyhow::Result<()> {
     if let Some(path) = &args.audit_log {
         options = options.audit_log(path);
     }
+    if args.running {
+        options = options.running();
+    }
     let mut cluster = TestCluster::start_with(options).await?;
     if args.demo {
-        let objects = cluster.load_demo().await?;
-        eprintln!("testbed: demo fixture applied ({} objects)", objects.len());
+        let began = std::time::Instant::now();
+        let objects = if args.running {
+            cluster.load_demo_running().await?
+        } else {
+            cluster.load_demo().await?
+        };
+        eprintln!(
+            "testbed: demo fixture applied ({} objects{} in {:.1} s)",
+            objects.len(),
+            if args.running {
+                ", its pods placed"
+            } else {
+                ""
+            },
+            began.elapsed().as_secs_f64()
+        );
     }
     for path in &args.apply {
         let began = std::time::Instant::now();
