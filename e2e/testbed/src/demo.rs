@@ -176,7 +176,6 @@ impl TestCluster {
     /// marked the binding complete (`pv.kubernetes.io/bind-completed`): the scheduler places no
     /// pod on a claim without it, and does not always try again when it comes.
     async fn wait_bound(&self, docs: &[Value]) -> anyhow::Result<()> {
-        let deadline = tokio::time::Instant::now() + PLACED_TIMEOUT;
         let claims: Api<PersistentVolumeClaim> = Api::all(self.admin_client());
         let wanted: Vec<(String, String)> = docs
             .iter()
@@ -190,7 +189,7 @@ impl TestCluster {
                 ))
             })
             .collect();
-        loop {
+        until_none_missing("the demo's claims Bound", || async {
             let bound: Vec<(String, String)> = claims
                 .list(&ListParams::default())
                 .await?
@@ -204,29 +203,19 @@ impl TestCluster {
                 })
                 .filter_map(|c| Some((c.metadata.namespace?, c.metadata.name?)))
                 .collect();
-            let missing: Vec<String> = wanted
+            Ok(wanted
                 .iter()
                 .filter(|w| !bound.contains(w))
                 .map(|(ns, name)| format!("{ns}/{name}"))
-                .collect();
-            if missing.is_empty() {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() > deadline {
-                bail!(
-                    "the demo's claims were not all Bound within {PLACED_TIMEOUT:?}: {}",
-                    missing.join(", ")
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
-        }
+                .collect())
+        })
+        .await
     }
 
     /// Waits until each Deployment and StatefulSet of `docs` has as many pods on a node as it
     /// wants replicas.
     async fn wait_placed(&self, docs: &[Value]) -> anyhow::Result<()> {
-        let deadline = tokio::time::Instant::now() + PLACED_TIMEOUT;
-        loop {
+        until_none_missing("the demo's pods placed", || async {
             let mut missing = Vec::new();
             for doc in docs
                 .iter()
@@ -256,17 +245,32 @@ impl TestCluster {
                     missing.push(format!("{namespace}/{name} {placed} of {wanted}"));
                 }
             }
-            if missing.is_empty() {
-                return Ok(());
-            }
-            if tokio::time::Instant::now() > deadline {
-                bail!(
-                    "the demo's pods were not all placed within {PLACED_TIMEOUT:?}: {}",
-                    missing.join(", ")
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(250)).await;
+            Ok(missing)
+        })
+        .await
+    }
+}
+
+/// Polls `missing` until it names nothing, or fails after [`PLACED_TIMEOUT`] naming what is
+/// still missing.
+async fn until_none_missing<F, Fut>(what: &str, mut missing: F) -> anyhow::Result<()>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = anyhow::Result<Vec<String>>>,
+{
+    let deadline = tokio::time::Instant::now() + PLACED_TIMEOUT;
+    loop {
+        let left = missing().await?;
+        if left.is_empty() {
+            return Ok(());
         }
+        if tokio::time::Instant::now() > deadline {
+            bail!(
+                "{what}: not within {PLACED_TIMEOUT:?}; missing {}",
+                left.join(", ")
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 

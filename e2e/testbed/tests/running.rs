@@ -97,7 +97,7 @@ spec:
 }
 
 /// Names of the pods that are Running and Ready.
-async fn running(pods: &Api<Pod>) -> anyhow::Result<Vec<String>> {
+async fn running_now(pods: &Api<Pod>) -> anyhow::Result<Vec<String>> {
     let mut names: Vec<String> = pods
         .list(&ListParams::default())
         .await?
@@ -114,6 +114,19 @@ async fn running(pods: &Api<Pod>) -> anyhow::Result<Vec<String>> {
         .collect();
     names.sort();
     Ok(names)
+}
+
+/// Names of the pods once exactly `count` are Running and Ready.
+async fn running(pods: &Api<Pod>, count: usize) -> anyhow::Result<Vec<String>> {
+    eventually(&format!("{count} pods running"), || async {
+        let names = running_now(pods).await?;
+        Ok(if names.len() == count {
+            Ok(names)
+        } else {
+            Err(format!("{names:?}"))
+        })
+    })
+    .await
 }
 
 async fn scale(deployments: &Api<Deployment>, replicas: i32) -> anyhow::Result<()> {
@@ -141,15 +154,7 @@ async fn a_scaled_deployment_runs_its_pods_on_the_node_and_scaling_to_zero_remov
 ) -> anyhow::Result<()> {
     let cluster = TestCluster::shared_running().await?;
     let (pods, deployments) = node_and_app(cluster, "run-scale", 1).await?;
-    let first = eventually("one pod running", || async {
-        let names = running(&pods).await?;
-        Ok(if names.len() == 1 {
-            Ok(names)
-        } else {
-            Err(format!("{names:?}"))
-        })
-    })
-    .await?;
+    let first = running(&pods, 1).await?;
     let pod = pods.get(&first[0]).await?;
     assert_eq!(
         pod.spec.and_then(|s| s.node_name).as_deref(),
@@ -158,15 +163,7 @@ async fn a_scaled_deployment_runs_its_pods_on_the_node_and_scaling_to_zero_remov
     );
 
     scale(&deployments, 2).await?;
-    eventually("two pods running", || async {
-        let names = running(&pods).await?;
-        Ok(if names.len() == 2 {
-            Ok(())
-        } else {
-            Err(format!("{names:?}"))
-        })
-    })
-    .await?;
+    running(&pods, 2).await?;
 
     scale(&deployments, 0).await?;
     eventually("no pod left", || async {
@@ -186,15 +183,7 @@ async fn a_cordoned_node_leaves_a_new_pod_pending_with_the_schedulers_reason() -
 {
     let cluster = TestCluster::shared_running().await?;
     let (pods, deployments) = node_and_app(cluster, "run-cordon", 1).await?;
-    eventually("one pod running", || async {
-        let names = running(&pods).await?;
-        Ok(if names.len() == 1 {
-            Ok(())
-        } else {
-            Err(format!("{names:?}"))
-        })
-    })
-    .await?;
+    running(&pods, 1).await?;
     let nodes: Api<Node> = Api::all(cluster.admin_client());
     nodes
         .patch(
@@ -221,7 +210,11 @@ async fn a_cordoned_node_leaves_a_new_pod_pending_with_the_schedulers_reason() -
     })
     .await?;
     assert!(message.contains("unschedulable"), "{message}");
-    assert_eq!(running(&pods).await?.len(), 1, "the old pod keeps running");
+    assert_eq!(
+        running_now(&pods).await?.len(),
+        1,
+        "the old pod keeps running"
+    );
     Ok(())
 }
 
@@ -232,7 +225,7 @@ async fn a_node_cut_off_turns_not_ready_within_the_grace_period_and_comes_back(
     let (pods, _) = node_and_app(cluster, "run-cut", 1).await?;
     let nodes: Api<Node> = Api::all(cluster.admin_client());
     eventually("the node Ready and its pod running", || async {
-        let (node, names) = (ready(&nodes, "run-cut").await?, running(&pods).await?);
+        let (node, names) = (ready(&nodes, "run-cut").await?, running_now(&pods).await?);
         Ok(if node == "True" && names.len() == 1 {
             Ok(())
         } else {
@@ -287,15 +280,7 @@ async fn a_containers_log_written_by_the_test_reaches_a_client_through_the_api_s
 ) -> anyhow::Result<()> {
     let cluster = TestCluster::shared_running().await?;
     let (pods, _) = node_and_app(cluster, "run-log", 1).await?;
-    let names = eventually("one pod running", || async {
-        let names = running(&pods).await?;
-        Ok(if names.len() == 1 {
-            Ok(names)
-        } else {
-            Err(format!("{names:?}"))
-        })
-    })
-    .await?;
+    let names = running(&pods, 1).await?;
     let line = format!("jellyfin: transcode started in {}", names[0]);
     cluster.write_pod_log(&line)?;
     // GET /api/v1/namespaces/run-log/pods/<pod>/log, as kubectl logs sends it.

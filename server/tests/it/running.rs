@@ -10,10 +10,11 @@ use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{Api, ListParams, Patch, PatchParams};
 use testbed::cluster::TestCluster;
 use testbed::kubelets::NODE_MONITOR_GRACE;
+use testbed::oidc::TestOidc;
 use tokio::sync::{Mutex, MutexGuard, OnceCell};
 
 use crate::actions::preview_and_run;
-use crate::support::{start_as_shipped_service_account_on, Browser};
+use crate::support::{start_as_shipped_service_account_on, Browser, TestApp};
 
 /// How long a test waits for something the cluster or the server does by itself.
 const WAIT: Duration = Duration::from_secs(60);
@@ -32,6 +33,34 @@ async fn running_demo() -> (&'static TestCluster, MutexGuard<'static, ()>) {
     })
     .await;
     (cluster, turn)
+}
+
+/// A scenario on the running demo: its turn, the server as the shipped ServiceAccount, an admin
+/// signed in, and the `media` namespace's pods.
+struct Scenario {
+    cluster: &'static TestCluster,
+    app: TestApp,
+    oidc: TestOidc,
+    admin: Browser,
+    pods: Api<Pod>,
+    _turn: MutexGuard<'static, ()>,
+    _dir: tempfile::TempDir,
+}
+
+async fn scenario() -> Scenario {
+    let (cluster, turn) = running_demo().await;
+    let (app, oidc, dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
+    let admin = Browser::new(&app);
+    admin.sign_in(&oidc, "admin", "/").await;
+    Scenario {
+        cluster,
+        pods: Api::namespaced(cluster.admin_client(), "media"),
+        app,
+        oidc,
+        admin,
+        _turn: turn,
+        _dir: dir,
+    }
 }
 
 /// Sets `spec.unschedulable` of node `name`, as a cordon or an uncordon does.
@@ -60,6 +89,24 @@ where
             Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
         }
     }
+}
+
+/// Reloads `path` until its HTML `shows` what the test waits for; returns that HTML.
+async fn until_page(
+    browser: &Browser,
+    path: &str,
+    what: &str,
+    shows: impl Fn(&str) -> bool,
+) -> String {
+    until(what, || async {
+        let html = browser.text(path).await;
+        if shows(&html) {
+            Ok(html)
+        } else {
+            Err(html)
+        }
+    })
+    .await
 }
 
 /// The pods of app `name` in `media` (by its `app.kubernetes.io/name`), as (pod name, Running
@@ -102,39 +149,33 @@ async fn running(pods: &Api<Pod>, name: &str, count: usize) -> Vec<String> {
 
 #[tokio::test]
 async fn scaling_plex_from_the_control_plane_runs_its_pods_and_zero_switches_it_off() {
-    let (cluster, _turn) = running_demo().await;
-    let (app, oidc, _dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
-    let admin = Browser::new(&app);
-    admin.sign_in(&oidc, "admin", "/").await;
-    let family = Browser::new(&app);
-    family.sign_in(&oidc, "family", "/").await;
-    let pods: Api<Pod> = Api::namespaced(cluster.admin_client(), "media");
-    let first = running(&pods, "plex", 1).await;
+    let s = scenario().await;
+    let (admin, pods) = (&s.admin, &s.pods);
+    let family = Browser::new(&s.app);
+    family.sign_in(&s.oidc, "family", "/").await;
+    let first = running(pods, "plex", 1).await;
 
     let scale = "action=scale&kind=Deployment&namespace=media&name=plex&replicas=";
     assert_eq!(
-        preview_and_run(&admin, &format!("{scale}2"), "plex").await,
+        preview_and_run(admin, &format!("{scale}2"), "plex").await,
         200
     );
-    let both = running(&pods, "plex", 2).await;
+    let both = running(pods, "plex", 2).await;
     assert!(both.contains(&first[0]), "the first pod stays: {both:?}");
-    until("Plex's page lists both pods", || async {
-        let html = admin.text("/services/media/plex").await;
-        let shown = both.iter().all(|pod| html.contains(pod.as_str()));
-        if shown {
-            Ok(())
-        } else {
-            Err(html)
-        }
-    })
+    until_page(
+        admin,
+        "/services/media/plex",
+        "Plex's page lists both pods",
+        |html| both.iter().all(|pod| html.contains(pod.as_str())),
+    )
     .await;
 
     assert_eq!(
-        preview_and_run(&admin, &format!("{scale}0"), "plex").await,
+        preview_and_run(admin, &format!("{scale}0"), "plex").await,
         200
     );
     until("no Plex pod left", || async {
-        let found = app_pods(&pods, "plex").await;
+        let found = app_pods(pods, "plex").await;
         if found.is_empty() {
             Ok(())
         } else {
@@ -142,102 +183,76 @@ async fn scaling_plex_from_the_control_plane_runs_its_pods_and_zero_switches_it_
         }
     })
     .await;
-    until(
+    until_page(
+        &family,
+        "/",
         "the family's Status page says Plex is switched off",
-        || async {
-            let html = family.text("/").await;
-            let off = html.contains(r#"data-service="media/plex" data-status="scaled_to_zero""#);
-            if off {
-                Ok(())
-            } else {
-                Err(html)
-            }
-        },
+        |html| html.contains(r#"data-service="media/plex" data-status="scaled_to_zero""#),
     )
     .await;
     assert_eq!(
-        preview_and_run(&admin, &format!("{scale}1"), "plex").await,
+        preview_and_run(admin, &format!("{scale}1"), "plex").await,
         200
     );
-    running(&pods, "plex", 1).await;
-    app.stop().await;
+    running(pods, "plex", 1).await;
+    s.app.stop().await;
 }
 
 #[tokio::test]
 async fn a_rollout_restart_replaces_the_pod_and_the_service_page_follows() {
-    let (cluster, _turn) = running_demo().await;
-    let (app, oidc, _dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
-    let admin = Browser::new(&app);
-    admin.sign_in(&oidc, "admin", "/").await;
-    let pods: Api<Pod> = Api::namespaced(cluster.admin_client(), "media");
-    let before = running(&pods, "sonarr", 1).await;
-    until("Sonarr's page shows its pod", || async {
-        let html = admin.text("/services/media/sonarr").await;
-        if html.contains(before[0].as_str()) {
-            Ok(())
-        } else {
-            Err(html)
-        }
-    })
+    let s = scenario().await;
+    let (admin, pods) = (&s.admin, &s.pods);
+    let before = running(pods, "sonarr", 1).await;
+    until_page(
+        admin,
+        "/services/media/sonarr",
+        "Sonarr's page shows its pod",
+        |html| html.contains(before[0].as_str()),
+    )
     .await;
 
     let restart = "action=restart&kind=Deployment&namespace=media&name=sonarr";
-    assert_eq!(preview_and_run(&admin, restart, "sonarr").await, 200);
+    assert_eq!(preview_and_run(admin, restart, "sonarr").await, 200);
     let after = until("a new Sonarr pod in place of the old", || async {
-        let found = app_pods(&pods, "sonarr").await;
+        let found = app_pods(pods, "sonarr").await;
         match found.as_slice() {
             [(pod, true)] if *pod != before[0] => Ok(pod.clone()),
             _ => Err(format!("{found:?}")),
         }
     })
     .await;
-    until(
+    until_page(
+        admin,
+        "/services/media/sonarr",
         "Sonarr's page shows the new pod and not the old",
-        || async {
-            let html = admin.text("/services/media/sonarr").await;
-            if html.contains(after.as_str()) && !html.contains(before[0].as_str()) {
-                Ok(())
-            } else {
-                Err(html)
-            }
-        },
+        |html| html.contains(after.as_str()) && !html.contains(before[0].as_str()),
     )
     .await;
-    app.stop().await;
+    s.app.stop().await;
 }
 
 /// Plex runs on k3s2 only (its nodeSelector): with k3s2 cordoned from the control plane, a
 /// second Plex pod has nowhere to go, and Plex's page says why while the first keeps running.
 #[tokio::test]
 async fn cordoning_k3s2_then_scaling_plex_leaves_the_new_pod_pending_with_the_schedulers_reason() {
-    let (cluster, _turn) = running_demo().await;
-    let (app, oidc, _dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
-    let admin = Browser::new(&app);
-    admin.sign_in(&oidc, "admin", "/").await;
-    let pods: Api<Pod> = Api::namespaced(cluster.admin_client(), "media");
-    let first = running(&pods, "plex", 1).await;
+    let s = scenario().await;
+    let (admin, pods) = (&s.admin, &s.pods);
+    let first = running(pods, "plex", 1).await;
 
     assert_eq!(
-        preview_and_run(&admin, "action=cordon&name=k3s2", "k3s2").await,
+        preview_and_run(admin, "action=cordon&name=k3s2", "k3s2").await,
         200
     );
     let scale = "action=scale&kind=Deployment&namespace=media&name=plex&replicas=";
     assert_eq!(
-        preview_and_run(&admin, &format!("{scale}2"), "plex").await,
+        preview_and_run(admin, &format!("{scale}2"), "plex").await,
         200
     );
-    let html = until(
+    let html = until_page(
+        admin,
+        "/services/media/plex",
         "Plex's page shows the pending pod and the scheduler's reason",
-        || async {
-            let html = admin.text("/services/media/plex").await;
-            let shown =
-                html.contains("Unschedulable") && html.contains("data-test=\"pod-message\"");
-            if shown {
-                Ok(html)
-            } else {
-                Err(html)
-            }
-        },
+        |html| html.contains("Unschedulable") && html.contains("data-test=\"pod-message\""),
     )
     .await;
     assert!(html.contains("node(s) were unschedulable"), "{html}");
@@ -245,7 +260,7 @@ async fn cordoning_k3s2_then_scaling_plex_leaves_the_new_pod_pending_with_the_sc
         html.contains(first[0].as_str()),
         "the first pod is still listed: {html}"
     );
-    let found = app_pods(&pods, "plex").await;
+    let found = app_pods(pods, "plex").await;
     assert_eq!(
         found.iter().filter(|(_, ready)| *ready).count(),
         1,
@@ -255,74 +270,63 @@ async fn cordoning_k3s2_then_scaling_plex_leaves_the_new_pod_pending_with_the_sc
 
     // Back as the demo has it.
     assert_eq!(
-        preview_and_run(&admin, &format!("{scale}1"), "plex").await,
+        preview_and_run(admin, &format!("{scale}1"), "plex").await,
         200
     );
     assert_eq!(
-        preview_and_run(&admin, "action=uncordon&name=k3s2", "k3s2").await,
+        preview_and_run(admin, "action=uncordon&name=k3s2", "k3s2").await,
         200
     );
-    assert_eq!(running(&pods, "plex", 1).await, first);
-    app.stop().await;
+    assert_eq!(running(pods, "plex", 1).await, first);
+    s.app.stop().await;
 }
 
 /// Jellyfin runs on k3s1 only (its nodeSelector and Intel GPU), and k3s1 was cordoned after
 /// Jellyfin started: a restart leaves its new pod nowhere to go, and its page says why.
 #[tokio::test]
 async fn restarting_jellyfin_behind_the_cordon_leaves_its_pod_pending_with_the_schedulers_reason() {
-    let (cluster, _turn) = running_demo().await;
-    let (app, oidc, _dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
-    let admin = Browser::new(&app);
-    admin.sign_in(&oidc, "admin", "/").await;
-    let pods: Api<Pod> = Api::namespaced(cluster.admin_client(), "media");
-    let before = running(&pods, "jellyfin", 1).await;
+    let s = scenario().await;
+    let (cluster, admin, pods) = (s.cluster, &s.admin, &s.pods);
+    let before = running(pods, "jellyfin", 1).await;
     let on = pods.get(&before[0]).await.unwrap().spec.unwrap().node_name;
     assert_eq!(on.as_deref(), Some("k3s1"), "it started before the cordon");
 
     let restart = "action=restart&kind=Deployment&namespace=media&name=jellyfin";
-    assert_eq!(preview_and_run(&admin, restart, "jellyfin").await, 200);
-    let html = until(
+    assert_eq!(preview_and_run(admin, restart, "jellyfin").await, 200);
+    let html = until_page(
+        admin,
+        "/services/media/jellyfin",
         "Jellyfin's page shows a pending pod and the scheduler's reason",
-        || async {
-            let html = admin.text("/services/media/jellyfin").await;
-            let shown = !html.contains(before[0].as_str())
+        |html| {
+            !html.contains(before[0].as_str())
                 && html.contains("Unschedulable")
-                && html.contains("data-test=\"pod-message\"");
-            if shown {
-                Ok(html)
-            } else {
-                Err(html)
-            }
+                && html.contains("data-test=\"pod-message\"")
         },
     )
     .await;
     assert!(html.contains("node(s) were unschedulable"), "{html}");
-    let found = app_pods(&pods, "jellyfin").await;
+    let found = app_pods(pods, "jellyfin").await;
     assert!(matches!(found.as_slice(), [(_, false)]), "{found:?}");
 
     // Back as the demo has it: Jellyfin running on k3s1, k3s1 cordoned.
     set_cordon(cluster, "k3s1", false).await;
-    running(&pods, "jellyfin", 1).await;
+    running(pods, "jellyfin", 1).await;
     set_cordon(cluster, "k3s1", true).await;
-    app.stop().await;
+    s.app.stop().await;
 }
 
 /// What the demo shows broken is broken on the running cluster for the reason the cluster holds.
 #[tokio::test]
 async fn the_demos_broken_parts_are_broken_for_their_own_reasons() {
-    let (cluster, _turn) = running_demo().await;
-    let (app, oidc, _dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
-    let admin = Browser::new(&app);
-    admin.sign_in(&oidc, "admin", "/").await;
+    let s = scenario().await;
+    let admin = &s.admin;
     // Bazarr: its pod crash-loops (kwok's crash-loop stage), with the fixture's 74 restarts.
-    let html = until("Bazarr's page shows its crash loop", || async {
-        let html = admin.text("/services/media/bazarr").await;
-        if html.contains("CrashLoopBackOff") {
-            Ok(html)
-        } else {
-            Err(html)
-        }
-    })
+    let html = until_page(
+        admin,
+        "/services/media/bazarr",
+        "Bazarr's page shows its crash loop",
+        |html| html.contains("CrashLoopBackOff"),
+    )
     .await;
     assert!(html.contains(">74<"), "{html}");
     assert!(
@@ -340,7 +344,7 @@ async fn the_demos_broken_parts_are_broken_for_their_own_reasons() {
         services.contains(r#"data-service="monitoring/grafana" data-status="scaled_to_zero""#),
         "{services}"
     );
-    app.stop().await;
+    s.app.stop().await;
 }
 
 /// k3s1 losing its network: its kubelet stops, the node lifecycle controller marks it NotReady
@@ -348,23 +352,18 @@ async fn the_demos_broken_parts_are_broken_for_their_own_reasons() {
 /// returns and so does the node.
 #[tokio::test]
 async fn cutting_k3s1_off_turns_it_not_ready_in_the_health_summary_until_it_returns() {
-    let (cluster, _turn) = running_demo().await;
-    let (app, oidc, _dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
-    let admin = Browser::new(&app);
-    admin.sign_in(&oidc, "admin", "/").await;
-    let pods: Api<Pod> = Api::namespaced(cluster.admin_client(), "media");
-    running(&pods, "jellyfin", 1).await;
+    let s = scenario().await;
+    let (cluster, admin, pods) = (s.cluster, &s.admin, &s.pods);
+    running(pods, "jellyfin", 1).await;
 
     cluster.cut_off("k3s1").unwrap();
     let cut = tokio::time::Instant::now();
-    let status = until("the health summary says k3s1 is not ready", || async {
-        let html = admin.text("/").await;
-        if html.contains("node is not ready; it ran") {
-            Ok(html)
-        } else {
-            Err(html)
-        }
-    })
+    let status = until_page(
+        admin,
+        "/",
+        "the health summary says k3s1 is not ready",
+        |html| html.contains("node is not ready; it ran"),
+    )
     .await;
     let took = cut.elapsed();
     assert!(
@@ -390,6 +389,6 @@ async fn cutting_k3s1_off_turns_it_not_ready_in_the_health_summary_until_it_retu
         }
     })
     .await;
-    running(&pods, "jellyfin", 1).await;
-    app.stop().await;
+    running(pods, "jellyfin", 1).await;
+    s.app.stop().await;
 }
