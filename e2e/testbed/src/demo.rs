@@ -12,12 +12,13 @@ use std::collections::HashMap;
 use std::fs;
 use std::time::Duration;
 
-use anyhow::{bail, Context};
+use anyhow::Context;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::api::{Api, DynamicObject, ListParams};
 use serde_json::{json, Value};
 
 use crate::cluster::{apply_documents, demo_fixture_path, parse_documents, Mode, TestCluster};
+use crate::poll;
 
 /// The annotation on a pod template that makes kwok crash its containers.
 pub const CRASH_LOOP_ANNOTATION: &str = "homelab.test/crash-loop";
@@ -258,20 +259,18 @@ where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<Vec<String>>>,
 {
-    let deadline = tokio::time::Instant::now() + PLACED_TIMEOUT;
-    loop {
-        let left = missing().await?;
-        if left.is_empty() {
-            return Ok(());
+    poll::until(what, PLACED_TIMEOUT, || {
+        let left = missing();
+        async move {
+            let left = left.await?;
+            Ok(if left.is_empty() {
+                Ok(())
+            } else {
+                Err(format!("missing {}", left.join(", ")))
+            })
         }
-        if tokio::time::Instant::now() > deadline {
-            bail!(
-                "{what}: not within {PLACED_TIMEOUT:?}; missing {}",
-                left.join(", ")
-            );
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
+    })
+    .await
 }
 
 #[cfg(test)]

@@ -3,9 +3,11 @@
 //! - [`cluster`]: kube-apiserver and etcd built from the Go module proxy, with the homelab's CRDs;
 //!   a running cluster adds the scheduler, the workload controllers and [`kubelets`] (kwok).
 //! - [`oidc`]: the npm `oidc-provider`, configured the way Authentik serves an application.
+//! - [`poll`]: waiting for what a cluster does by itself.
 
 pub mod cluster;
 pub mod demo;
 pub mod kubelets;
 pub mod oidc;
+pub mod poll;
 mod processes;

@@ -13,41 +13,18 @@ use kube::api::{Api, ListParams, LogParams, Patch, PatchParams};
 use serde_json::json;
 use testbed::cluster::TestCluster;
 use testbed::kubelets::NODE_MONITOR_GRACE;
+use testbed::poll;
 
 /// How long a test waits for something the cluster does by itself.
 const WAIT: Duration = Duration::from_secs(60);
-const POLL: Duration = Duration::from_millis(200);
 
 /// Waits until `check` returns something, or fails naming `what` and the last thing seen.
-async fn eventually<T, F, Fut>(what: &str, mut check: F) -> anyhow::Result<T>
+async fn eventually<T, F, Fut>(what: &str, check: F) -> anyhow::Result<T>
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = anyhow::Result<Result<T, String>>>,
 {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let seen = check().await?;
-        match seen {
-            Ok(value) => return Ok(value),
-            Err(last) if tokio::time::Instant::now() > deadline => {
-                let cluster = TestCluster::shared_running().await?;
-                for log in [
-                    "kwok.log",
-                    "kube-scheduler.log",
-                    "kube-controller-manager.log",
-                ] {
-                    let text = std::fs::read_to_string(cluster.dir().join(log)).unwrap_or_default();
-                    let tail: Vec<&str> = text.lines().rev().take(25).collect();
-                    eprintln!(
-                        "== {log}\n{}",
-                        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
-                    );
-                }
-                anyhow::bail!("{what}: not within {WAIT:?}; last seen: {last}")
-            }
-            Err(_) => tokio::time::sleep(POLL).await,
-        }
-    }
+    poll::until(what, WAIT, check).await
 }
 
 /// A node like the homelab's (its own address, capacity and labels), run by kwok, and a

@@ -79,16 +79,12 @@ where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, String>>,
 {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        match check().await {
-            Ok(value) => return value,
-            Err(last) if tokio::time::Instant::now() > deadline => {
-                panic!("{what}: not within {WAIT:?}; last seen: {last}")
-            }
-            Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
-        }
-    }
+    testbed::poll::until(what, WAIT, || {
+        let seen = check();
+        async move { Ok(seen.await) }
+    })
+    .await
+    .unwrap()
 }
 
 /// Reloads `path` until its HTML `shows` what the test waits for; returns that HTML.
