@@ -1,5 +1,6 @@
-// A live homelab for the browser tests: the test control plane (`testbed --demo`: a real
-// kube-apiserver and etcd with the CRDs and the demo homelab applied), then `homelab serve`
+// A live homelab for the browser tests: the test control plane (`testbed --running --demo`: a
+// real kube-apiserver and etcd with the CRDs, the scheduler, the workload controllers and kwok as
+// the nodes' kubelets, with the demo homelab applied as in real life), then `homelab serve`
 // watching it as the shipped ServiceAccount (deploy/base's ServiceAccount, ClusterRole and
 // binding, applied by the testbed; never as cluster admin), signing in through the test OIDC
 // provider. The tests stop and restart the API server through the testbed's signals.
@@ -35,7 +36,7 @@ const rbac = ['namespace.yaml', 'serviceaccount.yaml', 'clusterrole.yaml', 'clus
   .flatMap((file) => ['--apply', path.join(base, file)]);
 const testbed = spawn(
   testbedBin,
-  ['--demo', ...rbac, '--service-account', 'homelab/homelab', infoPath],
+  ['--running', '--demo', ...rbac, '--service-account', 'homelab/homelab', infoPath],
   { stdio: ['pipe', 'inherit', 'inherit'] },
 );
 let app = null;

@@ -1,6 +1,6 @@
-// A live homelab (e2e/live/serve.mjs): the server watching a real kube-apiserver with the demo
-// homelab applied. A change made through the Kubernetes API reaches an open page over the live
-// stream, without a reload.
+// A live homelab (e2e/live/serve.mjs): the server watching a running test cluster (the
+// scheduler, the workload controllers, kwok as the kubelets) with the demo homelab applied. A
+// change in the cluster reaches an open page over the live stream, without a reload.
 import { test, expect, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
@@ -51,7 +51,20 @@ async function kube(method: 'PATCH' | 'POST' | 'DELETE', path: string, body?: un
 
 const patch = (path: string, body: unknown) => kube('PATCH', path, body);
 
-const plexStatus = '/apis/apps/v1/namespaces/media/deployments/plex/status';
+/**
+ * Plex's container starts crash-looping, or runs again: its pods carry the annotation the test
+ * cluster's kubelets (kwok) act on, so the pods turn not ready and the Deployment controller
+ * counts Plex's ready replicas down to 0, or back up.
+ */
+async function plexCrashing(crashing: boolean) {
+  const pods = await kubeGet('/api/v1/namespaces/media/pods?labelSelector=app.kubernetes.io%2Fname%3Dplex');
+  expect(pods.items.length).toBeGreaterThan(0);
+  for (const pod of pods.items) {
+    await patch(`/api/v1/namespaces/media/pods/${pod.metadata.name}`, {
+      metadata: { annotations: { 'homelab.test/crash-loop': crashing ? '1' : null } },
+    });
+  }
+}
 
 async function markReload(page: Page) {
   await page.evaluate(() => ((window as unknown as { sameDocument: boolean }).sameDocument = true));
@@ -70,15 +83,15 @@ test('Plex losing its ready replica reaches the open Services page without a rel
   await expect(page.getByTestId('freshness')).toBeVisible();
   await markReload(page);
   try {
-    await patch(plexStatus, { status: { readyReplicas: 0, availableReplicas: 0 } });
-    await expect(badge).toHaveText('Down', { timeout: 5_000 });
+    await plexCrashing(true);
+    await expect(badge).toHaveText('Down', { timeout: 10_000 });
     await expect(badge).toHaveClass(/bad/);
     expect(await stillSameDocument(page)).toBe(true);
     await screenshot(page, 'live-plex-down');
   } finally {
-    await patch(plexStatus, { status: { readyReplicas: 1, availableReplicas: 1 } });
+    await plexCrashing(false);
   }
-  await expect(badge).toHaveText('Up', { timeout: 5_000 });
+  await expect(badge).toHaveText('Up', { timeout: 10_000 });
   expect(await stillSameDocument(page)).toBe(true);
   expect(errors).toEqual([]);
 });
@@ -99,12 +112,12 @@ test('a family member on a phone watches Plex come back on the Status page', asy
   await expect(card.getByTestId('uptime')).toBeVisible();
   await markReload(page);
   try {
-    await patch(plexStatus, { status: { readyReplicas: 0, availableReplicas: 0 } });
-    await expect(card.locator('[data-live-service]')).toHaveText('Not working', { timeout: 5_000 });
+    await plexCrashing(true);
+    await expect(card.locator('[data-live-service]')).toHaveText('Not working', { timeout: 10_000 });
   } finally {
-    await patch(plexStatus, { status: { readyReplicas: 1, availableReplicas: 1 } });
+    await plexCrashing(false);
   }
-  await expect(card.locator('[data-live-service]')).toHaveText('Working', { timeout: 5_000 });
+  await expect(card.locator('[data-live-service]')).toHaveText('Working', { timeout: 10_000 });
   expect(await stillSameDocument(page)).toBe(true);
   // The API reports since when Plex has had its status.
   await expect
@@ -254,6 +267,56 @@ test('an admin backs up now from a schedule and ad hoc from the Backups page, an
   expect(errors).toEqual([]);
 });
 
+test('a restart from the control plane rolls Radarr\'s pod, and its open page follows the rollout without a reload', async ({ page, context }) => {
+  await signInThroughProvider(page, app, 'admin', '/services/media/radarr');
+  const errors = collectErrors(page);
+  const rows = page.locator('[data-live-region=pods] [data-test=pod-row] th');
+  await expect(rows).toHaveCount(1);
+  const before = (await rows.first().textContent())!;
+  expect(before).toMatch(/^media\/radarr-/);
+  // Every pod name the open page shows, as its pod table changes.
+  await page.evaluate(() => {
+    const w = window as unknown as { seenPods: string[] };
+    w.seenPods = [];
+    const region = document.querySelector('[data-live-region=pods]')!;
+    const record = () => {
+      for (const th of region.querySelectorAll('[data-test=pod-row] th')) {
+        const name = th.textContent ?? '';
+        if (!w.seenPods.includes(name)) w.seenPods.push(name);
+      }
+    };
+    record();
+    new MutationObserver(record).observe(region, { childList: true, subtree: true });
+  });
+  await markReload(page);
+
+  // The restart, from a second tab: preview, typed confirmation, done.
+  const other = await context.newPage();
+  await other.goto('/services/media/radarr');
+  await other.getByTestId('restart').click();
+  await expect(other.getByRole('heading', { level: 1 })).toContainText('radarr');
+  await other.getByTestId('confirm').fill('radarr');
+  await other.getByTestId('confirm-button').click();
+  await expect(other.getByTestId('outcome')).toHaveAttribute('data-outcome', 'done');
+  await other.close();
+
+  // The Deployment controller rolls a new pod, kwok runs it, the old one goes; the open page
+  // shows the new pod in place of the old one.
+  await expect.poll(async () => {
+    const names = await rows.allTextContents();
+    return names.length === 1 && names[0] !== before && names[0].startsWith('media/radarr-');
+  }, { timeout: 20_000 }).toBe(true);
+  const after = (await rows.first().textContent())!;
+  await expect(page.locator('[data-live-region=pods] [data-test=pod-row]').first()).toContainText('Running');
+  const pods = await kubeGet('/api/v1/namespaces/media/pods?labelSelector=app.kubernetes.io%2Fname%3Dradarr');
+  expect(pods.items.map((p: any) => `media/${p.metadata.name}`)).toEqual([after]);
+  const seen = await page.evaluate(() => (window as unknown as { seenPods: string[] }).seenPods);
+  expect(seen).toEqual([before, after]);
+  expect(await stillSameDocument(page)).toBe(true);
+  await screenshot(page, 'live-rollout');
+  expect(errors).toEqual([]);
+});
+
 test('a family member gets no action controls, and the action endpoints answer 403', async ({ page }) => {
   await signInThroughProvider(page, app, 'family', '/services/media/plex');
   await expect(page.getByRole('heading', { level: 1, name: 'Plex' })).toBeVisible();
@@ -325,10 +388,10 @@ test('the API server goes away and comes back under a running control plane: the
   // And changes flow again.
   const badge = plex.locator('[data-live-service]');
   try {
-    await patch(plexStatus, { status: { readyReplicas: 0, availableReplicas: 0 } });
+    await plexCrashing(true);
     await expect(badge).toHaveText('Down', { timeout: 10_000 });
   } finally {
-    await patch(plexStatus, { status: { readyReplicas: 1, availableReplicas: 1 } });
+    await plexCrashing(false);
   }
   await expect(badge).toHaveText('Up', { timeout: 10_000 });
   expect(errors).toEqual([]);
@@ -345,11 +408,11 @@ test('anyone on a phone watches the public Status page live, and nothing else op
   await expect(page.getByTestId('freshness')).toHaveAttribute('data-state', 'live');
   await markReload(page);
   try {
-    await patch(plexStatus, { status: { readyReplicas: 0, availableReplicas: 0 } });
+    await plexCrashing(true);
     // Public streams send at most one update every 2 s.
     await expect(card.locator('[data-live-service]')).toHaveText('Not working', { timeout: 10_000 });
   } finally {
-    await patch(plexStatus, { status: { readyReplicas: 1, availableReplicas: 1 } });
+    await plexCrashing(false);
   }
   await expect(card.locator('[data-live-service]')).toHaveText('Working', { timeout: 10_000 });
   expect(await stillSameDocument(page)).toBe(true);

@@ -26,6 +26,9 @@ pub trait ClusterSource: Send + Sync + 'static {
     fn storage(&self) -> StorageView;
     /// Flux Kustomizations and HelmReleases.
     fn gitops(&self) -> GitOpsView;
+    /// The version of the pod tables' live panel ([`crate::components::live_region::PODS`]):
+    /// it changes whenever any pod in the cluster does.
+    fn pods_version(&self) -> u64;
 }
 
 /// The shared handle pages take from context.

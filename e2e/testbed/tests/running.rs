@@ -156,6 +156,60 @@ async fn a_scaled_deployment_runs_its_pods_on_the_node_and_scaling_to_zero_remov
 }
 
 #[tokio::test]
+async fn a_running_pod_annotated_to_crash_loses_its_readiness_and_regains_it_without_the_annotation(
+) -> anyhow::Result<()> {
+    let cluster = TestCluster::shared_running().await?;
+    let (pods, deployments) = node_and_app(cluster, "run-crash", 1).await?;
+    let name = running(&pods, 1).await?.remove(0);
+    let annotate = |value: serde_json::Value| json!({"metadata": {"annotations": {"homelab.test/crash-loop": value}}});
+    pods.patch(
+        &name,
+        &PatchParams::default(),
+        &Patch::Merge(&annotate(json!("3"))),
+    )
+    .await?;
+    let waiting = eventually("the container waiting in CrashLoopBackOff", || async {
+        let status = pods.get(&name).await?.status.unwrap_or_default();
+        let container = status.container_statuses.unwrap_or_default().pop();
+        let reason = container
+            .as_ref()
+            .and_then(|c| c.state.as_ref()?.waiting.as_ref()?.reason.clone());
+        Ok(match (reason.as_deref(), container) {
+            (Some("CrashLoopBackOff"), Some(c)) => Ok(c.restart_count),
+            (other, _) => Err(format!("{other:?}")),
+        })
+    })
+    .await?;
+    assert_eq!(waiting, 3, "the annotation's restart count");
+    eventually("the Deployment counting no ready replica", || async {
+        let ready = deployments
+            .get("app")
+            .await?
+            .status
+            .and_then(|s| s.ready_replicas);
+        Ok(if ready.unwrap_or(0) == 0 {
+            Ok(())
+        } else {
+            Err(format!("{ready:?}"))
+        })
+    })
+    .await?;
+
+    pods.patch(
+        &name,
+        &PatchParams::default(),
+        &Patch::Merge(&annotate(json!(null))),
+    )
+    .await?;
+    assert_eq!(
+        running(&pods, 1).await?,
+        vec![name],
+        "the same pod, ready again"
+    );
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_cordoned_node_leaves_a_new_pod_pending_with_the_schedulers_reason() -> anyhow::Result<()>
 {
     let cluster = TestCluster::shared_running().await?;

@@ -58,6 +58,11 @@ impl LivePanel for Topology {
     const KEY: &'static str = "topology";
 }
 
+/// The key of the pod tables on the service and node pages. Their version is not a hash of one
+/// view but of every pod's resource version ([`crate::source::ClusterSource::pods_version`]):
+/// one cheap number for the stream, and a page whose pods did not change swaps in the same rows.
+pub const PODS: &str = "pods";
+
 #[component]
 pub fn LiveRegion(key: &'static str, version: u64, children: Children) -> impl IntoView {
     view! {

@@ -5,6 +5,7 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::banner::PanelProblems;
+use crate::components::live_region::{LiveRegion, PODS};
 use crate::components::pods::{PodTable, WarningList};
 use crate::components::status_badge::LiveServiceBadge;
 use crate::model::{Audience, Role, ServiceEntry};
@@ -86,7 +87,9 @@ pub fn ServiceDetailPage() -> impl IntoView {
         )
     });
     let admin = is_admin();
-    let detail = use_context::<Cluster>()
+    let cluster = use_context::<Cluster>();
+    let pods_version = cluster.as_ref().map_or(0, |c| c.pods_version());
+    let detail = cluster
         .and_then(|c| c.service(&id))
         .filter(|d| admin || d.entry.audience == Audience::Family);
     let Some(d) = detail else {
@@ -133,7 +136,7 @@ pub fn ServiceDetailPage() -> impl IntoView {
         </section>
         {admin.then(|| view! {
             <div class="table-wrap"><table><caption>"Workloads"</caption><tbody>{workloads}</tbody></table></div>
-            <PodTable pods=d.pods with_node=true/>
+            <LiveRegion key=PODS version=pods_version><PodTable pods=d.pods with_node=true/></LiveRegion>
             <div class="table-wrap"><table><caption>"Volume claims"</caption>
                 <thead><tr><th scope="col">"Claim"</th><th scope="col">"Phase"</th><th scope="col">"Class"</th><th scope="col">"Size"</th></tr></thead>
                 <tbody>{claims}</tbody></table></div>

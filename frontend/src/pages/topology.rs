@@ -6,7 +6,7 @@ use leptos_router::hooks::use_params_map;
 
 use crate::components::banner::PanelProblems;
 use crate::components::health::HealthCard;
-use crate::components::live_region::{LivePanel, LiveRegion};
+use crate::components::live_region::{LivePanel, LiveRegion, PODS};
 use crate::components::pods::{PodTable, WarningList};
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::model::{NodeSummary, Readiness, Topology, Usage};
@@ -249,7 +249,9 @@ pub fn TopologyPage() -> impl IntoView {
 pub fn NodePage() -> impl IntoView {
     let params = use_params_map();
     let name = params.with_untracked(|p| p.get("node").unwrap_or_default());
-    let Some(d) = use_context::<Cluster>().and_then(|c| c.node(&name)) else {
+    let cluster = use_context::<Cluster>();
+    let pods_version = cluster.as_ref().map_or(0, |c| c.pods_version());
+    let Some(d) = cluster.and_then(|c| c.node(&name)) else {
         crate::pages::not_found::answer_404();
         return view! { <h1>"No such node"</h1><p><a href="/topology">"Back to Topology"</a></p> }
             .into_any();
@@ -280,7 +282,7 @@ pub fn NodePage() -> impl IntoView {
             }
         </section>
         <div class="table-wrap"><table><caption>"Conditions"</caption><tbody>{conditions}</tbody></table></div>
-        <PodTable pods=d.pods/>
+        <LiveRegion key=PODS version=pods_version><PodTable pods=d.pods/></LiveRegion>
         <WarningList events=d.events/>
     }
     .into_any()

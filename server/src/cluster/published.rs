@@ -23,7 +23,7 @@ use tokio::sync::watch;
 use super::views::{backups, gitops, health, nodes, services, storage, topology, Snapshot};
 use super::ClusterCache;
 use crate::config::TopologyConfig;
-use frontend::components::live_region::LivePanel;
+use frontend::components::live_region::{LivePanel, PODS};
 
 /// Changes closer together than this are computed as one.
 pub const COALESCE: Duration = Duration::from_millis(100);
@@ -49,6 +49,8 @@ pub struct Views {
     pub backups: BackupsView,
     pub storage: StorageView,
     pub gitops: GitOpsView,
+    /// Changes whenever a pod does: the version of the pod tables' live panel.
+    pub pods_version: u64,
     /// The live stream's update, per role, made on first use: every tab shares it.
     live: [OnceLock<LiveUpdate>; 2],
 }
@@ -73,6 +75,7 @@ impl Views {
             topology: topology::topology(&snapshot, hosts),
             storage: storage::view(&snapshot),
             gitops: gitops::view(&snapshot),
+            pods_version: pods_version(&snapshot),
             snapshot,
             live: Default::default(),
         }
@@ -108,6 +111,7 @@ impl Views {
                 panel(&self.storage),
                 panel(&self.gitops),
                 panel(&self.topology),
+                (PODS.to_string(), self.pods_version),
             ]
         } else {
             Vec::new()
@@ -129,6 +133,19 @@ impl Views {
 
 fn panel<P: LivePanel>(view: &P) -> (String, u64) {
     (P::KEY.to_string(), view.version())
+}
+
+/// A hash of every pod's name and resource version (53 bits, like the panels'): any pod
+/// created, changed or gone makes a new one, at the cost of one pass over the pods. The pods'
+/// hashes are summed, so the order a cache lists them in does not matter.
+fn pods_version(snapshot: &Snapshot) -> u64 {
+    use std::hash::{BuildHasher, BuildHasherDefault, DefaultHasher};
+    let build = BuildHasherDefault::<DefaultHasher>::default();
+    let sum = snapshot.pods.iter().fold(0u64, |sum, pod| {
+        let meta = &pod.metadata;
+        sum.wrapping_add(build.hash_one((&meta.namespace, &meta.name, &meta.resource_version)))
+    });
+    sum >> 11
 }
 
 /// Backups Velero has not finished, with their progress (items backed up of total items).

@@ -91,4 +91,8 @@ impl ClusterSource for ClusterView {
     fn gitops(&self) -> GitOpsView {
         self.views().gitops.clone()
     }
+
+    fn pods_version(&self) -> u64 {
+        self.views().pods_version
+    }
 }
