@@ -372,7 +372,7 @@ impl fmt::Debug for TestCluster {
 }
 
 static SHARED: OnceCell<TestCluster> = OnceCell::const_new();
-static SHARED_RUNNING: OnceCell<TestCluster> = OnceCell::const_new();
+static SHARED_DEMO: OnceCell<()> = OnceCell::const_new();
 
 impl TestCluster {
     /// Starts a control plane with the default options.
@@ -380,18 +380,24 @@ impl TestCluster {
         Self::start_with(TestClusterOptions::default()).await
     }
 
-    /// One control plane for the whole test binary, started by the first caller. It is never
-    /// dropped: the watchdog stops it when the test process exits, however it exits.
+    /// One running cluster ([`TestClusterOptions::running`]) for the whole test binary, started
+    /// by the first caller: a test's pods start, crash and go as on a real cluster once their node
+    /// has a kubelet ([`TestCluster::run_node`]). It is never dropped: the watchdog stops it when
+    /// the test process exits, however it exits.
     pub async fn shared() -> anyhow::Result<&'static TestCluster> {
-        SHARED.get_or_try_init(Self::start).await
-    }
-
-    /// Like [`TestCluster::shared`], a running cluster ([`TestClusterOptions::running`]) for the
-    /// whole test binary.
-    pub async fn shared_running() -> anyhow::Result<&'static TestCluster> {
-        SHARED_RUNNING
+        SHARED
             .get_or_try_init(|| Self::start_with(TestClusterOptions::default().running()))
             .await
+    }
+
+    /// [`TestCluster::shared`] with the demo homelab applied as in real life
+    /// ([`TestCluster::load_demo_running`]), once for the whole test binary.
+    pub async fn shared_demo() -> anyhow::Result<&'static TestCluster> {
+        let cluster = Self::shared().await?;
+        SHARED_DEMO
+            .get_or_try_init(|| async { cluster.load_demo_running().await.map(drop) })
+            .await?;
+        Ok(cluster)
     }
 
     /// Starts a control plane.

@@ -247,7 +247,9 @@ async fn the_demo_fixture_loads() -> anyhow::Result<()> {
         println!("skipped: {} does not exist yet", path.display());
         return Ok(());
     }
-    let cluster = TestCluster::shared().await?;
+    // A cluster of its own without the workload controllers: the demo as a still picture, its
+    // pods and statuses as written (the shared running cluster would run them).
+    let cluster = TestCluster::start().await?;
     let objects = cluster.load_demo().await?;
     assert!(!objects.is_empty(), "the demo fixture applied no object");
     let nodes = Api::<Node>::all(cluster.admin_client())

@@ -2,7 +2,7 @@
 //! controllers create and remove them, kwok runs them and serves their logs through the API
 //! server, a cordoned node takes nothing new, and a node cut off turns NotReady and comes back.
 //!
-//! Every test shares one running cluster ([`TestCluster::shared_running`]), each in its own
+//! Every test shares one running cluster ([`TestCluster::shared`]), each in its own
 //! namespace with its own nodes. Needs `scripts/kube.sh` to have been run.
 
 use std::time::Duration;
@@ -129,7 +129,7 @@ async fn ready(nodes: &Api<Node>, name: &str) -> anyhow::Result<String> {
 #[tokio::test]
 async fn a_scaled_deployment_runs_its_pods_on_the_node_and_scaling_to_zero_removes_them(
 ) -> anyhow::Result<()> {
-    let cluster = TestCluster::shared_running().await?;
+    let cluster = TestCluster::shared().await?;
     let (pods, deployments) = node_and_app(cluster, "run-scale", 1).await?;
     let first = running(&pods, 1).await?;
     let pod = pods.get(&first[0]).await?;
@@ -158,7 +158,7 @@ async fn a_scaled_deployment_runs_its_pods_on_the_node_and_scaling_to_zero_remov
 #[tokio::test]
 async fn a_running_pod_annotated_to_crash_loses_its_readiness_and_regains_it_without_the_annotation(
 ) -> anyhow::Result<()> {
-    let cluster = TestCluster::shared_running().await?;
+    let cluster = TestCluster::shared().await?;
     let (pods, deployments) = node_and_app(cluster, "run-crash", 1).await?;
     let name = running(&pods, 1).await?.remove(0);
     let annotate = |value: serde_json::Value| json!({"metadata": {"annotations": {"homelab.test/crash-loop": value}}});
@@ -212,7 +212,7 @@ async fn a_running_pod_annotated_to_crash_loses_its_readiness_and_regains_it_wit
 #[tokio::test]
 async fn a_cordoned_node_leaves_a_new_pod_pending_with_the_schedulers_reason() -> anyhow::Result<()>
 {
-    let cluster = TestCluster::shared_running().await?;
+    let cluster = TestCluster::shared().await?;
     let (pods, deployments) = node_and_app(cluster, "run-cordon", 1).await?;
     running(&pods, 1).await?;
     let nodes: Api<Node> = Api::all(cluster.admin_client());
@@ -252,7 +252,7 @@ async fn a_cordoned_node_leaves_a_new_pod_pending_with_the_schedulers_reason() -
 #[tokio::test]
 async fn a_node_cut_off_turns_not_ready_within_the_grace_period_and_comes_back(
 ) -> anyhow::Result<()> {
-    let cluster = TestCluster::shared_running().await?;
+    let cluster = TestCluster::shared().await?;
     let (pods, _) = node_and_app(cluster, "run-cut", 1).await?;
     let nodes: Api<Node> = Api::all(cluster.admin_client());
     eventually("the node Ready and its pod running", || async {
@@ -309,7 +309,7 @@ async fn a_node_cut_off_turns_not_ready_within_the_grace_period_and_comes_back(
 #[tokio::test]
 async fn a_containers_log_written_by_the_test_reaches_a_client_through_the_api_server(
 ) -> anyhow::Result<()> {
-    let cluster = TestCluster::shared_running().await?;
+    let cluster = TestCluster::shared().await?;
     let (pods, _) = node_and_app(cluster, "run-log", 1).await?;
     let names = running(&pods, 1).await?;
     let line = format!("jellyfin: transcode started in {}", names[0]);

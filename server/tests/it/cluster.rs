@@ -9,8 +9,7 @@ use frontend::model::{HealthLevel, ServiceStatus, SourceProblem};
 use homelab::cluster::cache::SourceState;
 use homelab::cluster::views::{health, services};
 use homelab::cluster::{live, ClusterCache};
-use k8s_openapi::api::apps::v1::Deployment;
-use k8s_openapi::api::core::v1::Node;
+use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{Patch, PatchParams};
 use kube::Api;
 use serde_json::json;
@@ -51,9 +50,22 @@ pub(crate) async fn synced_cache(client: kube::Client) -> Arc<ClusterCache> {
     cache
 }
 
-pub(crate) fn app_yaml(ns: &str, ready: i32) -> String {
-    format!(
-        r#"apiVersion: v1
+/// A namespace `ns` with a Deployment `web` of one pod behind an HTTPRoute, pinned to a node of
+/// its own, also named `ns`, whose kubelet (kwok) runs it: the scheduler places the pod, kwok
+/// starts it and the Deployment controller counts it ready, as on a real cluster.
+pub(crate) async fn start_app(cluster: &TestCluster, ns: &str) {
+    cluster
+        .apply_yaml(&format!(
+            r#"apiVersion: v1
+kind: Node
+metadata:
+  name: {ns}
+  labels: {{kubernetes.io/hostname: {ns}}}
+status:
+  capacity: {{cpu: "4", memory: 16Gi, pods: "110"}}
+  allocatable: {{cpu: "4", memory: 16Gi, pods: "110"}}
+---
+apiVersion: v1
 kind: Namespace
 metadata: {{name: {ns}}}
 ---
@@ -68,8 +80,10 @@ spec:
   selector: {{matchLabels: {{app.kubernetes.io/name: web}}}}
   template:
     metadata: {{labels: {{app.kubernetes.io/name: web}}}}
-    spec: {{containers: [{{name: web, image: nginx}}]}}
-status: {{replicas: 1, readyReplicas: {ready}, availableReplicas: {ready}, updatedReplicas: 1}}
+    spec:
+      nodeSelector: {{kubernetes.io/hostname: {ns}}}
+      terminationGracePeriodSeconds: 0
+      containers: [{{name: web, image: nginx, resources: {{requests: {{cpu: 100m}}}}}}]
 ---
 apiVersion: gateway.networking.k8s.io/v1
 kind: HTTPRoute
@@ -82,8 +96,31 @@ spec:
   hostnames: [web.{ns}.example]
   rules: [{{backendRefs: [{{name: web, port: 80}}]}}]
 "#
-    )
+        ))
+        .await
+        .unwrap();
+    cluster.run_node(ns).await.unwrap();
 }
+
+/// The app of [`start_app`] starts crash-looping, or runs again: its pods carry the annotation
+/// the kubelets (kwok) act on, so their containers wait in CrashLoopBackOff, not ready, and the
+/// Deployment controller counts the ready replicas down to 0, or back up.
+pub(crate) async fn crash(cluster: &TestCluster, ns: &str, crashing: bool) {
+    let pods: Api<Pod> = Api::namespaced(cluster.admin_client(), ns);
+    let value = if crashing { json!("1") } else { json!(null) };
+    let patch = json!({"metadata": {"annotations": {"homelab.test/crash-loop": value}}});
+    let list = pods.list(&Default::default()).await.unwrap();
+    assert!(!list.items.is_empty(), "no pod of {ns} to crash");
+    for pod in list {
+        let name = pod.metadata.name.unwrap_or_default();
+        pods.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .unwrap();
+    }
+}
+
+/// How long a test app's pod may take to be placed and started.
+pub(crate) const START: Duration = Duration::from_secs(30);
 
 fn entry_status(cache: &ClusterCache, id: &str) -> Option<ServiceStatus> {
     services::catalog(&cache.snapshot())
@@ -93,24 +130,22 @@ fn entry_status(cache: &ClusterCache, id: &str) -> Option<ServiceStatus> {
 }
 
 #[tokio::test]
-async fn a_deployment_losing_its_ready_replicas_shows_in_the_catalog_within_two_seconds() {
+async fn a_deployment_whose_pod_crashes_shows_down_in_the_catalog_within_two_seconds() {
     let cluster = TestCluster::shared().await.unwrap();
     let ns = unique("it-watch");
-    cluster.apply_yaml(&app_yaml(&ns, 1)).await.unwrap();
+    start_app(cluster, &ns).await;
     let client = kube::Client::try_from(cluster.admin_config()).unwrap();
     let cache = synced_cache(client.clone()).await;
     let id = format!("{ns}/web");
-    assert!(within(Duration::from_secs(2), || entry_status(&cache, &id)
-        == Some(ServiceStatus::Up))
-    .await
-    .is_some());
+    let up = within(START, || {
+        entry_status(&cache, &id) == Some(ServiceStatus::Up)
+    })
+    .await;
+    assert!(up.is_some(), "not up: {:?}", entry_status(&cache, &id));
 
-    let deployments: Api<Deployment> = Api::namespaced(client, &ns);
-    let status = json!({"status": {"readyReplicas": 0, "availableReplicas": 0}});
-    deployments
-        .patch_status("web", &PatchParams::default(), &Patch::Merge(&status))
-        .await
-        .unwrap();
+    // From the pod's crash, through the kubelet, the ReplicaSet and Deployment controllers and
+    // the watch, to the catalog.
+    crash(cluster, &ns, true).await;
     let took = within(Duration::from_secs(2), || {
         entry_status(&cache, &id) == Some(ServiceStatus::Down)
     })
@@ -120,9 +155,16 @@ async fn a_deployment_losing_its_ready_replicas_shows_in_the_catalog_within_two_
         "the catalog still says {:?}",
         entry_status(&cache, &id)
     );
-    println!(
-        "deployment status change reached the catalog in {:?}",
-        took.unwrap()
+    println!("a pod's crash reached the catalog in {:?}", took.unwrap());
+    crash(cluster, &ns, false).await;
+    let back = within(Duration::from_secs(2), || {
+        entry_status(&cache, &id) == Some(ServiceStatus::Up)
+    })
+    .await;
+    assert!(
+        back.is_some(),
+        "not up again: {:?}",
+        entry_status(&cache, &id)
     );
 }
 
@@ -130,7 +172,7 @@ async fn a_deployment_losing_its_ready_replicas_shows_in_the_catalog_within_two_
 async fn a_node_turning_not_ready_and_a_route_changing_host_show_within_two_seconds() {
     let cluster = TestCluster::shared().await.unwrap();
     let ns = unique("it-route");
-    cluster.apply_yaml(&app_yaml(&ns, 1)).await.unwrap();
+    start_app(cluster, &ns).await;
     let node = unique("it-node");
     cluster
         .apply_yaml(&format!(
@@ -328,7 +370,7 @@ async fn an_unreachable_api_keeps_the_last_state_marked_stale_and_recovers_by_it
 
     // The API comes back on the same address; a change made meanwhile arrives without a restart.
     let ns = unique("it-back");
-    cluster.apply_yaml(&app_yaml(&ns, 1)).await.unwrap();
+    start_app(cluster, &ns).await;
     let _relay = Relay::start(addr, upstream).await;
     let id = format!("{ns}/web");
     let back = within(Duration::from_secs(60), || {

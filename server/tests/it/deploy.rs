@@ -520,8 +520,7 @@ fn first_link(html: &str, prefix: &str) -> Option<String> {
 #[tokio::test]
 async fn the_server_running_as_the_shipped_service_account_is_ready_and_renders_every_page_without_a_permission_problem(
 ) {
-    let cluster = TestCluster::shared().await.unwrap();
-    cluster.load_demo().await.unwrap();
+    TestCluster::shared_demo().await.unwrap();
     let (app, oidc, _dir) = start_as_shipped_service_account().await;
 
     let cache = app.state.cluster.cache.clone();

@@ -5,17 +5,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use frontend::model::{HourState, ServiceStatus};
-use frontend::source::HistorySource;
+use frontend::source::{ClusterSource, HistorySource};
 use homelab::cluster::ClusterView;
 use homelab::config::TopologyConfig;
 use homelab::history::{recorder, StatusHistory};
-use k8s_openapi::api::apps::v1::Deployment;
-use kube::api::{Patch, PatchParams};
-use kube::Api;
-use serde_json::json;
 use testbed::cluster::TestCluster;
 
-use crate::cluster::{app_yaml, synced_cache, unique, within};
+use crate::cluster::{crash, start_app, synced_cache, unique, within, START};
 
 fn recorded(history: &StatusHistory, id: &str) -> Option<(ServiceStatus, i64)> {
     let h = history.history(id)?;
@@ -26,7 +22,7 @@ fn recorded(history: &StatusHistory, id: &str) -> Option<(ServiceStatus, i64)> {
 async fn a_status_change_in_the_cluster_is_recorded_and_survives_a_restart() {
     let cluster = TestCluster::shared().await.unwrap();
     let ns = unique("it-history");
-    cluster.apply_yaml(&app_yaml(&ns, 1)).await.unwrap();
+    start_app(cluster, &ns).await;
     let client = kube::Client::try_from(cluster.admin_config()).unwrap();
     let view = Arc::new(ClusterView::new(
         synced_cache(client.clone()).await,
@@ -41,8 +37,17 @@ async fn a_status_change_in_the_cluster_is_recorded_and_survives_a_restart() {
             .await
             .unwrap(),
     );
-    recorder::spawn(history.clone(), view.clone());
+    // The service is Down until its pod has started: the recorder starts once it runs, so the
+    // hours below hold only time up.
     let id = format!("{ns}/web");
+    let started = within(START, || {
+        view.services()
+            .iter()
+            .any(|s| s.id == id && s.status == ServiceStatus::Up)
+    })
+    .await;
+    assert!(started.is_some(), "{id} did not start");
+    recorder::spawn(history.clone(), view.clone());
     let up = within(Duration::from_secs(5), || {
         recorded(&history, &id).is_some_and(|(s, _)| s == ServiceStatus::Up)
     })
@@ -55,15 +60,7 @@ async fn a_status_change_in_the_cluster_is_recorded_and_survives_a_restart() {
     let (_, up_since) = recorded(&history, &id).unwrap();
 
     let before_change = jiff::Timestamp::now().as_second();
-    let deployments: Api<Deployment> = Api::namespaced(client, &ns);
-    deployments
-        .patch_status(
-            "web",
-            &PatchParams::default(),
-            &Patch::Merge(&json!({"status": {"readyReplicas": 0, "availableReplicas": 0}})),
-        )
-        .await
-        .unwrap();
+    crash(cluster, &ns, true).await;
     let down = within(Duration::from_secs(5), || {
         recorded(&history, &id).is_some_and(|(s, _)| s == ServiceStatus::Down)
     })
