@@ -317,6 +317,32 @@ test('a restart from the control plane rolls Radarr\'s pod, and its open page fo
   expect(errors).toEqual([]);
 });
 
+test('an admin opens a pod\'s logs from its service page and reads what the container wrote, as text', async ({ page }) => {
+  await signInThroughProvider(page, app, 'admin', '/services/media/sonarr');
+  const errors = collectErrors(page);
+  // A line as a container runtime writes it (CRI format), in the file the test kubelets serve.
+  const info = JSON.parse(fs.readFileSync(process.env.E2E_LIVE_INFO!, 'utf8'));
+  const marker = `browser-log-${Date.now()}`;
+  fs.appendFileSync(`${info.log_dir}/pods.log`, `${new Date().toISOString()} stdout F ${marker} <b>not bold</b>\n`);
+  await page.locator('[data-live-region=pods] [data-test=pod-row] th a').first().click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Logs of media/sonarr-');
+  await expect(page.getByTestId('log')).toContainText(`${marker} <b>not bold</b>`);
+  await expect(page.locator('[data-test=log] b')).toHaveCount(0);
+  // Fewer lines, through the form.
+  await page.getByLabel('Last lines').fill('1');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page).toHaveURL(/tail=1/);
+  await expect(page.getByTestId('log-summary')).toHaveText('1 line');
+  await expect(page.getByTestId('log')).toContainText(marker);
+  await screenshot(page, 'pod-logs');
+  expect(errors).toEqual([]);
+  // A bad field is named on the page, with the form to fix it.
+  const bad = await page.goto(page.url().replace('tail=1', 'tail=0'));
+  expect(bad?.status()).toBe(400);
+  await expect(page.getByTestId('log-problem')).toContainText('tail must be a number of lines from 1 to 10000, not "0"');
+  await expect(page.getByLabel('Last lines')).toBeVisible();
+});
+
 test('a family member gets no action controls, and the action endpoints answer 403', async ({ page }) => {
   await signInThroughProvider(page, app, 'family', '/services/media/plex');
   await expect(page.getByRole('heading', { level: 1, name: 'Plex' })).toBeVisible();

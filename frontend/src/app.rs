@@ -88,6 +88,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/aars/:id/revisions/:version") view=pages::aars::AarsPage/>
                     // Guarded actions and the audit log (pages::actions), loaded by their handlers.
                     <Route path=path!("/audit") view=pages::actions::ActionsPage/>
+                    <Route path=path!("/pods/:namespace/:name/logs") view=pages::logs::LogsPage/>
                     <Route path=path!("/actions/preview") view=pages::actions::ActionsPage/>
                     <Route path=path!("/actions/run") view=pages::actions::ActionsPage/>
                 </Routes>

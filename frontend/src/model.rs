@@ -709,6 +709,7 @@ pub struct GitOpsView {
 
 pub mod aar;
 pub mod actions;
+pub mod logs;
 
 #[cfg(test)]
 mod tests {

@@ -6,7 +6,8 @@ use crate::components::status_badge::{StatusBadge, Tone};
 use crate::model::{PodSummary, WarningEvent};
 
 /// Pods with their state in words (the waiting or unscheduled reason when there is one, and what
-/// the scheduler or the kubelet said), restarts, and the node each runs on when `with_node`.
+/// the scheduler or the kubelet said), restarts, and the node each runs on when `with_node`. A
+/// pod's name leads to its logs (the table is on admins' pages only).
 #[component]
 pub fn PodTable(pods: Vec<PodSummary>, #[prop(optional)] with_node: bool) -> impl IntoView {
     let rows = pods
@@ -22,7 +23,7 @@ pub fn PodTable(pods: Vec<PodSummary>, #[prop(optional)] with_node: bool) -> imp
             });
             view! {
                 <tr data-test="pod-row">
-                    <th scope="row">{p.namespace}"/"{p.name}</th>
+                    <th scope="row"><a href=format!("/pods/{}/{}/logs", p.namespace, p.name) title="Logs">{p.namespace.clone()}"/"{p.name.clone()}</a></th>
                     <td><StatusBadge tone=tone text=state/>{message}</td>
                     {node}
                     <td class="num">{p.restarts}</td>

@@ -5,6 +5,7 @@ pub mod aars;
 pub mod actions;
 pub mod backups;
 pub mod gitops;
+pub mod logs;
 pub mod not_found;
 pub mod services;
 pub mod status;

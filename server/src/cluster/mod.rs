@@ -8,6 +8,7 @@ pub mod cache;
 pub mod crds;
 pub mod demo;
 pub mod live;
+pub mod logs;
 pub mod published;
 pub mod rbac;
 pub mod slim;

@@ -4,7 +4,8 @@
 //! ClusterRole grants exactly these (integration test against the real API server).
 //!
 //! The write verbs are those of the guarded actions (`crate::actions`); an action added or
-//! changed there changes this list, and the ClusterRole with it.
+//! changed there changes this list, and the ClusterRole with it. The one read outside the caches
+//! is a container's log (`super::logs::PERMISSION`).
 
 /// One API resource (or subresource, `deployments/scale`) and the verbs used on it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -38,6 +39,8 @@ pub const PERMISSIONS: &[Permission] = &[
     // Cordon and uncordon.
     p("", "nodes", WATCH_AND_PATCH),
     p("", "pods", WATCH),
+    // A container's log (the logs page), and nothing else of a pod's subresources.
+    p("", "pods/log", &["get"]),
     // Warnings only (a field selector), for the problem lists.
     p("", "events", WATCH),
     // Clear a Released volume's claimRef, or point it at a claim (read fresh, to check it fits).
@@ -122,8 +125,9 @@ mod tests {
             .into_iter()
             .flat_map(|(g, r)| ["list", "watch"].map(|v| (g.clone(), r.clone(), v.to_owned())))
             .collect();
+        let reads = [super::super::logs::PERMISSION];
         for action in crate::actions::Action::samples() {
-            for (group, resource, verbs) in action.permissions() {
+            for (group, resource, verbs) in action.permissions().iter().chain(&reads) {
                 for verb in *verbs {
                     used.push(((*group).into(), (*resource).into(), (*verb).into()));
                 }
@@ -151,9 +155,11 @@ mod tests {
     #[test]
     fn every_listed_resource_is_watched_or_used_by_an_action() {
         let cached = cached_kinds();
+        let (group, resource, _) = super::super::logs::PERMISSION;
         let acted_on: Vec<(&str, &str)> = crate::actions::Action::samples()
             .iter()
             .flat_map(|a| a.permissions().iter().map(|(g, r, _)| (*g, *r)))
+            .chain([(group, resource)])
             .collect();
         for permission in PERMISSIONS {
             let watched =

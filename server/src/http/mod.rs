@@ -8,6 +8,7 @@ pub mod csrf;
 pub mod error;
 pub mod health;
 pub mod live;
+pub mod logs;
 pub mod page;
 pub mod page_cache;
 pub mod params;
@@ -43,8 +44,8 @@ pub fn router(state: AppState, sessions: crate::auth::sessions::Sessions) -> Rou
     let cluster: Cluster = state.cluster.clone();
     let history: History = state.history.clone();
     let markdown = crate::aar::markdown::renderer();
-    // The AAR and action pages are rendered by their own handlers, which load their data first
-    // (`aars`, `actions`); the generated Leptos routes for them would clash.
+    // The AAR, action and logs pages are rendered by their own handlers, which load their data
+    // first (`aars`, `actions`, `logs`); the generated Leptos routes for them would clash.
     let routes = page_routes();
 
     // The cookie name is configurable (`session.cookie_name`): cookies are not separated by
@@ -178,6 +179,7 @@ fn handler_routes() -> Vec<(&'static str, &'static [Method], MethodRouter<AppSta
         ("/actions/preview", GET, get(actions::preview)),
         ("/actions/run", POST, post(actions::run)),
         ("/audit", GET, get(actions::audit_log)),
+        ("/pods/{namespace}/{name}/logs", GET, get(logs::page)),
         ("/aars", GET, get(aars::list)),
         (
             "/aars/new",
@@ -216,7 +218,10 @@ fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
         .into_iter()
         .filter(|r| {
             let path = r.path();
-            !(path.starts_with("/aars") || path.starts_with("/actions") || path == "/audit")
+            !(path.starts_with("/aars")
+                || path.starts_with("/actions")
+                || path.starts_with("/pods/")
+                || path == "/audit")
         })
         .collect()
 }

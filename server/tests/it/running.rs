@@ -384,3 +384,64 @@ async fn cutting_k3s1_off_turns_it_not_ready_in_the_health_summary_until_it_retu
     running(pods, "jellyfin", 1).await;
     s.app.stop().await;
 }
+
+/// A container's log, written as a container runtime writes it, reaches an admin's logs page
+/// through the API server as the shipped ServiceAccount: shown as text, downloaded as a file;
+/// a bad field or an unknown pod is told, and family members are refused.
+#[tokio::test]
+async fn an_admin_reads_a_pods_log_through_the_api_server_and_a_bad_query_is_named() {
+    let s = scenario().await;
+    let (cluster, admin, pods) = (s.cluster, &s.admin, &s.pods);
+    let pod = running(pods, "sonarr", 1).await.remove(0);
+    let marker = format!("logs-it-{}", std::process::id());
+    cluster
+        .write_pod_log(&format!("{marker} <script>alert(1)</script>"))
+        .unwrap();
+    let path = format!("/pods/media/{pod}/logs");
+    let service = admin.text("/services/media/sonarr").await;
+    assert!(service.contains(&format!("href=\"{path}\"")), "{service}");
+
+    let html = admin.text(&path).await;
+    assert!(
+        html.contains(&format!("{marker} &lt;script&gt;alert(1)&lt;/script&gt;")),
+        "{html}"
+    );
+    assert!(!html.contains("<script>alert(1)"), "shown as text");
+
+    let download = admin.get(&format!("{path}?download=1&tail=5")).await;
+    assert_eq!(download.status(), 200);
+    let disposition = download.headers()["content-disposition"].to_str().unwrap();
+    assert_eq!(
+        disposition,
+        format!("attachment; filename=\"{pod}-sonarr.log\"")
+    );
+    assert!(download.text().await.unwrap().contains(&marker));
+
+    for (query, status, says) in [
+        (
+            "?tail=lots",
+            400,
+            "tail must be a number of lines from 1 to 10000",
+        ),
+        ("?container=db", 400, "is not in this pod; it has sonarr"),
+        ("?previous=maybe", 400, "previous must be on or off"),
+    ] {
+        let response = admin.get(&format!("{path}{query}")).await;
+        assert_eq!(response.status(), status, "{query}");
+        let html = response.text().await.unwrap();
+        assert!(html.contains(says), "{query}: {html}");
+        assert!(html.contains("data-test=\"log-query\""), "the form stays");
+    }
+    let missing = admin.get("/pods/media/no-such-pod/logs").await;
+    assert_eq!(missing.status(), 404);
+    assert!(missing
+        .text()
+        .await
+        .unwrap()
+        .contains("there is no pod media/no-such-pod"));
+
+    let family = Browser::new(&s.app);
+    family.sign_in(&s.oidc, "family", "/").await;
+    assert_eq!(family.get(&path).await.status(), 403);
+    s.app.stop().await;
+}
