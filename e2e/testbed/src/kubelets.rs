@@ -19,7 +19,7 @@ use std::process::Command;
 use std::time::Duration;
 
 use anyhow::{anyhow, Context};
-use k8s_openapi::api::core::v1::Node;
+use k8s_openapi::api::core::v1::{Node, Pod};
 use kube::api::{Api, Patch, PatchParams};
 use serde_json::json;
 
@@ -96,6 +96,28 @@ impl TestCluster {
             .lock()
             .map_err(|_| anyhow!("kubelets poisoned"))?
             .kill(&format!("kwok-{name}"))
+    }
+
+    /// Makes the pods of `namespace` crash-loop (their kubelet waits them in CrashLoopBackOff,
+    /// not ready, with `restarts` restarts), or with `None` run again, through the annotation
+    /// kwok acts on ([`crate::demo::CRASH_LOOP_ANNOTATION`]). Returns how many pods it changed.
+    pub async fn crash_pods(
+        &self,
+        namespace: &str,
+        restarts: Option<u32>,
+    ) -> anyhow::Result<usize> {
+        let pods: Api<Pod> = Api::namespaced(self.admin_client(), namespace);
+        let value = restarts.map(|n| n.to_string());
+        let patch =
+            json!({"metadata": {"annotations": {crate::demo::CRASH_LOOP_ANNOTATION: value}}});
+        let list = pods.list(&Default::default()).await?;
+        for pod in &list {
+            let name = pod.metadata.name.as_deref().unwrap_or_default();
+            pods.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+                .await
+                .with_context(|| format!("annotating pod {namespace}/{name}"))?;
+        }
+        Ok(list.items.len())
     }
 
     /// The file kwok serves as the log of every container (`pods/log`).

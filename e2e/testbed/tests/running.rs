@@ -161,13 +161,7 @@ async fn a_running_pod_annotated_to_crash_loses_its_readiness_and_regains_it_wit
     let cluster = TestCluster::shared().await?;
     let (pods, deployments) = node_and_app(cluster, "run-crash", 1).await?;
     let name = running(&pods, 1).await?.remove(0);
-    let annotate = |value: serde_json::Value| json!({"metadata": {"annotations": {"homelab.test/crash-loop": value}}});
-    pods.patch(
-        &name,
-        &PatchParams::default(),
-        &Patch::Merge(&annotate(json!("3"))),
-    )
-    .await?;
+    assert_eq!(cluster.crash_pods("run-crash", Some(3)).await?, 1);
     let waiting = eventually("the container waiting in CrashLoopBackOff", || async {
         let status = pods.get(&name).await?.status.unwrap_or_default();
         let container = status.container_statuses.unwrap_or_default().pop();
@@ -195,12 +189,7 @@ async fn a_running_pod_annotated_to_crash_loses_its_readiness_and_regains_it_wit
     })
     .await?;
 
-    pods.patch(
-        &name,
-        &PatchParams::default(),
-        &Patch::Merge(&annotate(json!(null))),
-    )
-    .await?;
+    cluster.crash_pods("run-crash", None).await?;
     assert_eq!(
         running(&pods, 1).await?,
         vec![name],

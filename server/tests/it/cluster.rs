@@ -9,7 +9,7 @@ use frontend::model::{HealthLevel, ServiceStatus, SourceProblem};
 use homelab::cluster::cache::SourceState;
 use homelab::cluster::views::{health, services};
 use homelab::cluster::{live, ClusterCache};
-use k8s_openapi::api::core::v1::{Node, Pod};
+use k8s_openapi::api::core::v1::Node;
 use kube::api::{Patch, PatchParams};
 use kube::Api;
 use serde_json::json;
@@ -102,21 +102,12 @@ spec:
     cluster.run_node(ns).await.unwrap();
 }
 
-/// The app of [`start_app`] starts crash-looping, or runs again: its pods carry the annotation
-/// the kubelets (kwok) act on, so their containers wait in CrashLoopBackOff, not ready, and the
-/// Deployment controller counts the ready replicas down to 0, or back up.
+/// The app of [`start_app`] starts crash-looping, or runs again: the kubelets (kwok) wait its
+/// containers in CrashLoopBackOff, not ready, and the Deployment controller counts the ready
+/// replicas down to 0, or back up.
 pub(crate) async fn crash(cluster: &TestCluster, ns: &str, crashing: bool) {
-    let pods: Api<Pod> = Api::namespaced(cluster.admin_client(), ns);
-    let value = if crashing { json!("1") } else { json!(null) };
-    let patch = json!({"metadata": {"annotations": {"homelab.test/crash-loop": value}}});
-    let list = pods.list(&Default::default()).await.unwrap();
-    assert!(!list.items.is_empty(), "no pod of {ns} to crash");
-    for pod in list {
-        let name = pod.metadata.name.unwrap_or_default();
-        pods.patch(&name, &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-            .unwrap();
-    }
+    let changed = cluster.crash_pods(ns, crashing.then_some(1)).await.unwrap();
+    assert!(changed > 0, "no pod of {ns} to crash");
 }
 
 /// How long a test app's pod may take to be placed and started.
