@@ -7,19 +7,22 @@
 #   kwok                                     from e2e/kube/kwok      (sigs.k8s.io/kwok: the nodes' kubelets)
 #   etcd                                     from e2e/kube/etcd      (go.etcd.io/etcd/server/v3)
 #   kustomize                                from e2e/kube/kustomize (sigs.k8s.io/kustomize/kustomize/v5)
+#   alertmanager                             from e2e/kube/alertmanager (github.com/prometheus/alertmanager,
+#                                            a copy of its source with a placeholder UI: ensure_alertmanager)
 #   CRDs                                     Velero, Gateway API, Flux, Longhorn at pinned versions
 #
 # Everything lands outside the repository, in ${HOMELAB_KUBE_DIR:-$HOMELAB_CACHE/kube}:
 #   v1.32.5/{kube-apiserver,kube-controller-manager,kube-scheduler}, etcd-v3.5.21/etcd,
-#   kwok-v0.8.0/kwok, kustomize-v5.7.1/kustomize, crds/*.yaml
+#   kwok-v0.8.0/kwok, kustomize-v5.7.1/kustomize, alertmanager-v0.35.0/alertmanager, crds/*.yaml
 # and is built only when missing, so a second run takes seconds. Measured on 2 cores with cold Go
 # caches (2026-12-04): kube-apiserver and kube-controller-manager 253 s, etcd 50 s, the CRDs
-# about a minute; with a warm Go cache (another checkout, a changed HOMELAB_CACHE) seconds.
+# about a minute, alertmanager 64 s (its dependencies downloaded too); with a warm Go cache
+# (another checkout, a changed HOMELAB_CACHE) seconds.
 # Needs only Go (and network access to the Go module proxy). Prints the directory to use as
 # HOMELAB_KUBE_DIR; the tests find it there by default.
 #
 #   scripts/kube.sh              everything
-#   scripts/kube.sh crds         only one part: etcd, crds, kube, kwok or kustomize
+#   scripts/kube.sh crds         only one part: etcd, crds, kube, kwok, kustomize or alertmanager
 set -euo pipefail
 
 command -v go >/dev/null || { echo "[kube] Go is needed: apt-get install golang-go, or see go.dev" >&2; exit 1; }
@@ -59,12 +62,15 @@ KUBE_VERSION=$(required_version "$ROOT/e2e/kube/apiserver/go.mod" k8s.io/kuberne
 ETCD_VERSION=$(required_version "$ROOT/e2e/kube/etcd/go.mod" go.etcd.io/etcd/server/v3)
 KUSTOMIZE_VERSION=$(required_version "$ROOT/e2e/kube/kustomize/go.mod" sigs.k8s.io/kustomize/kustomize/v5)
 KWOK_VERSION=$(required_version "$ROOT/e2e/kube/kwok/go.mod" sigs.k8s.io/kwok)
+ALERTMANAGER_MODULE=github.com/prometheus/alertmanager
+ALERTMANAGER_VERSION=$(required_version "$ROOT/e2e/kube/alertmanager/go.mod" "$ALERTMANAGER_MODULE")
 [ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] && [ -n "$KUSTOMIZE_VERSION" ] && [ -n "$KWOK_VERSION" ] \
-  || { log "cannot read the pinned versions"; exit 1; }
+  && [ -n "$ALERTMANAGER_VERSION" ] || { log "cannot read the pinned versions"; exit 1; }
 KUBE_BIN="$KUBE_DIR/$KUBE_VERSION"
 ETCD_BIN="$KUBE_DIR/etcd-$ETCD_VERSION"
 KUSTOMIZE_BIN="$KUBE_DIR/kustomize-$KUSTOMIZE_VERSION"
 KWOK_BIN="$KUBE_DIR/kwok-$KWOK_VERSION"
+ALERTMANAGER_BIN="$KUBE_DIR/alertmanager-$ALERTMANAGER_VERSION"
 CRD_DIR="$KUBE_DIR/crds"
 # Work in progress is named *.tmp.<pid>*; whatever an interrupted or failed run leaves goes.
 trap 'rm -rf "$KUBE_DIR"/*.tmp."$$"*' EXIT
@@ -126,6 +132,29 @@ module_dir() {
   (cd / && GOFLAGS= go mod download -json "$1@$2") | awk -F'"' '$2 == "Dir" { print $4 }'
 }
 
+# `go install .../cmd/alertmanager@version` fails: ui/web.go embeds ui/app/dist, the UI's built
+# files, which are not in the module. So: a writable copy of the module's source with a
+# placeholder page there, built in place (with its own go.mod and go.sum). The API (v2) is what
+# the tests use; the web UI shows only the placeholder.
+ensure_alertmanager() {
+  if [ -x "$ALERTMANAGER_BIN/alertmanager" ]; then return; fi
+  log "building alertmanager $ALERTMANAGER_VERSION"
+  local dir src
+  dir=$(module_dir "$ALERTMANAGER_MODULE" "$ALERTMANAGER_VERSION")
+  [ -n "$dir" ] || { log "cannot download $ALERTMANAGER_MODULE@$ALERTMANAGER_VERSION"; exit 1; }
+  src="$ALERTMANAGER_BIN.src.tmp.$$"
+  rm -rf "$src"
+  cp -r "$dir" "$src"
+  chmod -R u+w "$src"
+  mkdir -p "$src/ui/app/dist"
+  echo '<!doctype html><title>Alertmanager</title><p>The UI is not built (scripts/kube.sh); the API is /api/v2.' \
+    >"$src/ui/app/dist/index.html"
+  # The version as Prometheus's release builds stamp it (shown by --version and /api/v2/status).
+  build_into "$src" "$ALERTMANAGER_BIN" \
+    "-X github.com/prometheus/common/version.Version=${ALERTMANAGER_VERSION#v}" ./cmd/alertmanager
+  rm -rf "$src"
+}
+
 ensure_crds() {
   local stamp="${CRD_SOURCES[*]} ${FLUX_API_SOURCES[*]} $(required_version \
     "$ROOT/e2e/kube/crdgen/go.mod" sigs.k8s.io/controller-tools) crdprep-2"
@@ -172,8 +201,9 @@ ensure_crds() {
   log "$(ls "$CRD_DIR" | wc -l) CRDs in $CRD_DIR"
 }
 
-# With arguments (any of etcd, crds, kube, kwok, kustomize), only those parts; otherwise all.
-for part in "${@:-etcd crds kube kwok kustomize}"; do
+# With arguments (any of etcd, crds, kube, kwok, kustomize, alertmanager), only those parts;
+# otherwise all.
+for part in "${@:-etcd crds kube kwok kustomize alertmanager}"; do
   for p in $part; do "ensure_$p"; done
 done
 log "ready: HOMELAB_KUBE_DIR=$KUBE_DIR"

@@ -122,7 +122,7 @@ pub fn demo_fixture_path() -> PathBuf {
 }
 
 /// The version a Go module is required at in a go.mod.
-fn required_version(go_mod: &str, module: &str) -> Option<String> {
+pub(crate) fn required_version(go_mod: &str, module: &str) -> Option<String> {
     go_mod.lines().find_map(|line| {
         let mut words = line.split_whitespace();
         let mut first = words.next()?;

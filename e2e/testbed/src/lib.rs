@@ -3,8 +3,11 @@
 //! - [`cluster`]: kube-apiserver and etcd built from the Go module proxy, with the homelab's CRDs;
 //!   a running cluster adds the scheduler, the workload controllers and [`kubelets`] (kwok).
 //! - [`oidc`]: the npm `oidc-provider`, configured the way Authentik serves an application.
+//! - [`alertmanager`]: Prometheus's Alertmanager built from the Go module proxy, with a receiver
+//!   that sends nothing; alerts and silences through its API v2.
 //! - [`poll`]: waiting for what a cluster does by itself.
 
+pub mod alertmanager;
 pub mod cluster;
 pub mod demo;
 pub mod kubelets;

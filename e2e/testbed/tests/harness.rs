@@ -1,7 +1,8 @@
 //! Proof that the test control plane is the real thing: CRD schemas validate, RBAC denies, watches
-//! see other clients' writes, the controller manager's PV binder acts, and the demo fixture loads.
+//! see other clients' writes, the controller manager's PV binder acts, and the demo fixture loads;
+//! and that the test Alertmanager is one: a silence suppresses an alert.
 //!
-//! Every test here shares one cluster
+//! Every cluster test here shares one cluster
 //! ([`TestCluster::shared`]). Needs `scripts/kube.sh` to have been run.
 
 use std::time::Duration;
@@ -12,6 +13,7 @@ use kube::api::{Api, DynamicObject, ListParams, Patch, PatchParams, PostParams};
 use kube::core::{ApiResource, GroupVersionKind};
 use kube::runtime::{watcher, WatchStreamExt};
 use serde_json::json;
+use testbed::alertmanager::{Alertmanager, CREATED_BY};
 use testbed::cluster::{demo_fixture_path, TestCluster};
 
 /// How long a test waits for something the cluster does by itself.
@@ -259,5 +261,83 @@ async fn the_demo_fixture_loads() -> anyhow::Result<()> {
     // Applying it again changes nothing and fails nothing (server-side apply is idempotent).
     let again = cluster.load_demo().await?;
     assert_eq!(again.len(), objects.len());
+    Ok(())
+}
+
+/// The alert of `alerts` whose `alertname` label is `name`.
+fn alert_named<'a>(alerts: &'a [serde_json::Value], name: &str) -> Option<&'a serde_json::Value> {
+    alerts
+        .iter()
+        .find(|alert| alert["labels"]["alertname"] == name)
+}
+
+#[tokio::test]
+async fn a_silenced_alert_is_suppressed_by_alertmanager_until_the_silence_expires(
+) -> anyhow::Result<()> {
+    let mut alertmanager = Alertmanager::start().await?;
+    let labels = [
+        ("alertname", "PlexDown"),
+        ("severity", "critical"),
+        ("namespace", "media"),
+        ("pod", "plex-0"),
+    ];
+    alertmanager
+        .post_alert(&labels, &[("summary", "Plex has been down for 5 minutes")])
+        .await?;
+
+    let alerts = alertmanager.alerts().await?;
+    let alert = alert_named(&alerts, "PlexDown").expect("the posted alert is listed");
+    for (name, value) in labels {
+        assert_eq!(alert["labels"][name], value, "label {name}: {alert}");
+    }
+    assert_eq!(
+        alert["annotations"]["summary"],
+        "Plex has been down for 5 minutes"
+    );
+    assert_eq!(alert["status"]["state"], "active", "{alert}");
+    assert_eq!(alert["status"]["silencedBy"], json!([]), "{alert}");
+    assert!(alert["fingerprint"].is_string(), "{alert}");
+    assert!(alert["startsAt"].is_string() && alert["endsAt"].is_string());
+
+    let id = alertmanager
+        .silence(&[("alertname", "PlexDown")], "Plex maintenance")
+        .await?;
+    let alerts = alertmanager.alerts().await?;
+    let alert = alert_named(&alerts, "PlexDown").expect("a silenced alert is still listed");
+    assert_eq!(alert["status"]["state"], "suppressed", "{alert}");
+    assert_eq!(alert["status"]["silencedBy"], json!([id]), "{alert}");
+    let silences = alertmanager.silences().await?;
+    let silence = silences
+        .iter()
+        .find(|s| s["id"] == id.as_str())
+        .expect("the new silence is listed");
+    assert_eq!(silence["status"]["state"], "active", "{silence}");
+    assert_eq!(silence["createdBy"], CREATED_BY);
+    assert_eq!(silence["comment"], "Plex maintenance");
+    assert_eq!(
+        silence["matchers"],
+        json!([{"name": "alertname", "value": "PlexDown", "isRegex": false, "isEqual": true}])
+    );
+
+    // Expired, the silence stays listed (as expired) and the alert is active again.
+    alertmanager.expire_silence(&id).await?;
+    let alerts = alertmanager.alerts().await?;
+    let alert = alert_named(&alerts, "PlexDown").expect("the alert is still listed");
+    assert_eq!(alert["status"]["state"], "active", "{alert}");
+    let silences = alertmanager.silences().await?;
+    let silence = silences.iter().find(|s| s["id"] == id.as_str());
+    assert_eq!(
+        silence.map(|s| &s["status"]["state"]),
+        Some(&json!("expired"))
+    );
+
+    // Stopped, its port answers no more; stopping again is no error.
+    let port = alertmanager.port();
+    alertmanager.stop()?;
+    assert!(
+        std::net::TcpStream::connect(("127.0.0.1", port)).is_err(),
+        "port {port} still answers after stop"
+    );
+    alertmanager.stop()?;
     Ok(())
 }

@@ -1,7 +1,8 @@
 //! Runs the test control plane for the browser tests (Playwright) and other programs.
 //!
 //! ```text
-//! testbed [--running] [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE] OUT.json
+//! testbed [--running] [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE]
+//!         [--alertmanager] OUT.json
 //! ```
 //!
 //! Starts etcd, kube-apiserver and the controller manager with the CRDs ([`testbed::cluster`]),
@@ -11,13 +12,16 @@
 //! (eight at a time: the benchmarks' synthetic cluster of thousands of pods, from `homelab bench
 //! synthetic`), with `--audit-log` has the API server log every request it receives there (one
 //! JSON line each), with `--service-account` writes a kubeconfig of that ServiceAccount (a
-//! TokenRequest token; its RBAC comes from the applied files, e.g. the shipped ClusterRole), then
-//! writes OUT.json (atomically, so a poller never reads half of it):
+//! TokenRequest token; its RBAC comes from the applied files, e.g. the shipped ClusterRole), with
+//! `--alertmanager` also starts an Alertmanager ([`testbed::alertmanager`]: a receiver that sends
+//! nothing, its API v2 at `alertmanager`, its log in `alertmanager_log`; both `null` without the
+//! flag), then writes OUT.json (atomically, so a poller never reads half of it):
 //!
 //! ```json
 //! {"kubeconfig": "...", "server": "https://127.0.0.1:...", "token": "...", "ca_file": "...",
 //!  "kube_version": "v1.32.5", "log_dir": "...", "pid": 1234,
-//!  "service_account_kubeconfig": "..."}
+//!  "service_account_kubeconfig": "...",
+//!  "alertmanager": "http://127.0.0.1:...", "alertmanager_log": "..."}
 //! ```
 //!
 //! Faults on request: SIGUSR1 kills the API server (etcd and the controllers keep running),
@@ -32,10 +36,11 @@ use std::io::Read;
 use std::path::PathBuf;
 
 use anyhow::{bail, Context};
+use testbed::alertmanager::Alertmanager;
 use testbed::cluster::{TestCluster, TestClusterOptions};
 use tokio::signal::unix::{signal, SignalKind};
 
-const USAGE: &str = "usage: testbed [--running] [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE] OUT.json";
+const USAGE: &str = "usage: testbed [--running] [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE] [--alertmanager] OUT.json";
 
 /// Documents applied at a time by `--apply`.
 const APPLY_CONCURRENCY: usize = 8;
@@ -46,6 +51,7 @@ struct Args {
     apply: Vec<PathBuf>,
     audit_log: Option<PathBuf>,
     service_account: Option<(String, String)>,
+    alertmanager: bool,
     out: PathBuf,
 }
 
@@ -55,12 +61,14 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut apply = Vec::new();
     let mut audit_log = None;
     let mut service_account = None;
+    let mut alertmanager = false;
     let mut out = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
         match arg.as_str() {
             "--running" => running = true,
             "--demo" => demo = true,
+            "--alertmanager" => alertmanager = true,
             "--apply" => apply.push(PathBuf::from(args.next().context(USAGE)?)),
             "--audit-log" => audit_log = Some(PathBuf::from(args.next().context(USAGE)?)),
             "--service-account" => {
@@ -85,6 +93,7 @@ fn parse_args() -> anyhow::Result<Args> {
         apply,
         audit_log,
         service_account,
+        alertmanager,
         out: out.context(USAGE)?,
     })
 }
@@ -147,6 +156,11 @@ async fn main() -> anyhow::Result<()> {
         }
         None => None,
     };
+    let alertmanager = if args.alertmanager {
+        Some(Alertmanager::start().await?)
+    } else {
+        None
+    };
     let info = serde_json::json!({
         "service_account_kubeconfig": service_account_kubeconfig,
         "kubeconfig": cluster.kubeconfig_path(),
@@ -156,6 +170,8 @@ async fn main() -> anyhow::Result<()> {
         "kube_version": cluster.kube_version(),
         "log_dir": cluster.dir(),
         "pid": std::process::id(),
+        "alertmanager": alertmanager.as_ref().map(Alertmanager::url),
+        "alertmanager_log": alertmanager.as_ref().map(Alertmanager::log_path),
     });
     let partial = args.out.with_extension("json.partial");
     std::fs::write(&partial, serde_json::to_vec_pretty(&info)?)
@@ -197,6 +213,8 @@ async fn main() -> anyhow::Result<()> {
         }
     };
     eprintln!("testbed: {reason}, stopping");
+    // Dropped explicitly: std::process::exit runs no destructor.
+    drop(alertmanager);
     drop(cluster);
     let _ = std::fs::remove_file(&args.out);
     std::process::exit(0);
