@@ -72,9 +72,33 @@ test('the service catalog shows every app with its status, and a detail page', a
   await page.locator('[data-service="media/bazarr"]').getByRole('link', { name: 'Bazarr', exact: true }).click();
   await expect(page).toHaveURL(/\/services\/media\/bazarr$/);
   await expect(page.getByTestId('pod-row')).toContainText('CrashLoopBackOff');
-  await expect(page.getByTestId('warning-event').first()).toBeVisible();
+  await expect(page.locator('[data-test="event"][data-type="Warning"]').first()).toBeVisible();
   await screenshot(page, 'admin-service-bazarr');
   expect(errors).toEqual([]);
+});
+
+test('the events page filters the cached events by type and text, and names a bad filter', async ({ page }) => {
+  const errors = collectErrors(page);
+  await signIn(page, 'admin', '/events');
+  const rows = page.getByTestId('event');
+  await expect(rows.first()).toBeVisible();
+  expect(await page.locator('[data-test="event"][data-type="Normal"]').count()).toBeGreaterThan(0);
+  await page.getByLabel('Type').selectOption('Warning');
+  await page.getByLabel('Namespace').selectOption('media');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(page).toHaveURL(/type=Warning/);
+  await expect(rows.first()).toBeVisible();
+  expect(await page.locator('[data-test="event"][data-type="Normal"]').count()).toBe(0);
+  await expect(page.getByTestId('events-count')).toContainText('events match');
+  await screenshot(page, 'admin-events');
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByLabel('Text').fill('no event says this');
+  await page.getByRole('button', { name: 'Filter' }).click();
+  await expect(rows).toHaveCount(0);
+  const bad = await page.goto('/events?type=Error');
+  expect(bad?.status()).toBe(400);
+  await expect(page.getByTestId('events-problem')).toContainText('type: "Error" is not an event type');
+  expect(errors.filter((e) => !e.includes('400'))).toEqual([]);
 });
 
 test('the topology draws the hosts and their nodes, with a node page', async ({ page }) => {

@@ -78,6 +78,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/backups") view=pages::backups::BackupsPage/>
                     <Route path=path!("/storage") view=pages::storage::StoragePage/>
                     <Route path=path!("/gitops") view=pages::gitops::GitOpsPage/>
+                    <Route path=path!("/events") view=pages::events::EventsPage/>
                     // The AAR pages: each shows the data its server handler loaded (pages::aars).
                     <Route path=path!("/aars") view=pages::aars::AarsPage/>
                     <Route path=path!("/aars/new") view=pages::aars::AarsPage/>

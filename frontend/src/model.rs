@@ -268,18 +268,6 @@ pub struct PodSummary {
     pub message: Option<String>,
 }
 
-/// A recent Warning event.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct WarningEvent {
-    pub namespace: String,
-    pub object: String,
-    pub reason: String,
-    pub message: String,
-    pub count: i32,
-    /// Unix seconds of the last occurrence.
-    pub last_seen: Option<i64>,
-}
-
 /// A persistent volume claim an app uses.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClaimSummary {
@@ -296,7 +284,7 @@ pub struct ServiceDetail {
     pub entry: ServiceEntry,
     pub pods: Vec<PodSummary>,
     pub claims: Vec<ClaimSummary>,
-    pub events: Vec<WarningEvent>,
+    pub events: Vec<events::EventRow>,
 }
 
 /// The family status API (`/api/v1/status`): one line per family service.
@@ -412,7 +400,7 @@ pub struct NodeDetail {
     pub node: TopologyNode,
     pub conditions: Vec<(String, String, String)>,
     pub pods: Vec<PodSummary>,
-    pub events: Vec<WarningEvent>,
+    pub events: Vec<events::EventRow>,
 }
 
 /// What the server knows about the request being rendered, put into the request's extensions by
@@ -709,6 +697,7 @@ pub struct GitOpsView {
 
 pub mod aar;
 pub mod actions;
+pub mod events;
 pub mod logs;
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::model::events::{EventFilter, EventsView};
 use crate::model::{
     BackupsView, Freshness, GitOpsView, HealthSummary, NodeDetail, NodeSummary, ServiceDetail,
     ServiceEntry, ServiceHistory, SourceProblem, StorageView, Topology,
@@ -29,6 +30,10 @@ pub trait ClusterSource: Send + Sync + 'static {
     /// The version of the pod tables' live panel ([`crate::components::live_region::PODS`]):
     /// it changes whenever any pod in the cluster does.
     fn pods_version(&self) -> u64;
+    /// Unix seconds the views were computed as of (the demo's are fixed): ages count from it.
+    fn now(&self) -> i64;
+    /// The cluster's events, filtered for the Events page.
+    fn events(&self, filter: EventFilter) -> EventsView;
 }
 
 /// The shared handle pages take from context.

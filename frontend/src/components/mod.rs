@@ -2,6 +2,7 @@
 
 pub mod banner;
 pub mod empty;
+pub mod events;
 pub mod health;
 pub mod live_region;
 pub mod nav;

@@ -1,9 +1,9 @@
-//! Pods and recent warning events, as the service and node pages both list them.
+//! Pods, as the service and node pages both list them.
 
 use leptos::prelude::*;
 
 use crate::components::status_badge::{StatusBadge, Tone};
-use crate::model::{PodSummary, WarningEvent};
+use crate::model::PodSummary;
 
 /// Pods with their state in words (the waiting or unscheduled reason when there is one, and what
 /// the scheduler or the kubelet said), restarts, and the node each runs on when `with_node`. A
@@ -44,14 +44,4 @@ pub fn PodTable(pods: Vec<PodSummary>, #[prop(optional)] with_node: bool) -> imp
             </table>
         </div>
     }
-}
-
-/// Recent Warning events, newest first.
-#[component]
-pub fn WarningList(events: Vec<WarningEvent>) -> impl IntoView {
-    let items = events
-        .into_iter()
-        .map(|e| view! { <li data-test="warning-event"><strong>{e.reason}</strong>" "{e.object}": "{e.message}</li> })
-        .collect_view();
-    view! { <section class="card"><h2>"Recent warnings"</h2><ul>{items}</ul></section> }
 }

@@ -396,7 +396,7 @@ pub fn BackupsPage() -> impl IntoView {
                 .map(|(c, s)| span_in_words(c - s));
             view! {
                 <tr data-test="backup-row" data-backup=b.name.clone() data-phase=b.phase.clone()>
-                    <th scope="row">{b.name.clone()}</th>
+                    <th scope="row"><a href=format!("/events?kind=Backup&namespace={}&name={}", b.namespace, b.name) title="Events">{b.name.clone()}</a></th>
                     <td>{b.schedule.clone().unwrap_or_else(|| "manual".into())}</td>
                     <td><StatusBadge tone=phase_tone(&b.phase) text=b.phase.clone()/></td>
                     <td><When now at=b.started/></td>

@@ -4,7 +4,10 @@
 
 use leptos::prelude::*;
 
+use crate::components::events::EventTable;
+use crate::model::events::EventFilter;
 use crate::model::logs::PodLogs;
+use crate::source::Cluster;
 
 #[component]
 pub fn LogsPage() -> impl IntoView {
@@ -23,6 +26,16 @@ pub fn LogsPage() -> impl IntoView {
         problem,
     } = logs;
     let base = format!("/pods/{namespace}/{pod}/logs");
+    // What the kubelet and the scheduler said of this pod: often why its log is empty.
+    let (now, events) = use_context::<Cluster>().map_or((0, Vec::new()), |c| {
+        let about = EventFilter {
+            kind: "Pod".into(),
+            namespace: namespace.clone(),
+            name: pod.clone(),
+            ..EventFilter::default()
+        };
+        (c.now(), c.events(about).rows)
+    });
     let mut download = format!(
         "{base}?download=1&container={}&tail={}&previous={}&timestamps={}",
         query.container, query.tail, query.previous, query.timestamps
@@ -69,6 +82,7 @@ pub fn LogsPage() -> impl IntoView {
                 <pre class="log card" data-test="log" tabindex="0" aria-label="Log lines">{text}</pre>
             }.into_any(),
         }}
+        <EventTable events now caption="Events of this pod"/>
     }
     .into_any()
 }

@@ -4,6 +4,7 @@
 pub mod aars;
 pub mod actions;
 pub mod backups;
+pub mod events;
 pub mod gitops;
 pub mod logs;
 pub mod not_found;

@@ -10,6 +10,14 @@ pub fn answer_404() {
     }
 }
 
+/// Makes the response a 400: the page was asked for with a value it refuses (and says which).
+pub fn answer_400() {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::BAD_REQUEST);
+    }
+}
+
 #[component]
 pub fn NotFound() -> impl IntoView {
     answer_404();

@@ -5,8 +5,9 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::banner::PanelProblems;
+use crate::components::events::EventTable;
 use crate::components::live_region::{LiveRegion, PODS};
-use crate::components::pods::{PodTable, WarningList};
+use crate::components::pods::PodTable;
 use crate::components::status_badge::LiveServiceBadge;
 use crate::model::{Audience, Role, ServiceEntry};
 use crate::source::Cluster;
@@ -89,6 +90,7 @@ pub fn ServiceDetailPage() -> impl IntoView {
     let admin = is_admin();
     let cluster = use_context::<Cluster>();
     let pods_version = cluster.as_ref().map_or(0, |c| c.pods_version());
+    let now = cluster.as_ref().map_or(0, |c| c.now());
     let detail = cluster
         .and_then(|c| c.service(&id))
         .filter(|d| admin || d.entry.audience == Audience::Family);
@@ -140,7 +142,7 @@ pub fn ServiceDetailPage() -> impl IntoView {
             <div class="table-wrap"><table><caption>"Volume claims"</caption>
                 <thead><tr><th scope="col">"Claim"</th><th scope="col">"Phase"</th><th scope="col">"Class"</th><th scope="col">"Size"</th></tr></thead>
                 <tbody>{claims}</tbody></table></div>
-            <WarningList events=d.events/>
+            <EventTable events=d.events now with_object=true/>
         })}
     }
     .into_any()

@@ -141,7 +141,7 @@ pub fn StoragePage() -> impl IntoView {
             });
             view! {
                 <tr data-test="volume-row" data-volume=v.name.clone() data-phase=v.phase.clone() class:released=released>
-                    <th scope="row">{v.name.clone()}</th>
+                    <th scope="row"><a href=format!("/events?kind=PersistentVolume&name={}", v.name) title="Events">{v.name.clone()}</a></th>
                     <td><StatusBadge tone=volume_phase_tone(&v.phase) text=v.phase.clone()/></td>
                     <td class="num">{v.capacity.clone().unwrap_or_default()}</td>
                     <td>{v.storage_class.clone().unwrap_or_default()}</td>
@@ -156,7 +156,7 @@ pub fn StoragePage() -> impl IntoView {
         .map(|c| {
             view! {
                 <tr data-test="claim-row" data-claim=format!("{}/{}", c.namespace, c.name) data-phase=c.phase.clone()>
-                    <th scope="row">{c.namespace.clone()}"/"{c.name.clone()}</th>
+                    <th scope="row"><a href=format!("/events?kind=PersistentVolumeClaim&namespace={}&name={}", c.namespace, c.name) title="Events">{c.namespace.clone()}"/"{c.name.clone()}</a></th>
                     <td><StatusBadge tone=volume_phase_tone(&c.phase) text=c.phase.clone()/></td>
                     <td class="num">{c.capacity.clone().unwrap_or_default()}</td>
                     <td>{c.storage_class.clone().unwrap_or_default()}</td>

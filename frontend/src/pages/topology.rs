@@ -5,9 +5,10 @@ use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::components::banner::PanelProblems;
+use crate::components::events::EventTable;
 use crate::components::health::HealthCard;
 use crate::components::live_region::{LivePanel, LiveRegion, PODS};
-use crate::components::pods::{PodTable, WarningList};
+use crate::components::pods::PodTable;
 use crate::components::status_badge::{StatusBadge, Tone};
 use crate::model::{NodeSummary, Readiness, Topology, Usage};
 use crate::source::Cluster;
@@ -251,6 +252,7 @@ pub fn NodePage() -> impl IntoView {
     let name = params.with_untracked(|p| p.get("node").unwrap_or_default());
     let cluster = use_context::<Cluster>();
     let pods_version = cluster.as_ref().map_or(0, |c| c.pods_version());
+    let now = cluster.as_ref().map_or(0, |c| c.now());
     let Some(d) = cluster.and_then(|c| c.node(&name)) else {
         crate::pages::not_found::answer_404();
         return view! { <h1>"No such node"</h1><p><a href="/topology">"Back to Topology"</a></p> }
@@ -283,7 +285,7 @@ pub fn NodePage() -> impl IntoView {
         </section>
         <div class="table-wrap"><table><caption>"Conditions"</caption><tbody>{conditions}</tbody></table></div>
         <LiveRegion key=PODS version=pods_version><PodTable pods=d.pods/></LiveRegion>
-        <WarningList events=d.events/>
+        <EventTable events=d.events now with_object=true/>
     }
     .into_any()
 }

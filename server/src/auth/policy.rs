@@ -58,6 +58,7 @@ pub const ROUTES: &[(&str, Rule)] = &[
     ("/backups", Rule::Admin),
     ("/storage", Rule::Admin),
     ("/gitops", Rule::Admin),
+    ("/events", Rule::Admin),
     ("/audit", Rule::Admin),
     ("/pods/{namespace}/{name}/logs", Rule::Admin),
     ("/actions/preview", Rule::Admin),

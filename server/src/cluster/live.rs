@@ -88,14 +88,14 @@ fn spawn_watch<K>(client: Client, cache: Arc<ClusterCache>, select: fn(&ClusterC
 where
     K: Resource<DynamicType = ()> + Clone + Debug + DeserializeOwned + Send + Sync + 'static,
 {
-    let api = Api::<K>::all(client);
-    // Of the Events, only Warnings are kept: the field selector keeps the rest off the wire.
-    let config = if K::kind(&()) == "Event" && K::group(&()).is_empty() {
-        watcher::Config::default().fields("type=Warning")
-    } else {
-        watcher::Config::default()
-    };
-    run(api, config, cache, select);
+    // Events of both types are kept: object pages and the Events page list Normal ones too (the
+    // API server drops events after an hour, which bounds them).
+    run(
+        Api::<K>::all(client),
+        watcher::Config::default(),
+        cache,
+        select,
+    );
 }
 
 /// Longest pause between two attempts to (re)start a watch.

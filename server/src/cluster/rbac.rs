@@ -41,7 +41,7 @@ pub const PERMISSIONS: &[Permission] = &[
     p("", "pods", WATCH),
     // A container's log (the logs page), and nothing else of a pod's subresources.
     p("", "pods/log", &["get"]),
-    // Warnings only (a field selector), for the problem lists.
+    // Warning and Normal, for the object pages and the Events page.
     p("", "events", WATCH),
     // Clear a Released volume's claimRef, or point it at a claim (read fresh, to check it fits).
     p("", "persistentvolumes", WATCH_AND_PATCH),

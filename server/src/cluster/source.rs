@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use frontend::model::events::{EventFilter, EventsView};
 use frontend::model::{
     BackupsView, Freshness, GitOpsView, HealthSummary, NodeDetail, NodeSummary, ServiceDetail,
     ServiceEntry, SourceProblem, StorageView, Topology,
@@ -11,7 +12,7 @@ use frontend::model::{
 use frontend::source::ClusterSource;
 
 use super::published::{Publisher, Views};
-use super::views::{services, topology};
+use super::views::{events, services, topology};
 use super::ClusterCache;
 use crate::config::TopologyConfig;
 
@@ -94,5 +95,13 @@ impl ClusterSource for ClusterView {
 
     fn pods_version(&self) -> u64 {
         self.views().pods_version
+    }
+
+    fn now(&self) -> i64 {
+        self.views().snapshot.now
+    }
+
+    fn events(&self, filter: EventFilter) -> EventsView {
+        events::page(&self.views().snapshot, filter)
     }
 }

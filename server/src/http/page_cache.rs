@@ -31,7 +31,9 @@ const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 
 /// The page routes rendered from the published views: a path is cached when it has one of these
 /// first segments (or is `/`). The AAR, action and audit pages read SQLite and are not here.
-const CACHED: &[&str] = &["topology", "services", "backups", "storage", "gitops"];
+const CACHED: &[&str] = &[
+    "topology", "services", "backups", "storage", "gitops", "events",
+];
 
 fn is_cached_page(method: &Method, path: &str) -> bool {
     method == Method::GET

@@ -445,3 +445,77 @@ async fn an_admin_reads_a_pods_log_through_the_api_server_and_a_bad_query_is_nam
     assert_eq!(family.get(&path).await.status(), 403);
     s.app.stop().await;
 }
+
+/// What the scheduler and the workload controllers say of a pod reaches its logs page, its
+/// service's page and the Events page, from the watch cache; a Warning written as a kubelet
+/// writes one is told apart from them by the type filter; a bad filter is named.
+#[tokio::test]
+async fn the_clusters_own_events_show_on_the_pod_service_and_events_pages() {
+    let s = scenario().await;
+    let (cluster, admin, pods) = (s.cluster, &s.admin, &s.pods);
+    let pod = running(pods, "sonarr", 1).await.remove(0);
+    let about_pod = format!("/events?kind=Pod&namespace=media&name={pod}");
+    let html = until_page(admin, &about_pod, "the scheduler's event", |h| {
+        h.contains("Successfully assigned")
+    })
+    .await;
+    assert!(html.contains("data-type=\"Normal\""), "{html}");
+    assert!(!html.contains("data-type=\"Warning\""), "{html}");
+
+    let service = admin.text("/services/media/sonarr").await;
+    assert!(service.contains("Successfully assigned"), "{service}");
+    assert!(
+        service.contains("SuccessfulCreate"),
+        "the ReplicaSet's event: {service}"
+    );
+    let logs = admin.text(&format!("/pods/media/{pod}/logs")).await;
+    assert!(logs.contains("Successfully assigned"), "{logs}");
+
+    let reason = format!("ProbeFailed{}", std::process::id());
+    // As a row shows it (the reason filter's options list every reason).
+    let row = format!(">{reason}</th>");
+    let events: Api<k8s_openapi::api::core::v1::Event> =
+        Api::namespaced(cluster.admin_client(), "media");
+    let warning: k8s_openapi::api::core::v1::Event = serde_json::from_value(serde_json::json!({
+        "metadata": {"generateName": "sonarr-warning-"},
+        "involvedObject": {"kind": "Pod", "namespace": "media", "name": pod, "apiVersion": "v1"},
+        "type": "Warning", "reason": reason, "count": 4,
+        "message": "Readiness probe failed: connection refused",
+        "firstTimestamp": "2026-12-05T10:00:00Z", "lastTimestamp": "2026-12-05T10:05:00Z",
+        "source": {"component": "kubelet"},
+    }))
+    .unwrap();
+    let created = events.create(&Default::default(), &warning).await.unwrap();
+    let warnings = until_page(
+        admin,
+        "/events?type=Warning&namespace=media",
+        "the written warning",
+        |h| h.contains(&row),
+    )
+    .await;
+    assert!(!warnings.contains("Successfully assigned"), "{warnings}");
+    let normal = admin.text("/events?type=Normal&namespace=media").await;
+    assert!(!normal.contains(&row) && normal.contains("Successfully assigned"));
+    let by_text = admin.text("/events?text=connection%20REFUSED").await;
+    assert!(by_text.contains(&row), "{by_text}");
+
+    let bad = admin.get("/events?type=Error").await;
+    assert_eq!(bad.status(), 400);
+    let bad = bad.text().await.unwrap();
+    assert!(
+        bad.contains("type: \"Error\" is not an event type"),
+        "{bad}"
+    );
+
+    let family = Browser::new(&s.app);
+    family.sign_in(&s.oidc, "family", "/").await;
+    assert_eq!(family.get("/events").await.status(), 403);
+    events
+        .delete(
+            created.metadata.name.as_deref().unwrap(),
+            &Default::default(),
+        )
+        .await
+        .unwrap();
+    s.app.stop().await;
+}

@@ -7,6 +7,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use frontend::model::{Audience, ServiceDetail, ServiceEntry, ServiceStatus, WorkloadSummary};
 
+use super::events;
 use super::workloads::{self, Workload};
 use super::Snapshot;
 
@@ -205,8 +206,16 @@ pub fn detail(snap: &Snapshot, id: &str) -> Option<ServiceDetail> {
         .chain(claims.iter().map(|c| c.name.clone()))
         .collect();
     let namespace = id.split('/').next().unwrap_or("").to_string();
-    let events = workloads::warnings(snap, |_, ns, name| {
-        ns == namespace && (pod_names.contains(name) || names.contains(name))
+    // A Deployment's ReplicaSets are named after it: their events (pods created, deleted)
+    // belong to the service too.
+    let events = events::about(snap, |kind, ns, name| {
+        ns == namespace
+            && (pod_names.contains(name)
+                || names.contains(name)
+                || (kind == "ReplicaSet"
+                    && name
+                        .rsplit_once('-')
+                        .is_some_and(|(owner, _)| names.contains(owner))))
     });
     Some(ServiceDetail {
         entry,

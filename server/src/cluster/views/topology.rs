@@ -7,7 +7,7 @@ use frontend::model::{Host, NodeDetail, StorageTier, Topology, TopologyNode, Usa
 use k8s_openapi::api::core::v1::Pod;
 
 use super::nodes::{self, GPU_RESOURCES};
-use super::{quantity, workloads, Snapshot};
+use super::{events, quantity, workloads, Snapshot};
 use crate::config::TopologyConfig;
 
 /// A pod still holds its requests unless it has finished.
@@ -206,9 +206,10 @@ pub fn node_detail(snap: &Snapshot, name: &str) -> Option<NodeDetail> {
         .map(|p| workloads::pod_summary(p))
         .collect();
     pods.sort_by(|a, b| (&a.namespace, &a.name).cmp(&(&b.namespace, &b.name)));
-    let pod_names: Vec<String> = pods.iter().map(|p| p.name.clone()).collect();
-    let events = workloads::warnings(snap, |kind, _, obj| {
-        (kind == "Node" && obj == name) || pod_names.iter().any(|p| p == obj)
+    let events = events::about(snap, |kind, ns, obj| match kind {
+        "Node" => obj == name,
+        "Pod" => pods.iter().any(|p| p.namespace == ns && p.name == obj),
+        _ => false,
     });
     Some(NodeDetail {
         node: topology_node(snap, summary, &pods_by_node(snap)),

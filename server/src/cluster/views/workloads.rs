@@ -1,13 +1,13 @@
-//! Workloads (Deployments, StatefulSets, DaemonSets), their pods, claims and warning events, in
+//! Workloads (Deployments, StatefulSets, DaemonSets), their pods and claims, in
 //! one shape the service catalog and detail pages share.
 
 use std::collections::BTreeMap;
 
-use frontend::model::{ClaimSummary, PodSummary, WarningEvent, WorkloadSummary};
+use frontend::model::{ClaimSummary, PodSummary, WorkloadSummary};
 use k8s_openapi::api::core::v1::{Pod, PodSpec, PodTemplateSpec};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
-use super::{unix, Snapshot};
+use super::Snapshot;
 
 /// A workload of any kind, reduced to what the views compare.
 pub struct Workload<'a> {
@@ -205,46 +205,6 @@ pub fn claims_of(snap: &Snapshot, w: &Workload<'_>) -> Vec<ClaimSummary> {
         })
         .collect();
     out.sort_by(|a, b| a.name.cmp(&b.name));
-    out
-}
-
-/// Warning events, newest first, optionally only those about objects `matches` accepts.
-pub fn warnings(snap: &Snapshot, matches: impl Fn(&str, &str, &str) -> bool) -> Vec<WarningEvent> {
-    let mut out: Vec<WarningEvent> = snap
-        .events
-        .iter()
-        .filter(|e| e.type_.as_deref() == Some("Warning"))
-        .filter(|e| {
-            let o = &e.involved_object;
-            matches(
-                o.kind.as_deref().unwrap_or(""),
-                o.namespace.as_deref().unwrap_or(""),
-                o.name.as_deref().unwrap_or(""),
-            )
-        })
-        .map(|e| {
-            let o = &e.involved_object;
-            let last = e
-                .last_timestamp
-                .as_ref()
-                .map(|t| t.0.as_second())
-                .or_else(|| e.event_time.as_ref().map(|t| t.0.as_second()))
-                .or_else(|| unix(None));
-            WarningEvent {
-                namespace: e.metadata.namespace.clone().unwrap_or_default(),
-                object: format!(
-                    "{}/{}",
-                    o.kind.as_deref().unwrap_or(""),
-                    o.name.as_deref().unwrap_or("")
-                ),
-                reason: e.reason.clone().unwrap_or_default(),
-                message: e.message.clone().unwrap_or_default(),
-                count: e.count.unwrap_or(1),
-                last_seen: last,
-            }
-        })
-        .collect();
-    out.sort_by_key(|e| std::cmp::Reverse(e.last_seen));
     out
 }
 
