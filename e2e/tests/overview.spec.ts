@@ -77,6 +77,21 @@ test('the service catalog shows every app with its status, and a detail page', a
   expect(errors).toEqual([]);
 });
 
+test('the alerts page shows what Alertmanager holds, and a service its own alerts', async ({ page }) => {
+  const errors = collectErrors(page);
+  await signIn(page, 'admin', '/alerts');
+  await expect(page.locator('[data-alert="LonghornVolumeStatusCritical"]')).toHaveAttribute('data-state', 'firing');
+  await expect(page.locator('[data-alert="NodeFilesystemSpaceFillingUp"]')).toHaveAttribute('data-state', 'silenced');
+  await expect(page.getByTestId('silence')).toContainText('Media library import on k3s3');
+  await screenshot(page, 'admin-alerts');
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.goto('/services/media/bazarr');
+  await expect(page.locator('[data-alert="KubePodCrashLooping"]')).toContainText('bazarr-r7flh9l69-5crgx');
+  await page.goto('/');
+  await expect(page.locator('[data-test="health-reason"][data-area="alert"]')).toContainText('LonghornVolumeStatusCritical');
+  expect(errors).toEqual([]);
+});
+
 test('the events page filters the cached events by type and text, and names a bad filter', async ({ page }) => {
   const errors = collectErrors(page);
   await signIn(page, 'admin', '/events');

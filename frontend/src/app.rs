@@ -79,6 +79,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/storage") view=pages::storage::StoragePage/>
                     <Route path=path!("/gitops") view=pages::gitops::GitOpsPage/>
                     <Route path=path!("/events") view=pages::events::EventsPage/>
+                    <Route path=path!("/alerts") view=pages::alerts::AlertsPage/>
                     // The AAR pages: each shows the data its server handler loaded (pages::aars).
                     <Route path=path!("/aars") view=pages::aars::AarsPage/>
                     <Route path=path!("/aars/new") view=pages::aars::AarsPage/>

@@ -285,6 +285,8 @@ pub struct ServiceDetail {
     pub pods: Vec<PodSummary>,
     pub claims: Vec<ClaimSummary>,
     pub events: Vec<events::EventRow>,
+    /// Alertmanager's alerts about its pods, workloads and claims.
+    pub alerts: Vec<alerts::Alert>,
 }
 
 /// The family status API (`/api/v1/status`): one line per family service.
@@ -401,6 +403,8 @@ pub struct NodeDetail {
     pub conditions: Vec<(String, String, String)>,
     pub pods: Vec<PodSummary>,
     pub events: Vec<events::EventRow>,
+    /// Alertmanager's alerts about the node and its pods.
+    pub alerts: Vec<alerts::Alert>,
 }
 
 /// What the server knows about the request being rendered, put into the request's extensions by
@@ -697,6 +701,7 @@ pub struct GitOpsView {
 
 pub mod aar;
 pub mod actions;
+pub mod alerts;
 pub mod events;
 pub mod logs;
 

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use crate::model::alerts::AlertsView;
 use crate::model::events::{EventFilter, EventsView};
 use crate::model::{
     BackupsView, Freshness, GitOpsView, HealthSummary, NodeDetail, NodeSummary, ServiceDetail,
@@ -34,6 +35,8 @@ pub trait ClusterSource: Send + Sync + 'static {
     fn now(&self) -> i64;
     /// The cluster's events, filtered for the Events page.
     fn events(&self, filter: EventFilter) -> EventsView;
+    /// Alertmanager's alerts and silences, and whether they are current.
+    fn alerts(&self) -> AlertsView;
 }
 
 /// The shared handle pages take from context.

@@ -46,7 +46,7 @@ pub fn EventTable(
         .collect_view();
     view! {
         <div class="table-wrap">
-            <table data-test="events" class="events">
+            <table data-test="events" class="stack">
                 <caption>{caption}</caption>
                 <thead><tr>
                     <th scope="col">"Type"</th><th scope="col">"Reason"</th>

@@ -1,5 +1,6 @@
 //! Server-rendered building blocks shared by pages.
 
+pub mod alerts;
 pub mod banner;
 pub mod empty;
 pub mod events;

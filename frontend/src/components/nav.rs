@@ -48,6 +48,11 @@ pub const NAV_ITEMS: &[NavItem] = &[
         admin_only: true,
     },
     NavItem {
+        href: "/alerts",
+        label: "Alerts",
+        admin_only: true,
+    },
+    NavItem {
         href: "/events",
         label: "Events",
         admin_only: true,

@@ -3,6 +3,7 @@
 
 pub mod aars;
 pub mod actions;
+pub mod alerts;
 pub mod backups;
 pub mod events;
 pub mod gitops;

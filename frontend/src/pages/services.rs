@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::alerts::AlertTable;
 use crate::components::banner::PanelProblems;
 use crate::components::events::EventTable;
 use crate::components::live_region::{LiveRegion, PODS};
@@ -91,6 +92,7 @@ pub fn ServiceDetailPage() -> impl IntoView {
     let cluster = use_context::<Cluster>();
     let pods_version = cluster.as_ref().map_or(0, |c| c.pods_version());
     let now = cluster.as_ref().map_or(0, |c| c.now());
+    let alerts_problem = cluster.as_ref().and_then(|c| c.alerts().problem());
     let detail = cluster
         .and_then(|c| c.service(&id))
         .filter(|d| admin || d.entry.audience == Audience::Family);
@@ -142,6 +144,7 @@ pub fn ServiceDetailPage() -> impl IntoView {
             <div class="table-wrap"><table><caption>"Volume claims"</caption>
                 <thead><tr><th scope="col">"Claim"</th><th scope="col">"Phase"</th><th scope="col">"Class"</th><th scope="col">"Size"</th></tr></thead>
                 <tbody>{claims}</tbody></table></div>
+            <AlertTable alerts=d.alerts now problem=alerts_problem/>
             <EventTable events=d.events now with_object=true/>
         })}
     }

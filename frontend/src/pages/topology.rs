@@ -4,6 +4,7 @@ use leptos::prelude::*;
 
 use leptos_router::hooks::use_params_map;
 
+use crate::components::alerts::AlertTable;
 use crate::components::banner::PanelProblems;
 use crate::components::events::EventTable;
 use crate::components::health::HealthCard;
@@ -253,6 +254,7 @@ pub fn NodePage() -> impl IntoView {
     let cluster = use_context::<Cluster>();
     let pods_version = cluster.as_ref().map_or(0, |c| c.pods_version());
     let now = cluster.as_ref().map_or(0, |c| c.now());
+    let alerts_problem = cluster.as_ref().and_then(|c| c.alerts().problem());
     let Some(d) = cluster.and_then(|c| c.node(&name)) else {
         crate::pages::not_found::answer_404();
         return view! { <h1>"No such node"</h1><p><a href="/topology">"Back to Topology"</a></p> }
@@ -285,7 +287,8 @@ pub fn NodePage() -> impl IntoView {
         </section>
         <div class="table-wrap"><table><caption>"Conditions"</caption><tbody>{conditions}</tbody></table></div>
         <LiveRegion key=PODS version=pods_version><PodTable pods=d.pods/></LiveRegion>
-        <EventTable events=d.events now with_object=true/>
+        <AlertTable alerts=d.alerts now problem=alerts_problem/>
+            <EventTable events=d.events now with_object=true/>
     }
     .into_any()
 }

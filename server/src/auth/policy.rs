@@ -59,6 +59,7 @@ pub const ROUTES: &[(&str, Rule)] = &[
     ("/storage", Rule::Admin),
     ("/gitops", Rule::Admin),
     ("/events", Rule::Admin),
+    ("/alerts", Rule::Admin),
     ("/audit", Rule::Admin),
     ("/pods/{namespace}/{name}/logs", Rule::Admin),
     ("/actions/preview", Rule::Admin),

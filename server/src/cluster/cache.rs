@@ -243,6 +243,8 @@ macro_rules! caches {
             changes: Arc<Changes>,
             demo: std::sync::atomic::AtomicBool,
             time_zone: RwLock<jiff::tz::TimeZone>,
+            /// Alertmanager's alerts, kept here so views read them from the same snapshot.
+            alerts: RwLock<Arc<frontend::model::alerts::AlertsView>>,
         }
 
         impl ClusterCache {
@@ -257,6 +259,7 @@ macro_rules! caches {
                     changes,
                     demo: std::sync::atomic::AtomicBool::new(false),
                     time_zone: RwLock::new(jiff::tz::TimeZone::UTC),
+                    alerts: RwLock::default(),
                 })
             }
 
@@ -328,6 +331,33 @@ impl ClusterCache {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take()
+    }
+
+    /// Replaces the alerts; the views are computed again when what they show changed (a read
+    /// that only moves the time of the last read waits for the next publication).
+    pub fn set_alerts(&self, alerts: frontend::model::alerts::AlertsView) {
+        use frontend::model::alerts::AlertSource;
+        let mut slot = self.alerts.write().unwrap_or_else(|e| e.into_inner());
+        let same_state = |a: &AlertSource, b: &AlertSource| match (a, b) {
+            (AlertSource::Live { .. }, AlertSource::Live { .. }) => true,
+            _ => a == b,
+        };
+        let changed = slot.alerts != alerts.alerts
+            || slot.silences != alerts.silences
+            || !same_state(&slot.source, &alerts.source);
+        *slot = Arc::new(alerts);
+        drop(slot);
+        if changed {
+            self.changes.note();
+        }
+    }
+
+    /// The alerts as last read.
+    pub fn alerts(&self) -> Arc<frontend::model::alerts::AlertsView> {
+        self.alerts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     pub fn set_demo(&self, demo: bool) {

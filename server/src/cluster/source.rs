@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use frontend::model::alerts::AlertsView;
 use frontend::model::events::{EventFilter, EventsView};
 use frontend::model::{
     BackupsView, Freshness, GitOpsView, HealthSummary, NodeDetail, NodeSummary, ServiceDetail,
@@ -103,5 +104,9 @@ impl ClusterSource for ClusterView {
 
     fn events(&self, filter: EventFilter) -> EventsView {
         events::page(&self.views().snapshot, filter)
+    }
+
+    fn alerts(&self) -> AlertsView {
+        (*self.views().snapshot.alerts).clone()
     }
 }

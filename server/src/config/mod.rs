@@ -10,6 +10,7 @@
 //! from `error`), so dependencies point one way.
 
 mod actions;
+mod alerts;
 mod cluster;
 mod error;
 mod evidence;
@@ -26,6 +27,7 @@ use figment::Figment;
 use serde::{Deserialize, Serialize};
 
 pub use actions::{ActionsConfig, DEFAULT_MAX_REPLICAS};
+pub use alerts::AlertsConfig;
 pub use cluster::ClusterConfig;
 pub use error::ConfigError;
 pub use evidence::EvidenceConfig;
@@ -64,6 +66,8 @@ pub struct Config {
     pub actions: ActionsConfig,
     /// The cluster's evidence kept for AARs.
     pub evidence: EvidenceConfig,
+    /// Alertmanager, read for alerts.
+    pub alerts: AlertsConfig,
 }
 
 impl fmt::Debug for Config {
@@ -169,6 +173,7 @@ impl Config {
                 ),
             );
         }
+        self.alerts.validate()?;
         if !(1..=3650).contains(&self.evidence.keep_days) {
             return invalid("evidence.keep_days", "must be between 1 and 3650 (days)");
         }

@@ -32,7 +32,7 @@ const MAX_PAGE_BYTES: usize = 8 * 1024 * 1024;
 /// The page routes rendered from the published views: a path is cached when it has one of these
 /// first segments (or is `/`). The AAR, action and audit pages read SQLite and are not here.
 const CACHED: &[&str] = &[
-    "topology", "services", "backups", "storage", "gitops", "events",
+    "topology", "services", "backups", "storage", "gitops", "events", "alerts",
 ];
 
 fn is_cached_page(method: &Method, path: &str) -> bool {

@@ -42,8 +42,13 @@ struct Scenario {
 }
 
 async fn scenario() -> Scenario {
+    scenario_with(|_| {}).await
+}
+
+/// A scenario whose server's configuration `configure` changes.
+async fn scenario_with(configure: impl FnOnce(&mut homelab::config::Config)) -> Scenario {
     let (cluster, turn) = running_demo().await;
-    let (app, oidc, dir) = start_as_shipped_service_account_on(cluster, |_| {}).await;
+    let (app, oidc, dir) = start_as_shipped_service_account_on(cluster, configure).await;
     let admin = Browser::new(&app);
     admin.sign_in(&oidc, "admin", "/").await;
     Scenario {
@@ -517,5 +522,121 @@ async fn the_clusters_own_events_show_on_the_pod_service_and_events_pages() {
         )
         .await
         .unwrap();
+    s.app.stop().await;
+}
+
+/// The health reasons on the admin's status page, as text.
+fn health_reasons(html: &str) -> Vec<String> {
+    html.split("data-test=\"health-reason\"")
+        .skip(1)
+        .map(|part| part.split("</li>").next().unwrap_or("").to_owned())
+        .collect()
+}
+
+/// A real Alertmanager, read every second: an alert posted for Plex's namespace and pod shows
+/// on Plex's page and, being critical, in the health summary; a silence takes it out of the
+/// summary and shows it silenced; with Alertmanager stopped the alerts panel says it cannot be
+/// read while every page still answers.
+#[tokio::test]
+async fn alertmanagers_alerts_reach_plexs_page_and_the_health_summary_until_silenced() {
+    let mut am = testbed::alertmanager::Alertmanager::start().await.unwrap();
+    let url = am.url().to_owned();
+    let s = scenario_with(|config| {
+        config.alerts.alertmanager_url = Some(url);
+        config.alerts.refresh_secs = 1;
+    })
+    .await;
+    let (admin, pods) = (&s.admin, &s.pods);
+    let pod = running(pods, "plex", 1).await.remove(0);
+    let summary = format!("Plex stopped answering ({})", std::process::id());
+    am.post_alert(
+        &[
+            ("alertname", "PlexDown"),
+            ("severity", "critical"),
+            ("namespace", "media"),
+            ("pod", &pod),
+        ],
+        &[("summary", &summary)],
+    )
+    .await
+    .unwrap();
+    // Unrelated alerts: another namespace's pod of the same name, and a warning.
+    am.post_alert(
+        &[
+            ("alertname", "Elsewhere"),
+            ("severity", "critical"),
+            ("namespace", "ai"),
+            ("pod", &pod),
+        ],
+        &[("summary", "not Plex")],
+    )
+    .await
+    .unwrap();
+
+    let plex = until_page(
+        admin,
+        "/services/media/plex",
+        "the alert on Plex's page",
+        |h| h.contains("data-alert=\"PlexDown\" data-state=\"firing\""),
+    )
+    .await;
+    assert!(plex.contains(&summary), "{plex}");
+    assert!(
+        !plex.contains("data-alert=\"Elsewhere\""),
+        "tied by namespace too: {plex}"
+    );
+    let status = until_page(admin, "/", "the alert in the health summary", |h| {
+        health_reasons(h).iter().any(|r| r.contains(&summary))
+    })
+    .await;
+    let reason = health_reasons(&status)
+        .into_iter()
+        .find(|r| r.contains(&summary))
+        .unwrap();
+    assert!(reason.contains("data-area=\"alert\""), "{reason}");
+    assert!(
+        health_reasons(&status)
+            .iter()
+            .any(|r| r.contains("not Plex")),
+        "every critical alert counts, tied to a service or not"
+    );
+
+    let silence = am
+        .silence(&[("alertname", "PlexDown")], "Plex maintenance")
+        .await
+        .unwrap();
+    until_page(admin, "/", "the silenced alert out of the summary", |h| {
+        !health_reasons(h).iter().any(|r| r.contains(&summary))
+    })
+    .await;
+    let plex = until_page(
+        admin,
+        "/services/media/plex",
+        "the alert shown silenced",
+        |h| h.contains("data-alert=\"PlexDown\" data-state=\"silenced\""),
+    )
+    .await;
+    assert!(plex.contains(&silence), "the silence is named: {plex}");
+    let alerts = admin.text("/alerts").await;
+    assert!(alerts.contains("Plex maintenance"), "{alerts}");
+
+    am.stop().unwrap();
+    let alerts = until_page(admin, "/alerts", "the unreachable panel state", |h| {
+        h.contains("data-test=\"alerts-problem\"")
+    })
+    .await;
+    assert!(alerts.contains("Alertmanager cannot be read"), "{alerts}");
+    assert!(
+        alerts.contains("PlexDown"),
+        "the last alerts stay, marked: {alerts}"
+    );
+    assert_eq!(admin.get("/services/media/plex").await.status(), 200);
+    assert_eq!(admin.get("/").await.status(), 200);
+
+    let family = Browser::new(&s.app);
+    family.sign_in(&s.oidc, "family", "/").await;
+    assert_eq!(family.get("/alerts").await.status(), 403);
+    let family_plex = family.text("/services/media/plex").await;
+    assert!(!family_plex.contains("PlexDown"), "{family_plex}");
     s.app.stop().await;
 }

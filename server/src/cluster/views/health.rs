@@ -384,6 +384,32 @@ pub fn summary(snap: &Snapshot) -> HealthSummary {
         }
     }
 
+    // Alertmanager: a critical alert that fires (not silenced, not inhibited) is a reason in its
+    // own words. The subject is what its labels place it on.
+    for a in snap
+        .alerts
+        .alerts
+        .iter()
+        .filter(|a| a.is_firing() && a.is_critical())
+    {
+        let on = ["pod", "deployment", "statefulset", "persistentvolumeclaim"]
+            .iter()
+            .find_map(|l| a.label(l));
+        let subject = match (a.label("namespace"), on, a.label("node")) {
+            (Some(ns), Some(name), _) => format!("{ns}/{name}"),
+            (_, _, Some(node)) => node.to_owned(),
+            (Some(ns), None, None) => ns.to_owned(),
+            _ => a.name.clone(),
+        };
+        reasons.push(reason(
+            HealthLevel::Degraded,
+            "alert",
+            subject,
+            format!("{}: {}", a.name, a.summary),
+            "/alerts",
+        ));
+    }
+
     let level = reasons
         .iter()
         .map(|r| r.level)
@@ -407,6 +433,31 @@ mod tests {
             summary(&Snapshot::default()).level,
             HealthLevel::Operational
         );
+    }
+
+    #[test]
+    fn a_critical_alert_that_fires_degrades_health_in_its_own_words_and_a_silenced_one_not() {
+        let snap = crate::cluster::views::fixtures::demo_snapshot();
+        let alerts: Vec<_> = summary(&snap)
+            .reasons
+            .into_iter()
+            .filter(|r| r.area == "alert")
+            .collect();
+        // The demo's critical Longhorn alert counts; its warning (Bazarr crash-looping) and its
+        // silenced disk alert on k3s3 do not.
+        assert_eq!(alerts.len(), 1, "{alerts:?}");
+        assert_eq!(alerts[0].level, HealthLevel::Degraded);
+        assert_eq!(alerts[0].subject, "media/overseerr-config");
+        assert!(alerts[0]
+            .message
+            .starts_with("LonghornVolumeStatusCritical: Longhorn volume overseerr-config"));
+        let mut quiet = snap.clone();
+        let mut view = (*quiet.alerts).clone();
+        view.alerts
+            .iter_mut()
+            .for_each(|a| a.silenced_by = vec!["s".into()]);
+        quiet.alerts = Arc::new(view);
+        assert!(!summary(&quiet).reasons.iter().any(|r| r.area == "alert"));
     }
 
     #[test]

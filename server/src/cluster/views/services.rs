@@ -10,6 +10,7 @@ use frontend::model::{Audience, ServiceDetail, ServiceEntry, ServiceStatus, Work
 use super::events;
 use super::workloads::{self, Workload};
 use super::Snapshot;
+use crate::alerts::ties;
 
 /// Prefix of this project's annotations.
 pub const PREFIX: &str = "homelab.fletcherlabs.net/";
@@ -177,7 +178,7 @@ fn entry(
     }
 }
 
-/// One service with its pods, claims and recent warnings.
+/// One service with its pods, claims, events and alerts.
 pub fn detail(snap: &Snapshot, id: &str) -> Option<ServiceDetail> {
     let entry = catalog(snap).into_iter().find(|e| e.id == id)?;
     let all = workloads::all(snap);
@@ -217,11 +218,24 @@ pub fn detail(snap: &Snapshot, id: &str) -> Option<ServiceDetail> {
                         .rsplit_once('-')
                         .is_some_and(|(owner, _)| names.contains(owner))))
     });
+    let alerts = ties::of_service(
+        &snap.alerts.alerts,
+        &ties::ServiceParts {
+            namespace: &namespace,
+            pods: &pod_names.iter().cloned().collect::<Vec<_>>(),
+            workloads: &mine
+                .iter()
+                .map(|w| w.summary.name.clone())
+                .collect::<Vec<_>>(),
+            claims: &claims.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
+        },
+    );
     Some(ServiceDetail {
         entry,
         pods,
         claims,
         events,
+        alerts,
     })
 }
 

@@ -34,6 +34,8 @@ pub struct Snapshot {
     pub longhorn_nodes: Vec<Arc<LonghornNode>>,
     pub kustomizations: Vec<Arc<Kustomization>>,
     pub helm_releases: Vec<Arc<HelmRelease>>,
+    /// Alertmanager's alerts, as last read.
+    pub alerts: Arc<frontend::model::alerts::AlertsView>,
     /// Unix seconds the views treat as now (fixed in tests).
     pub now: i64,
     /// The time zone cron schedules run in; None is UTC.
@@ -69,6 +71,7 @@ impl ClusterCache {
             longhorn_nodes: self.longhorn_nodes.state(),
             kustomizations: self.kustomizations.state(),
             helm_releases: self.helm_releases.state(),
+            alerts: self.alerts(),
             // The demo is a recording of the homelab at one moment: its ages, staleness, next
             // runs and the last 14 days of backups are computed as of then, not the wall clock.
             now: if self.is_demo() {

@@ -211,11 +211,17 @@ pub fn node_detail(snap: &Snapshot, name: &str) -> Option<NodeDetail> {
         "Pod" => pods.iter().any(|p| p.namespace == ns && p.name == obj),
         _ => false,
     });
+    let on_node: Vec<(String, String)> = pods
+        .iter()
+        .map(|p| (p.namespace.clone(), p.name.clone()))
+        .collect();
+    let alerts = crate::alerts::ties::of_node(&snap.alerts.alerts, name, &on_node);
     Some(NodeDetail {
         node: topology_node(snap, summary, &pods_by_node(snap)),
         conditions,
         pods,
         events,
+        alerts,
     })
 }
 
