@@ -92,6 +92,30 @@ test('the alerts page shows what Alertmanager holds, and a service its own alert
   expect(errors).toEqual([]);
 });
 
+test('an incident page gathers a service in trouble, and starts an AAR with its window, names and evidence', async ({ page }) => {
+  const errors = collectErrors(page);
+  await signIn(page, 'admin', '/services/media/bazarr');
+  await page.getByRole('link', { name: 'Incident page' }).click();
+  await expect(page).toHaveURL(/\/incidents\/services\/media\/bazarr$/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Incident: Bazarr');
+  await expect(page.getByTestId('incident-began')).toContainText('2025-06-16');
+  await expect(page.locator('[data-alert="KubePodCrashLooping"]')).toBeVisible();
+  await expect(page.getByTestId('pod-row')).toContainText('CrashLoopBackOff');
+  await expect(page.locator('[data-test="event"][data-type="Warning"]').first()).toBeVisible();
+  await screenshot(page, 'admin-incident-bazarr');
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.getByRole('button', { name: 'Start an AAR' }).click();
+  await expect(page).toHaveURL(/\/aars\/\d+\/edit$/);
+  await expect(page.locator('input[name="title"]')).toHaveValue('Bazarr incident');
+  await expect(page.locator('input[name="window_start"]')).toHaveValue(/^2025-06-16T\d\d:\d\d$/);
+  await expect(page.locator('input[name="window_end"]')).toHaveValue('2025-06-16T18:00');
+  await expect(page.locator('[name="services"]')).toHaveValue('bazarr');
+  const timeline = page.locator('textarea[name="timeline"]');
+  await expect(timeline).toContainText('KubePodCrashLooping fired');
+  await expect(timeline).toContainText('pod=bazarr-r7flh9l69-5crgx');
+  expect(errors).toEqual([]);
+});
+
 test('the events page filters the cached events by type and text, and names a bad filter', async ({ page }) => {
   const errors = collectErrors(page);
   await signIn(page, 'admin', '/events');

@@ -91,6 +91,8 @@ pub fn App() -> impl IntoView {
                     // Guarded actions and the audit log (pages::actions), loaded by their handlers.
                     <Route path=path!("/audit") view=pages::actions::ActionsPage/>
                     <Route path=path!("/pods/:namespace/:name/logs") view=pages::logs::LogsPage/>
+                    <Route path=path!("/incidents/services/:namespace/:name") view=pages::incident::IncidentPage/>
+                    <Route path=path!("/incidents/nodes/:name") view=pages::incident::IncidentPage/>
                     <Route path=path!("/actions/preview") view=pages::actions::ActionsPage/>
                     <Route path=path!("/actions/run") view=pages::actions::ActionsPage/>
                 </Routes>

@@ -703,6 +703,7 @@ pub mod aar;
 pub mod actions;
 pub mod alerts;
 pub mod events;
+pub mod incident;
 pub mod logs;
 
 #[cfg(test)]

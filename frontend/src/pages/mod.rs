@@ -7,6 +7,7 @@ pub mod alerts;
 pub mod backups;
 pub mod events;
 pub mod gitops;
+pub mod incident;
 pub mod logs;
 pub mod not_found;
 pub mod services;

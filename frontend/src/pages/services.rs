@@ -139,6 +139,7 @@ pub fn ServiceDetailPage() -> impl IntoView {
             <p>{e.description.clone()}</p>
         </section>
         {admin.then(|| view! {
+            <p><a class="button" href=format!("/incidents/services/{}", e.id) data-test="incident-link">"Incident page"</a></p>
             <div class="table-wrap"><table><caption>"Workloads"</caption><tbody>{workloads}</tbody></table></div>
             <LiveRegion key=PODS version=pods_version><PodTable pods=d.pods with_node=true/></LiveRegion>
             <div class="table-wrap"><table><caption>"Volume claims"</caption>

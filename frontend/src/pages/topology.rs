@@ -285,6 +285,7 @@ pub fn NodePage() -> impl IntoView {
                 view! { <a class="button" data-test="cordon" href=format!("/actions/preview?action={op}&name={}", d.node.summary.name)>{words}</a> }
             }
         </section>
+        <p><a class="button" href=format!("/incidents/nodes/{}", d.node.summary.name) data-test="incident-link">"Incident page"</a></p>
         <div class="table-wrap"><table><caption>"Conditions"</caption><tbody>{conditions}</tbody></table></div>
         <LiveRegion key=PODS version=pods_version><PodTable pods=d.pods/></LiveRegion>
         <AlertTable alerts=d.alerts now problem=alerts_problem/>

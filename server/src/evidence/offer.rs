@@ -10,6 +10,7 @@
 
 use frontend::model::aar::{AarContent, EvidenceItem, EvidenceKind, EvidenceView, TimelineEntry};
 use frontend::model::actions::AuditEntry;
+use frontend::model::alerts::Alert;
 
 use super::record::{BackupRecord, EventRecord};
 use crate::aar::window::{self, Window};
@@ -150,6 +151,42 @@ pub fn action_entry(a: &AuditEntry) -> TimelineEntry {
             a.action, a.target, a.actor, a.outcome
         ),
     }
+}
+
+/// An Alertmanager alert as a timeline entry: when it started firing, its name, severity, what
+/// its labels place it on, and its summary.
+pub fn alert_entry(a: &Alert) -> TimelineEntry {
+    let on = [
+        "namespace",
+        "pod",
+        "deployment",
+        "statefulset",
+        "persistentvolumeclaim",
+        "node",
+    ]
+    .iter()
+    .filter_map(|l| a.label(l).map(|v| format!("{l}={v}")))
+    .collect::<Vec<_>>();
+    let on = if on.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", on.join(", "))
+    };
+    let severity = if a.severity.is_empty() {
+        String::new()
+    } else {
+        format!(" {}", a.severity)
+    };
+    TimelineEntry {
+        when: a.since.map(window::label).unwrap_or_default(),
+        text: format!("Alert{severity} {} fired{on}: {}", a.name, a.summary.trim()),
+    }
+}
+
+/// An alert firing is one piece of evidence per start: the same alert firing again later is
+/// another.
+pub fn alert_key(a: &Alert) -> String {
+    format!("alert:{}@{}", a.fingerprint, a.since.unwrap_or(0))
 }
 
 pub fn event_key(e: &EventRecord) -> String {

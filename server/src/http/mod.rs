@@ -7,6 +7,7 @@ pub mod api;
 pub mod csrf;
 pub mod error;
 pub mod health;
+pub mod incidents;
 pub mod live;
 pub mod logs;
 pub mod page;
@@ -180,6 +181,13 @@ fn handler_routes() -> Vec<(&'static str, &'static [Method], MethodRouter<AppSta
         ("/actions/run", POST, post(actions::run)),
         ("/audit", GET, get(actions::audit_log)),
         ("/pods/{namespace}/{name}/logs", GET, get(logs::page)),
+        (
+            "/incidents/services/{namespace}/{name}",
+            GET,
+            get(incidents::service),
+        ),
+        ("/incidents/nodes/{name}", GET, get(incidents::node)),
+        ("/incidents/aar", POST, post(incidents::start_aar)),
         ("/aars", GET, get(aars::list)),
         (
             "/aars/new",
@@ -221,6 +229,7 @@ fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
             !(path.starts_with("/aars")
                 || path.starts_with("/actions")
                 || path.starts_with("/pods/")
+                || path.starts_with("/incidents/")
                 || path == "/audit")
         })
         .collect()

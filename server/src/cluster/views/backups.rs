@@ -296,7 +296,7 @@ pub fn summary(backup: &Backup) -> BackupSummary {
 
 /// Newest first; ties (and backups without times) by name, newest name first.
 /// Newest first; a backup Velero has not started yet was just asked for, so it comes first.
-fn newest_first(backups: &mut [BackupSummary]) {
+pub fn newest_first(backups: &mut [BackupSummary]) {
     let key = |b: &BackupSummary| b.started.unwrap_or(i64::MAX);
     backups.sort_by(|a, b| (key(b), &b.name).cmp(&(key(a), &a.name)));
 }

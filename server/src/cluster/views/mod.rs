@@ -5,6 +5,7 @@ pub mod backups;
 pub mod events;
 pub mod gitops;
 pub mod health;
+pub mod incident;
 pub mod nodes;
 pub mod quantity;
 pub mod services;
