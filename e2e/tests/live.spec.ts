@@ -343,6 +343,75 @@ test('an admin opens a pod\'s logs from its service page and reads what the cont
   await expect(page.getByLabel('Last lines')).toBeVisible();
 });
 
+test('an admin follows a log live, filters it, pauses it, and closing the tab ends the stream', async ({ page, context }) => {
+  const info = JSON.parse(fs.readFileSync(process.env.E2E_LIVE_INFO!, 'utf8'));
+  const write = (text: string) => fs.appendFileSync(`${info.log_dir}/pods.log`, `${new Date().toISOString()} stdout F ${text}\n`);
+  const stamp = Date.now();
+  await signInThroughProvider(page, app, 'admin', '/services/media/sonarr');
+  const errors = collectErrors(page);
+  await page.locator('[data-live-region=pods] [data-test=pod-row] th a').first().click();
+  await expect(page.getByTestId('log-follow-toggle')).toBeEnabled();
+  await page.getByTestId('log-follow-toggle').click();
+  await expect(page.getByTestId('log-follow')).toHaveAttribute('data-state', 'following');
+  const log = page.getByTestId('log');
+  // kwok reads the file from its end once the stream is open: write until a line comes through.
+  await expect(async () => {
+    write(`followed-${stamp}`);
+    await expect(log).toContainText(`followed-${stamp}`, { timeout: 1_000 });
+  }).toPass({ timeout: 20_000 });
+  const metrics = async () => (await (await page.request.get('/metrics')).text());
+  expect(await metrics()).toMatch(/^homelab_log_follows 1$/m);
+  // The filter hides lines without its text, old and new.
+  await page.getByTestId('log-filter').fill(`FOLLOWED-${stamp}`);
+  await expect(log.locator('[data-line]:visible')).not.toHaveCount(0);
+  for (const text of await log.locator('[data-line]:visible').allTextContents()) {
+    expect(text).toContain(`followed-${stamp}`);
+  }
+  await page.getByTestId('log-filter').fill('');
+  // Paused, new lines wait; resumed, they show.
+  await page.getByTestId('log-follow-toggle').click();
+  await expect(page.getByTestId('log-follow')).toHaveAttribute('data-state', 'paused');
+  write(`held-${stamp}`);
+  await expect(page.getByTestId('log-follow-status')).toContainText('held', { timeout: 10_000 });
+  await expect(log).not.toContainText(`held-${stamp}`);
+  await screenshot(page, 'pod-logs-following');
+  await page.getByTestId('log-follow-toggle').click();
+  await expect(log).toContainText(`held-${stamp}`);
+  expect(errors).toEqual([]);
+  // Closing the tab ends the stream to the API server.
+  const other = await context.newPage();
+  await page.close();
+  await expect(async () => {
+    const text = await (await other.request.get('/metrics')).text();
+    expect(text).toMatch(/^homelab_log_follows 0$/m);
+  }).toPass({ timeout: 15_000 });
+});
+
+test('after a crash, an admin reads the previous instance of the container', async ({ page }) => {
+  const info = JSON.parse(fs.readFileSync(process.env.E2E_LIVE_INFO!, 'utf8'));
+  const now = Date.now();
+  // What the crashed instance wrote (kwok serves this file for previous=true), and the new one.
+  fs.appendFileSync(`${info.log_dir}/previous.log`, `${new Date().toISOString()} stderr F panic: before-restart-${now}\n`);
+  fs.appendFileSync(`${info.log_dir}/pods.log`, `${new Date().toISOString()} stdout F after-restart-${now}\n`);
+  await signInThroughProvider(page, app, 'admin', '/services/media/plex');
+  const errors = collectErrors(page);
+  try {
+    await plexCrashing(true);
+    const row = page.locator('[data-live-region=pods] [data-test=pod-row]').first();
+    await expect(row).toContainText('CrashLoopBackOff', { timeout: 15_000 });
+    await row.locator('th a').click();
+    await expect(page.getByTestId('log')).toContainText(`after-restart-${now}`);
+    await page.getByLabel('Previous instance').check();
+    await page.getByRole('button', { name: 'Show' }).click();
+    await expect(page).toHaveURL(/previous=on/);
+    await expect(page.getByTestId('log')).toContainText(`panic: before-restart-${now}`);
+    await expect(page.getByTestId('log')).not.toContainText(`after-restart-${now}`);
+  } finally {
+    await plexCrashing(false);
+  }
+  expect(errors).toEqual([]);
+});
+
 test('a family member gets no action controls, and the action endpoints answer 403', async ({ page }) => {
   await signInThroughProvider(page, app, 'family', '/services/media/plex');
   await expect(page.getByRole('heading', { level: 1, name: 'Plex' })).toBeVisible();

@@ -100,6 +100,18 @@ pub struct Metrics {
     cache_stale: Family<CacheLabels, Gauge>,
     sign_ins: Family<SignInLabels, Counter>,
     actions: Family<ActionLabels, Counter>,
+    log_follows: Gauge,
+    log_follows_closed: Counter,
+}
+
+/// A followed log, counted open while this lives and closed when it is dropped.
+pub struct LogFollowOpen(Arc<Metrics>);
+
+impl Drop for LogFollowOpen {
+    fn drop(&mut self) {
+        self.0.log_follows.dec();
+        self.0.log_follows_closed.inc();
+    }
 }
 
 /// 1 ms to about 16 s: pages render from memory in milliseconds; sign-in callbacks wait on the
@@ -127,6 +139,12 @@ fn state_label(state: &SourceState) -> &'static str {
 }
 
 impl Metrics {
+    /// Counts a followed log as open until the returned value is dropped.
+    pub fn log_follow_opened(self: &Arc<Self>) -> LogFollowOpen {
+        self.log_follows.inc();
+        LogFollowOpen(self.clone())
+    }
+
     /// The registry, with the publisher's delay histogram (`cluster::published`) in it.
     pub fn new(publication_delay: Histogram) -> Arc<Self> {
         let mut registry = Registry::with_prefix("homelab");
@@ -180,6 +198,18 @@ impl Metrics {
             "Guarded admin actions by kind and result (done, refused, failed)",
             actions.clone(),
         );
+        let log_follows = Gauge::default();
+        registry.register(
+            "log_follows",
+            "Pod logs followed now, each with a stream from the API server",
+            log_follows.clone(),
+        );
+        let log_follows_closed = Counter::default();
+        registry.register(
+            "log_follows_closed",
+            "Followed pod logs whose stream from the API server was closed",
+            log_follows_closed.clone(),
+        );
         registry.register(
             "views_publication_delay_seconds",
             "From a change arriving in a watch cache to the published views holding it",
@@ -195,6 +225,8 @@ impl Metrics {
             cache_stale,
             sign_ins,
             actions,
+            log_follows,
+            log_follows_closed,
         })
     }
 

@@ -114,6 +114,9 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         metrics,
         shutdown: crate::http::shutdown::Shutdown::default(),
         public_streams,
+        log_follows: Arc::new(tokio::sync::Semaphore::new(
+            crate::http::log_follow::MAX_FOLLOWS,
+        )),
         pages: Default::default(),
         sessions: sessions.clone(),
     };

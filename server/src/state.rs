@@ -34,6 +34,9 @@ pub struct AppState {
     pub shutdown: crate::http::shutdown::Shutdown,
     /// Permits for live streams without sign-in (`server.public_streams`).
     pub public_streams: Arc<tokio::sync::Semaphore>,
+    /// Logs followed at once (`http::log_follow`), each holding a stream to the API server.
+    #[from_ref(skip)]
+    pub log_follows: Arc<tokio::sync::Semaphore>,
     /// Sessions: in memory, kept in SQLite.
     pub sessions: crate::auth::sessions::Sessions,
     /// The pages rendered from the current views.

@@ -583,9 +583,10 @@ impl TestCluster {
             )?;
             kube.kwok.as_ref().context(missing)?;
             fs::write(path.join("pods.log"), "")?;
+            fs::write(path.join("previous.log"), "")?;
             fs::write(
                 path.join("kwok.yaml"),
-                kubelets::config(&path.join("pods.log")),
+                kubelets::config(&path.join("pods.log"), &path.join("previous.log")),
             )?;
         }
 

@@ -35,13 +35,14 @@ const LEASE_SECONDS: u64 = 4;
 /// The stages: what kwok does with nodes and pods.
 const STAGES: &str = include_str!("../kwok/stages.yaml");
 
-/// kwok's configuration: the stages and every container's log.
-pub(crate) fn config(log_file: &Path) -> String {
+/// kwok's configuration: the stages, and every container's log and previous instance's log.
+/// (kwok follows a log when the request asks; its `follow` field does not matter.)
+pub(crate) fn config(log_file: &Path, previous_file: &Path) -> String {
     let logs = json!({
         "apiVersion": "kwok.x-k8s.io/v1alpha1",
         "kind": "ClusterLogs",
         "metadata": {"name": "every-container"},
-        "spec": {"logs": [{"logsFile": log_file, "follow": false}]},
+        "spec": {"logs": [{"logsFile": log_file, "previousLogsFile": previous_file, "follow": true}]},
     });
     format!("{STAGES}\n---\n{logs}\n")
 }
@@ -125,15 +126,27 @@ impl TestCluster {
         self.dir().join("pods.log")
     }
 
+    /// The file kwok serves as the log of every container's previous instance (`previous=true`).
+    pub fn previous_pod_log_path(&self) -> PathBuf {
+        self.dir().join("previous.log")
+    }
+
     /// Adds `line` to every container's log as a container runtime writes it (CRI format: the
     /// time, the stream, `F` for a full line), which is what kwok serves.
     pub fn write_pod_log(&self, line: &str) -> anyhow::Result<()> {
-        use std::io::Write;
-        let now = k8s_openapi::jiff::Timestamp::now();
-        let mut file = std::fs::OpenOptions::new()
-            .append(true)
-            .open(self.pod_log_path())?;
-        writeln!(file, "{now:.9} stdout F {line}")?;
-        Ok(())
+        append_cri_line(&self.pod_log_path(), line)
     }
+
+    /// The same for every container's previous instance.
+    pub fn write_previous_pod_log(&self, line: &str) -> anyhow::Result<()> {
+        append_cri_line(&self.previous_pod_log_path(), line)
+    }
+}
+
+fn append_cri_line(path: &Path, line: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    let now = k8s_openapi::jiff::Timestamp::now();
+    let mut file = std::fs::OpenOptions::new().append(true).open(path)?;
+    writeln!(file, "{now:.9} stdout F {line}")?;
+    Ok(())
 }

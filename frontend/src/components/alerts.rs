@@ -58,7 +58,7 @@ pub fn AlertTable(
         .collect_view();
     view! {
         {problem}
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table data-test="alerts" class="stack">
                 <caption>{caption}</caption>
                 <thead><tr>

@@ -45,7 +45,7 @@ pub fn EventTable(
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table data-test="events" class="stack">
                 <caption>{caption}</caption>
                 <thead><tr>

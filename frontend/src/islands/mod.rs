@@ -5,3 +5,4 @@ pub mod action_item;
 pub mod freshness;
 #[cfg(feature = "hydrate")]
 mod json;
+pub mod log_follow;

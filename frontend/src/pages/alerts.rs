@@ -49,7 +49,7 @@ pub fn AlertsPage() -> impl IntoView {
         </p>
         <AlertTable alerts=firing now problem caption="Firing"/>
         <AlertTable alerts=silenced now problem=None caption="Silenced or inhibited"/>
-        <div class="table-wrap">
+        <div class="table-wrap" tabindex="0">
             <table data-test="silences" class="stack">
                 <caption>"Silences in force"</caption>
                 <thead><tr><th scope="col">"Matchers"</th><th scope="col">"Comment"</th><th scope="col">"By"</th><th scope="col">"Ends"</th></tr></thead>

@@ -67,10 +67,10 @@ pub fn IncidentPage() -> impl IntoView {
         <AlertTable alerts=i.alerts now problem=i.alerts_problem/>
         <EventTable events=i.warnings now with_object=true caption="Warning events"/>
         <PodTable pods=i.pods with_node=true/>
-        <div class="table-wrap"><table class="stack"><caption>"Volumes"</caption>
+        <div class="table-wrap" tabindex="0"><table class="stack"><caption>"Volumes"</caption>
             <thead><tr><th scope="col">"Claim"</th><th scope="col">"Phase"</th><th scope="col">"Volume"</th></tr></thead>
             <tbody>{claims}</tbody></table></div>
-        <div class="table-wrap"><table class="stack"><caption>"Last backups of its namespace"</caption>
+        <div class="table-wrap" tabindex="0"><table class="stack"><caption>"Last backups of its namespace"</caption>
             <thead><tr><th scope="col">"Backup"</th><th scope="col">"Phase"</th><th scope="col">"Started"</th></tr></thead>
             <tbody>{backups}</tbody></table></div>
     }

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::components::events::EventTable;
+use crate::islands::log_follow::LogFollow;
 use crate::model::events::EventFilter;
 use crate::model::logs::PodLogs;
 use crate::source::Cluster;
@@ -62,7 +63,18 @@ pub fn LogsPage() -> impl IntoView {
             ""
         }
     );
-    let text = lines.join("\n");
+    // One element per line, so the follow island's filter can hide lines.
+    let text = lines
+        .into_iter()
+        .map(|line| view! { <span data-line="">{line}"\n"</span> })
+        .collect_view();
+    let mut follow = format!(
+        "{base}/follow?container={}&timestamps={}",
+        query.container, query.timestamps
+    );
+    if query.previous {
+        follow.clear();
+    }
     view! {
         <p><a href="/services">"← Services"</a></p>
         <h1>"Logs of "{namespace.clone()}"/"{pod.clone()}</h1>
@@ -79,7 +91,8 @@ pub fn LogsPage() -> impl IntoView {
             Some(p) => view! { <p class="banner bad" role="alert" data-test="log-problem">{p}</p> }.into_any(),
             None => view! {
                 <p class="small muted" data-test="log-summary">{summary}</p>
-                <pre class="log card" data-test="log" tabindex="0" aria-label="Log lines">{text}</pre>
+                {(!follow.is_empty()).then(|| view! { <LogFollow/> })}
+                <pre class="log card" data-test="log" data-follow=follow tabindex="0" aria-label="Log lines">{text}</pre>
             }.into_any(),
         }}
         <EventTable events now caption="Events of this pod"/>

@@ -62,6 +62,7 @@ pub const ROUTES: &[(&str, Rule)] = &[
     ("/alerts", Rule::Admin),
     ("/audit", Rule::Admin),
     ("/pods/{namespace}/{name}/logs", Rule::Admin),
+    ("/pods/{namespace}/{name}/logs/follow", Rule::Admin),
     ("/incidents/services/{namespace}/{name}", Rule::Admin),
     ("/incidents/nodes/{name}", Rule::Admin),
     ("/incidents/aar", Rule::Admin),

@@ -132,26 +132,65 @@ pub fn lines(bytes: &[u8]) -> (Vec<String>, usize, bool) {
     let lines = text
         .lines()
         .map(|line| {
-            let clean: String = line
-                .chars()
-                .map(|c| {
-                    if c.is_control() && c != '\t' {
-                        '\u{fffd}'
-                    } else {
-                        c
-                    }
-                })
-                .collect();
-            let length = clean.chars().count();
-            if length <= MAX_LINE_CHARS {
-                return clean;
-            }
-            cut += 1;
-            let kept: String = clean.chars().take(MAX_LINE_CHARS).collect();
-            format!("{kept} … ({} more characters)", length - MAX_LINE_CHARS)
+            let (clean, was_cut) = clean_line(line);
+            cut += usize::from(was_cut);
+            clean
         })
         .collect();
     (lines, cut, truncated)
+}
+
+/// One line as pages show it: control characters replaced, cut at [`MAX_LINE_CHARS`]; and
+/// whether it was cut.
+pub fn clean_line(line: &str) -> (String, bool) {
+    let clean: String = line
+        .chars()
+        .map(|c| {
+            if c.is_control() && c != '\t' {
+                '\u{fffd}'
+            } else {
+                c
+            }
+        })
+        .collect();
+    let length = clean.chars().count();
+    if length <= MAX_LINE_CHARS {
+        return (clean, false);
+    }
+    let kept: String = clean.chars().take(MAX_LINE_CHARS).collect();
+    (
+        format!("{kept} … ({} more characters)", length - MAX_LINE_CHARS),
+        true,
+    )
+}
+
+/// The names of a pod's containers.
+pub fn containers(pod: &Pod) -> Vec<String> {
+    pod.spec
+        .iter()
+        .flat_map(|s| &s.containers)
+        .map(|c| c.name.clone())
+        .collect()
+}
+
+/// The container's log from now on, as it is written (`follow=true`, no earlier lines): the
+/// stream stays open until the container stops or the reader is dropped.
+pub async fn follow(
+    client: kube::Client,
+    namespace: &str,
+    pod: &str,
+    query: &LogQuery,
+) -> Result<impl futures::AsyncBufRead + Unpin, kube::Error> {
+    let pods: Api<Pod> = Api::namespaced(client, namespace);
+    let params = LogParams {
+        follow: true,
+        tail_lines: Some(0),
+        limit_bytes: None,
+        previous: false,
+        since_seconds: None,
+        ..params(query)
+    };
+    pods.log_stream(pod, &params).await
 }
 
 #[cfg(test)]

@@ -77,13 +77,7 @@ async fn load(
             p.metadata.namespace.as_deref() == Some(view.namespace.as_str())
                 && p.metadata.name.as_deref() == Some(view.pod.as_str())
         })
-        .map(|p| {
-            p.spec
-                .iter()
-                .flat_map(|s| &s.containers)
-                .map(|c| c.name.clone())
-                .collect::<Vec<_>>()
-        })
+        .map(|p| logs::containers(p))
         .ok_or_else(|| (StatusCode::NOT_FOUND, format!("there is no pod {id}")))?;
     view.containers = containers;
     view.query = logs::parse(raw, &view.containers).map_err(|e| (StatusCode::BAD_REQUEST, e))?;

@@ -9,6 +9,7 @@ pub mod error;
 pub mod health;
 pub mod incidents;
 pub mod live;
+pub mod log_follow;
 pub mod logs;
 pub mod page;
 pub mod page_cache;
@@ -181,6 +182,11 @@ fn handler_routes() -> Vec<(&'static str, &'static [Method], MethodRouter<AppSta
         ("/actions/run", POST, post(actions::run)),
         ("/audit", GET, get(actions::audit_log)),
         ("/pods/{namespace}/{name}/logs", GET, get(logs::page)),
+        (
+            "/pods/{namespace}/{name}/logs/follow",
+            GET,
+            get(log_follow::follow),
+        ),
         (
             "/incidents/services/{namespace}/{name}",
             GET,

@@ -640,3 +640,70 @@ async fn alertmanagers_alerts_reach_plexs_page_and_the_health_summary_until_sile
     assert!(!family_plex.contains("PlexDown"), "{family_plex}");
     s.app.stop().await;
 }
+
+/// The value of metric `name` in a `/metrics` answer.
+fn metric(text: &str, name: &str) -> f64 {
+    text.lines()
+        .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
+        .unwrap_or_else(|| panic!("no {name} in {text}"))
+}
+
+/// Following a pod's log: a line the container writes after the stream opened arrives as an
+/// event, the follow is counted open, and dropping the stream (the tab closing) closes it,
+/// counted; a bad container is named, and family members are refused.
+#[tokio::test]
+async fn a_followed_log_brings_new_lines_and_closing_the_tab_ends_the_api_servers_stream() {
+    let s = scenario().await;
+    let (cluster, admin, pods) = (s.cluster, &s.admin, &s.pods);
+    let pod = running(pods, "sonarr", 1).await.remove(0);
+    let path = format!("/pods/media/{pod}/logs/follow?container=sonarr");
+    let closed_before = metric(
+        &admin.text("/metrics").await,
+        "homelab_log_follows_closed_total",
+    );
+
+    let mut stream = admin.get(&path).await;
+    assert_eq!(stream.status(), 200);
+    assert_eq!(stream.headers()["content-type"], "text/event-stream");
+    let marker = format!("followed-{}", std::process::id());
+    // kwok starts following at the end of the file: write until the line comes through.
+    let mut seen = String::new();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    while !seen.contains(&format!("data: {marker}")) {
+        assert!(tokio::time::Instant::now() < deadline, "no line: {seen}");
+        cluster.write_pod_log(&marker).unwrap();
+        if let Ok(Ok(Some(chunk))) =
+            tokio::time::timeout(Duration::from_secs(1), stream.chunk()).await
+        {
+            seen.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    }
+    assert!(seen.contains("event: line"), "{seen}");
+    let open = metric(&admin.text("/metrics").await, "homelab_log_follows");
+    assert_eq!(open, 1.0);
+
+    drop(stream);
+    until("the follow closed", || async {
+        let text = admin.text("/metrics").await;
+        let (open, closed) = (
+            metric(&text, "homelab_log_follows"),
+            metric(&text, "homelab_log_follows_closed_total"),
+        );
+        if open == 0.0 && closed == closed_before + 1.0 {
+            Ok(())
+        } else {
+            Err(format!("open {open}, closed {closed}"))
+        }
+    })
+    .await;
+
+    let bad = admin
+        .get(&format!("/pods/media/{pod}/logs/follow?container=db"))
+        .await;
+    assert_eq!(bad.status(), 400);
+    assert!(bad.text().await.unwrap().contains("is not in this pod"));
+    let family = Browser::new(&s.app);
+    family.sign_in(&s.oidc, "family", "/").await;
+    assert_eq!(family.get(&path).await.status(), 403);
+    s.app.stop().await;
+}
