@@ -15,9 +15,11 @@
 // and LOADGEN_BIN (its path), BENCH_OUT (directory of the JSON), HOMELAB_KUBE_DIR (the test API server's
 // binaries); knobs: BENCH_DURATION (seconds per oha run, default 20), BENCH_IDLE_SECONDS (the
 // idle window of the API load, default 60), BENCH_PODS and BENCH_DEPLOYMENTS (5000, 500),
-// BENCH_CHURN_RATE (pod status changes a second during the churn runs, default 50).
+// BENCH_CHURN_RATE (pod status changes a second during the churn runs, default 50), BENCH_ONLY
+// (`log-follows`: that figure alone).
 import { spawn, execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as https from 'node:https';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -42,6 +44,9 @@ const outDir = need('BENCH_OUT');
 const duration = Number(process.env.BENCH_DURATION ?? 20);
 const idleSeconds = Number(process.env.BENCH_IDLE_SECONDS ?? 60);
 const churnRate = Number(process.env.BENCH_CHURN_RATE ?? 50);
+// BENCH_ONLY=log-follows runs that figure alone (a quicker measurement while working on it).
+const only = process.env.BENCH_ONLY ?? '';
+class Only extends Error {}
 const pods = Number(process.env.BENCH_PODS ?? 5000);
 const deployments = Number(process.env.BENCH_DEPLOYMENTS ?? 500);
 const repo = path.resolve(import.meta.dirname, '../..');
@@ -144,8 +149,163 @@ async function startServer(name, args, env) {
   return { child, base, port, since };
 }
 
+/** The test OIDC provider (e2e/oidc/provider.mjs) for a server at `app`, and what it prints. */
+async function startProvider(app, secret) {
+  const provider = start('node', [
+    path.join(repo, 'e2e/oidc/provider.mjs'), '--port', '0', '--exit-with-parent',
+    '--client-secret', secret, '--id-token-ttl', '7200',
+    '--redirect-uri', `${app}/auth/callback`,
+    '--post-logout-redirect-uri', `${app}/auth/signed-out`,
+  ], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const providerInfo = await new Promise((resolve, reject) => {
+    let text = '';
+    provider.stdout.on('data', (chunk) => {
+      text += chunk;
+      const line = text.split('\n').find((l) => l.startsWith('{'));
+      if (line && text.includes('\n')) resolve(JSON.parse(line));
+    });
+    provider.once('exit', (code) => reject(new Error(`the OIDC provider exited (${code})`)));
+  });
+  return { provider, providerInfo };
+}
+
 // ---------------------------------------------------------------------------------------------
 // The figures.
+
+/** The API server's gauge of open `pods/log` streams (`apiserver_longrunning_requests`), read
+ * with the testbed's admin token. */
+function apiserverLogStreams(kube) {
+  return new Promise((resolve, reject) => {
+    https
+      .get(new URL('/metrics', kube.server), {
+        ca: fs.readFileSync(kube.ca_file),
+        headers: { authorization: `Bearer ${kube.token}` },
+      }, (res) => {
+        let text = '';
+        res.on('data', (c) => (text += c));
+        res.on('end', () => {
+          const open = text
+            .split('\n')
+            .filter((l) => l.startsWith('apiserver_longrunning_requests{') && l.includes('subresource="log"'))
+            .reduce((sum, l) => sum + Number(l.split(' ').pop()), 0);
+          resolve(open);
+        });
+      })
+      .on('error', reject);
+  });
+}
+
+/** 8. Logs followed in 20 browser tabs on a running cluster (kwok serving the logs, a line
+ * written every 100 ms): the Services page's p99 without and with them, the streams open on
+ * both sides, and how long until closing the tabs has closed them all (counted by the server and
+ * by the API server). */
+async function logFollows(tabs = 20) {
+  const info = path.join(work, 'running.json');
+  const testbedLog = fs.openSync(path.join(work, 'running-testbed.log'), 'a');
+  const testbed = start(testbedBin, ['--running', '--demo', info], { stdio: ['pipe', testbedLog, testbedLog] });
+  const since = performance.now();
+  while (!fs.existsSync(info)) {
+    if (testbed.exitCode !== null) throw new Error(`the running testbed exited (${testbed.exitCode})`);
+    if (performance.now() - since > 300_000) throw new Error('the running testbed took over 5 min');
+    await sleep(200);
+  }
+  const kube = JSON.parse(fs.readFileSync(info, 'utf8'));
+  const appPort = await freePort();
+  const app = `http://127.0.0.1:${appPort}`;
+  const secret = Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+  const token = Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
+  const { provider, providerInfo } = await startProvider(app, secret);
+  const server = await startServer('follows', [], {
+    HOMELAB_SERVER__LISTEN: `127.0.0.1:${appPort}`,
+    HOMELAB_SERVER__PUBLIC_URL: app,
+    HOMELAB_CLUSTER__KUBECONFIG: kube.kubeconfig,
+    HOMELAB_OIDC__ISSUER_URL: providerInfo.issuer,
+    HOMELAB_OIDC__CLIENT_ID: 'homelab',
+    HOMELAB_OIDC__CLIENT_SECRET: secret,
+    HOMELAB_METRICS_TOKEN: token,
+  });
+  await waitReady(app, server.child, server.since);
+  const cookie = await providerSignIn(browser, app);
+  const metric = async (name) => {
+    const res = await get(`${app}/metrics`, { authorization: `Bearer ${token}` });
+    const line = (await res.text()).split('\n').find((l) => l.startsWith(`${name} `));
+    return Number(line?.split(' ')[1] ?? NaN);
+  };
+  // Sonarr's pod: the page to follow.
+  let logs;
+  for (let i = 0; i < 300 && !logs; i++) {
+    const html = await (await get(`${app}/services/media/sonarr`, { cookie })).text();
+    logs = /href="(\/pods\/media\/sonarr-[^"]+\/logs)"/.exec(html)?.[1];
+    if (!logs) await sleep(200);
+  }
+  if (!logs) throw new Error('no running Sonarr pod to follow');
+  const page = { name: 'Services', path: '/services' };
+  await checkPages(app, cookie, [page]);
+  log(`log follows: ${page.path} without follows`);
+  const without = loadRun(app, cookie, page, 50);
+
+  const writer = setInterval(() => {
+    fs.appendFileSync(`${kube.log_dir}/pods.log`, `${new Date().toISOString()} stdout F bench line ${Date.now()}\n`);
+  }, 100);
+  // A context per tab: a browser opens at most 6 HTTP/1.1 connections to one host per profile,
+  // and each tab holds two streams (the live one and the log).
+  const [name, value] = cookie.split(';')[0].split('=');
+  const contexts = [];
+  const opened = [];
+  for (let i = 0; i < tabs; i++) {
+    const context = await browser.newContext();
+    await context.addCookies([{ name, value, url: app }]);
+    contexts.push(context);
+    const tab = await context.newPage();
+    await tab.goto(`${app}${logs}`);
+    await tab.getByTestId('log-follow-toggle').click();
+    opened.push(tab);
+  }
+  for (let i = 0; i < 100 && (await metric('homelab_log_follows')) < tabs; i++) await sleep(100);
+  const openServer = await metric('homelab_log_follows');
+  let openApi = 0;
+  for (let i = 0; i < 100 && openApi < tabs; i++) {
+    openApi = await apiserverLogStreams(kube);
+    if (openApi < tabs) await sleep(100);
+  }
+  log(`log follows: ${page.path} with ${openServer} follows open`);
+  const withFollows = loadRun(app, cookie, page, 50);
+  const linesShown = await opened[0].getByTestId('log').locator('[data-line]').count();
+
+  const closedBefore = await metric('homelab_log_follows_closed_total');
+  const closing = performance.now();
+  await Promise.all(contexts.map((c) => c.close()));
+  let closedMs = NaN;
+  let apiAfter = NaN;
+  for (let i = 0; i < 300; i++) {
+    const [open, api] = [await metric('homelab_log_follows'), await apiserverLogStreams(kube)];
+    if (open === 0 && api === 0) {
+      closedMs = performance.now() - closing;
+      apiAfter = api;
+      break;
+    }
+    await sleep(50);
+  }
+  const closed = (await metric('homelab_log_follows_closed_total')) - closedBefore;
+  clearInterval(writer);
+  await stop(server.child);
+  await stop(provider);
+  testbed.stdin.end();
+  await stop(testbed);
+  return {
+    tabs,
+    without,
+    with_follows: withFollows,
+    open_server: openServer,
+    open_apiserver: openApi,
+    lines_in_first_tab: linesShown,
+    closed_server: closed,
+    open_apiserver_after: apiAfter,
+    all_closed_ms: closedMs,
+  };
+}
+
+
 
 /** 7. Cold start: process start to /readyz 200 on the demo, fresh data directory each time. */
 async function coldStart(runs = 5) {
@@ -507,6 +667,10 @@ const browser = await chromium.launch({
 });
 
 try {
+  if (only === 'log-follows') {
+    report.log_follows = await logFollows();
+    throw new Only();
+  }
   log('cold start: 5 starts of the demo');
   report.cold_start = await coldStart();
 
@@ -556,21 +720,7 @@ try {
   const app = `http://127.0.0.1:${appPort}`;
   const secret = Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
   const metricsToken = Math.random().toString(36).slice(2) + Math.random().toString(36).slice(2);
-  const provider = start('node', [
-    path.join(repo, 'e2e/oidc/provider.mjs'), '--port', '0', '--exit-with-parent',
-    '--client-secret', secret, '--id-token-ttl', '7200',
-    '--redirect-uri', `${app}/auth/callback`,
-    '--post-logout-redirect-uri', `${app}/auth/signed-out`,
-  ], { stdio: ['ignore', 'pipe', 'ignore'] });
-  const providerInfo = await new Promise((resolve, reject) => {
-    let text = '';
-    provider.stdout.on('data', (chunk) => {
-      text += chunk;
-      const line = text.split('\n').find((l) => l.startsWith('{'));
-      if (line && text.includes('\n')) resolve(JSON.parse(line));
-    });
-    provider.once('exit', (code) => reject(new Error(`the OIDC provider exited (${code})`)));
-  });
+  const { provider, providerInfo } = await startProvider(app, secret);
 
   log('live server watching the synthetic cluster');
   const liveLog = fs.openSync(path.join(work, 'live.log'), 'a');
@@ -635,8 +785,13 @@ try {
   testbed.stdin.end();
   await stop(testbed);
 
+  log('log follows: 20 tabs on a running cluster');
+  report.log_follows = await logFollows();
+
   report.aar_search = aarSearch();
 report.aar_form = aarForm();
+} catch (e) {
+  if (!(e instanceof Only)) throw e;
 } finally {
   await browser.close();
   stopAllNow();
@@ -644,6 +799,10 @@ report.aar_form = aarForm();
 
 fs.writeFileSync(path.join(outDir, 'bench.json'), JSON.stringify(report, null, 2) + '\n');
 fs.rmSync(work, { recursive: true, force: true });
+if (only) {
+  console.log(JSON.stringify(report, null, 2));
+  process.exit(0);
+}
 
 // ---------------------------------------------------------------------------------------------
 // The table.
@@ -706,6 +865,16 @@ if (report.churn) {
   row('A change to the published views, under churn (server histogram)',
     `${d.count} publications; mean ${fmt(d.mean_s * 1000, 0)} ms; p50 ≤ ${fmt(d.p50_le_s * 1000, 0)} ms, p99 ≤ ${fmt(d.p99_le_s * 1000, 0)} ms, max ≤ ${fmt(d.p100_le_s * 1000, 0)} ms`,
     `< 1 s: ${verdict(d.p100_le_s * 1000, 1000, 'ms', 0)}`);
+}
+if (report.log_follows) {
+  const f = report.log_follows;
+  const slower = f.with_follows.p99_ms / f.without.p99_ms;
+  row(`Services page, 50 conn, without / with ${f.tabs} tabs following a log (a line per 100 ms)`,
+    `p99 ${fmt(f.without.p99_ms, 2)} / ${fmt(f.with_follows.p99_ms, 2)} ms; ${fmt(f.without.rps, 0)} / ${fmt(f.with_follows.rps, 0)} req/s`,
+    `p99 within 1.5×: ${slower <= 1.5 ? 'met' : `MISSED by ${fmt(slower, 2)}×`}`);
+  row(`Log streams open with ${f.tabs} tabs (server / API server); after closing the tabs`,
+    `${f.open_server} / ${f.open_apiserver}; ${f.closed_server} closed, API server ${f.open_apiserver_after} open, in ${fmt(f.all_closed_ms, 0)} ms`,
+    `all closed: ${f.closed_server === f.tabs && f.open_apiserver_after === 0 ? 'met' : 'MISSED'}`);
 }
 const mb = (mib) => mib * 1.048576;
 row('Memory (RSS), demo, idle', `${fmt(mb(report.memory.demo_idle_mib))} MB`,

@@ -116,6 +116,21 @@ test('an incident page gathers a service in trouble, and starts an AAR with its 
   expect(errors).toEqual([]);
 });
 
+test('the demo has logs: Bazarr\'s crash, and the instance before it', async ({ page }) => {
+  const errors = collectErrors(page);
+  await signIn(page, 'admin', '/services/media/bazarr');
+  await page.getByTestId('pod-row').locator('th a').first().click();
+  await expect(page.getByRole('heading', { level: 1 })).toContainText('Logs of media/bazarr-');
+  await expect(page.getByTestId('log')).toContainText('CRITICAL - Bazarr cannot start without its database');
+  await expect(page.getByTestId('log-follow')).toHaveCount(0);
+  await page.getByLabel('Previous instance').check();
+  await page.getByRole('button', { name: 'Show' }).click();
+  await expect(page.getByTestId('log')).toContainText('2025-06-16 17:49:58');
+  await expect(page.getByTestId('log')).not.toContainText('17:55:01');
+  await expect(page.locator('[data-test="event"]').first()).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
 test('the events page filters the cached events by type and text, and names a bad filter', async ({ page }) => {
   const errors = collectErrors(page);
   await signIn(page, 'admin', '/events');

@@ -161,10 +161,33 @@ mod follow {
                 set_state("ended", "Follow");
                 status(&why);
             });
+        // A refusal (or a server gone for good) closes the source; a dropped connection is
+        // retried by the browser.
+        let on_error = Closure::<dyn FnMut()>::new(|| {
+            let closed = STATE.with(|s| {
+                let mut s = s.borrow_mut();
+                let closed = s
+                    .source
+                    .as_ref()
+                    .is_some_and(|source| source.ready_state() == EventSource::CLOSED);
+                if closed {
+                    s.source = None;
+                }
+                closed
+            });
+            if closed {
+                set_state("ended", "Follow");
+                status("The log cannot be followed now: the server refused or is gone.");
+            } else {
+                status("Reconnecting…");
+            }
+        });
         let _ = source.add_event_listener_with_callback("line", on_line.as_ref().unchecked_ref());
         let _ = source.add_event_listener_with_callback("end", on_end.as_ref().unchecked_ref());
+        let _ = source.add_event_listener_with_callback("error", on_error.as_ref().unchecked_ref());
         on_line.forget();
         on_end.forget();
+        on_error.forget();
         STATE.with(|s| s.borrow_mut().source = Some(source));
         set_state("following", "Pause");
         status("Following: waiting for new lines");

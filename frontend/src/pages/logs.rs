@@ -72,7 +72,9 @@ pub fn LogsPage() -> impl IntoView {
         "{base}/follow?container={}&timestamps={}",
         query.container, query.timestamps
     );
-    if query.previous {
+    // A previous instance writes no more; the demo's logs are a recording.
+    let demo = use_context::<Cluster>().is_some_and(|c| c.freshness().mode == "demo");
+    if query.previous || demo {
         follow.clear();
     }
     view! {

@@ -164,6 +164,45 @@ pub fn clean_line(line: &str) -> (String, bool) {
     )
 }
 
+/// The demo's recorded container logs (`server/demo/pod-logs.txt`).
+const DEMO_LOGS: &str = include_str!("../../demo/pod-logs.txt");
+
+/// A container's log in the demo, as the API server would give it for `query`: the recorded
+/// section of its container (or of `*`), its last `tail` lines. The demo has no times to
+/// filter by or prefix, so `since` and `timestamps` change nothing there.
+pub fn demo(query: &LogQuery) -> Vec<u8> {
+    let want = if query.previous {
+        format!("{} previous", query.container)
+    } else {
+        query.container.clone()
+    };
+    let mut sections: Vec<(&str, Vec<&str>)> = Vec::new();
+    for line in DEMO_LOGS.lines().filter(|l| !l.starts_with('#')) {
+        match line.strip_prefix("== ") {
+            Some(name) => sections.push((name.trim(), Vec::new())),
+            None => {
+                if let Some((_, lines)) = sections.last_mut() {
+                    lines.push(line);
+                }
+            }
+        }
+    }
+    let find = |name: &str| sections.iter().find(|(n, _)| *n == name);
+    let lines = match find(&want) {
+        Some((_, lines)) => lines.as_slice(),
+        // A previous instance only for the containers that restarted.
+        None if query.previous => &[],
+        None => find("*").map_or(&[][..], |(_, lines)| lines.as_slice()),
+    };
+    let from = lines.len().saturating_sub(query.tail as usize);
+    lines[from..]
+        .iter()
+        .flat_map(|l| [l.as_bytes(), b"\n"])
+        .flatten()
+        .copied()
+        .collect()
+}
+
 /// The names of a pod's containers.
 pub fn containers(pod: &Pod) -> Vec<String> {
     pod.spec
@@ -215,6 +254,30 @@ mod tests {
 
     fn containers() -> Vec<String> {
         vec!["app".into(), "sidecar".into()]
+    }
+
+    #[test]
+    fn the_demo_has_bazarrs_crash_and_its_previous_instance_and_a_log_for_everyone() {
+        let query = |container: &str, previous: bool, tail: u32| LogQuery {
+            container: container.into(),
+            tail,
+            previous,
+            ..LogQuery::default()
+        };
+        let now = String::from_utf8(demo(&query("bazarr", false, 500))).unwrap();
+        assert!(now.contains("CRITICAL - Bazarr cannot start without its database"));
+        assert!(now.starts_with("2025-06-16 17:55:01"));
+        let before = String::from_utf8(demo(&query("bazarr", true, 500))).unwrap();
+        assert!(before.starts_with("2025-06-16 17:49:58"));
+        assert_eq!(
+            String::from_utf8(demo(&query("bazarr", false, 1)))
+                .unwrap()
+                .lines()
+                .count(),
+            1
+        );
+        assert!(!demo(&query("sonarr", false, 500)).is_empty());
+        assert!(demo(&query("sonarr", true, 500)).is_empty());
     }
 
     #[test]

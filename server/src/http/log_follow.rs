@@ -52,7 +52,7 @@ pub async fn follow(
     let Some(connection) = state.kube.as_ref() else {
         return refuse(
             StatusCode::SERVICE_UNAVAILABLE,
-            "logs are read from a cluster, and the demo has none".into(),
+            "the demo's logs are a recording: nothing new is written to follow".into(),
         );
     };
     let Ok(permit) = state.log_follows.clone().try_acquire_owned() else {
