@@ -239,6 +239,13 @@ async function logFollows(tabs = 20) {
     if (!logs) await sleep(200);
   }
   if (!logs) throw new Error('no running Sonarr pod to follow');
+  // Its container may not run yet: the page then says why instead of showing the log.
+  let followable = false;
+  for (let i = 0; i < 300 && !followable; i++) {
+    followable = (await (await get(`${app}${logs}`, { cookie })).text()).includes('data-follow="/pods/');
+    if (!followable) await sleep(200);
+  }
+  if (!followable) throw new Error(`${logs} never offered to follow the log`);
   const page = { name: 'Services', path: '/services' };
   await checkPages(app, cookie, [page]);
   log(`log follows: ${page.path} without follows`);
@@ -249,16 +256,20 @@ async function logFollows(tabs = 20) {
   }, 100);
   // A context per tab: a browser opens at most 6 HTTP/1.1 connections to one host per profile,
   // and each tab holds two streams (the live one and the log).
-  const [name, value] = cookie.split(';')[0].split('=');
   const contexts = [];
   const opened = [];
   for (let i = 0; i < tabs; i++) {
-    const context = await browser.newContext();
-    await context.addCookies([{ name, value, url: app }]);
+    // The session as a header on every request the tab makes, its streams included.
+    const context = await browser.newContext({ extraHTTPHeaders: { cookie } });
     contexts.push(context);
     const tab = await context.newPage();
     await tab.goto(`${app}${logs}`);
-    await tab.getByTestId('log-follow-toggle').click();
+    if (!tab.url().endsWith(logs)) throw new Error(`tab ${i + 1} went to ${tab.url()}, not ${logs}`);
+    try {
+      await tab.locator('[data-test=log-follow-toggle]').click({ timeout: 20_000 });
+    } catch (e) {
+      throw new Error(`tab ${i + 1} of ${tabs}: ${e.message}`);
+    }
     opened.push(tab);
   }
   for (let i = 0; i < 100 && (await metric('homelab_log_follows')) < tabs; i++) await sleep(100);
@@ -270,7 +281,7 @@ async function logFollows(tabs = 20) {
   }
   log(`log follows: ${page.path} with ${openServer} follows open`);
   const withFollows = loadRun(app, cookie, page, 50);
-  const linesShown = await opened[0].getByTestId('log').locator('[data-line]').count();
+  const linesShown = await opened[0].locator('[data-test=log] [data-line]').count();
 
   const closedBefore = await metric('homelab_log_follows_closed_total');
   const closing = performance.now();

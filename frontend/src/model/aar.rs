@@ -355,6 +355,8 @@ pub enum EvidenceKind {
     Backup,
     /// A guarded admin action from the audit log.
     Action,
+    /// An alert from Alertmanager that fired.
+    Alert,
 }
 
 /// One piece of evidence offered for the timeline: the entry it becomes, and its key.
@@ -383,6 +385,9 @@ pub struct EvidenceView {
     pub events: Vec<EvidenceItem>,
     pub backups: Vec<EvidenceItem>,
     pub actions: Vec<EvidenceItem>,
+    /// Alertmanager's alerts that fired in the window.
+    #[serde(default)]
+    pub alerts: Vec<EvidenceItem>,
 }
 
 /// A form field's problem, by field name (`title`, `item_text.1`).

@@ -18,15 +18,13 @@ const DEMO_ALERTS: &str = include_str!("../../demo/alerts.json");
 /// The longest a read may take: a hung Alertmanager is unreachable, not a stuck reader.
 const MAX_READ: Duration = Duration::from_secs(10);
 
-/// Fills the demo's alerts, as of the demo's moment.
-pub fn load_demo(cache: &ClusterCache) -> Result<(), String> {
+/// Fills the demo's alerts, read as of `as_of` (the demo's moment).
+pub fn load_demo(cache: &ClusterCache, as_of: i64) -> Result<(), String> {
     let recorded: serde_json::Value =
         serde_json::from_str(DEMO_ALERTS).map_err(|e| format!("demo alerts: {e}"))?;
     let part = |key: &str| serde_json::to_vec(&recorded[key]).unwrap_or_default();
     cache.set_alerts(AlertsView {
-        source: AlertSource::Live {
-            as_of: crate::cluster::demo::DEMO_NOW,
-        },
+        source: AlertSource::Live { as_of },
         url: None,
         alerts: read::alerts(&part("alerts"))?,
         silences: read::silences(&part("silences"))?,

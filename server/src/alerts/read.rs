@@ -63,7 +63,7 @@ struct ApiSilenceStatus {
 }
 
 fn unix(ts: Option<&str>) -> Option<i64> {
-    crate::cluster::views::unix(ts)
+    ts?.parse::<jiff::Timestamp>().ok().map(|t| t.as_second())
 }
 
 /// The alerts of a `GET /api/v2/alerts` answer that are not resolved ("unprocessed" ones are

@@ -12,7 +12,7 @@ use frontend::model::aar::{AarContent, EvidenceItem, EvidenceKind, EvidenceView,
 use frontend::model::actions::AuditEntry;
 use frontend::model::alerts::Alert;
 
-use super::record::{BackupRecord, EventRecord};
+use super::record::{AlertRecord, BackupRecord, EventRecord};
 use crate::aar::window::{self, Window};
 
 /// The filter in words, for the page.
@@ -54,6 +54,30 @@ pub fn event_concerns(services: &[String], e: &EventRecord) -> bool {
         || any_names(services, &e.namespace, &e.object_name)
         || e.node
             .as_deref()
+            .is_some_and(|node| any_names(services, "", node))
+}
+
+/// Whether an alert concerns one of `services`: by the namespace and object its labels name
+/// (`pod`, `deployment`, `statefulset`, `daemonset`, `persistentvolumeclaim`), or its node.
+pub fn alert_concerns(services: &[String], a: &Alert) -> bool {
+    if services.is_empty() {
+        return true;
+    }
+    let namespace = a.label("namespace").unwrap_or("");
+    let objects = [
+        "pod",
+        "deployment",
+        "statefulset",
+        "daemonset",
+        "persistentvolumeclaim",
+    ];
+    let named = objects
+        .iter()
+        .filter_map(|l| a.label(l))
+        .any(|object| any_names(services, namespace, object));
+    named
+        || (!namespace.is_empty() && any_names(services, namespace, ""))
+        || a.label("node")
             .is_some_and(|node| any_names(services, "", node))
 }
 
@@ -209,6 +233,7 @@ pub fn offer(
     events: &[EventRecord],
     backups: &[BackupRecord],
     actions: &[AuditEntry],
+    alerts: &[AlertRecord],
 ) -> EvidenceView {
     let window = window::check(aar.window_start.as_deref(), aar.window_end.as_deref())
         .ok()
@@ -253,7 +278,26 @@ pub fn offer(
         .filter(|a| overlaps(w, a.at, a.at) && action_concerns(&aar.services, &a.target))
         .map(|a| item(action_key(a), EvidenceKind::Action, a.at, action_entry(a)))
         .collect();
-    for list in [&mut view.events, &mut view.backups, &mut view.actions] {
+    view.alerts = alerts
+        .iter()
+        .filter(|a| {
+            overlaps(w, a.started(), a.last_seen) && alert_concerns(&aar.services, &a.alert)
+        })
+        .map(|a| {
+            item(
+                alert_key(&a.alert),
+                EvidenceKind::Alert,
+                a.started(),
+                alert_entry(&a.alert),
+            )
+        })
+        .collect();
+    for list in [
+        &mut view.events,
+        &mut view.backups,
+        &mut view.actions,
+        &mut view.alerts,
+    ] {
         list.sort_by(|a, b| a.at.cmp(&b.at).then_with(|| a.key.cmp(&b.key)));
     }
     view
@@ -383,7 +427,7 @@ mod tests {
         ];
         let mut content = aar(&["plex", "media"]);
         content.evidence = vec!["event:in".into()];
-        let view = offer(&content, 30, &events, &backups, &actions);
+        let view = offer(&content, 30, &events, &backups, &actions, &[]);
         let keys = |items: &[EvidenceItem]| items.iter().map(|i| i.key.clone()).collect::<Vec<_>>();
         assert_eq!(keys(&view.events), ["event:spans", "event:in"]);
         assert_eq!(
@@ -401,8 +445,69 @@ mod tests {
             window_start: None,
             ..content
         };
-        let view = offer(&no_window, 30, &events, &backups, &actions);
+        let view = offer(&no_window, 30, &events, &backups, &actions, &[]);
         assert!(view.window.is_none() && view.events.is_empty() && view.backups.is_empty());
+    }
+
+    fn firing(name: &str, labels: &[(&str, &str)], started: i64, last_seen: i64) -> AlertRecord {
+        AlertRecord {
+            alert: Alert {
+                fingerprint: format!("fp-{name}"),
+                name: name.into(),
+                severity: "critical".into(),
+                summary: format!("{name} fired"),
+                labels: labels
+                    .iter()
+                    .map(|(k, v)| (k.to_string(), v.to_string()))
+                    .collect(),
+                since: Some(started),
+                silenced_by: Vec::new(),
+                inhibited: false,
+            },
+            last_seen,
+        }
+    }
+
+    #[test]
+    fn alerts_that_fired_in_the_window_about_the_named_services_are_offered() {
+        let alerts = [
+            firing(
+                "PlexDown",
+                &[("namespace", "media"), ("pod", "plex-1")],
+                T0 - 600,
+                T0 + 60,
+            ),
+            firing(
+                "Earlier",
+                &[("namespace", "media"), ("pod", "plex-1")],
+                T0 - 7200,
+                T0 - 3600,
+            ),
+            firing(
+                "OllamaDown",
+                &[("namespace", "ai"), ("pod", "ollama-1")],
+                T0,
+                T0 + 60,
+            ),
+            firing("Disk", &[("node", "k3s1")], T0 + 120, T0 + 180),
+        ];
+        let content = aar(&["plex", "k3s1"]);
+        let view = offer(&content, 30, &[], &[], &[], &alerts);
+        let keys: Vec<_> = view.alerts.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(
+            keys,
+            [
+                format!("alert:fp-PlexDown@{}", T0 - 600),
+                format!("alert:fp-Disk@{}", T0 + 120)
+            ]
+        );
+        assert_eq!(view.alerts[0].kind, EvidenceKind::Alert);
+        assert_eq!(
+            view.alerts[0].entry.text,
+            "Alert critical PlexDown fired (namespace=media, pod=plex-1): PlexDown fired"
+        );
+        assert!(!alert_concerns(&["media".into()], &alerts[2].alert));
+        assert!(alert_concerns(&["ai".into()], &alerts[2].alert));
     }
 
     #[test]

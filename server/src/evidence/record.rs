@@ -1,6 +1,7 @@
-//! The rows kept of watch-cache objects: a Warning event, a Velero backup run. Pure functions,
-//! so the recorder only decides when to write.
+//! The rows kept of watch-cache objects: a Warning event, a Velero backup run, an alert that
+//! fired. Pure functions, so the recorder only decides when to write.
 
+use frontend::model::alerts::Alert;
 use k8s_openapi::api::core::v1::Event;
 
 use crate::cluster::crds::Backup;
@@ -52,6 +53,30 @@ impl BackupRecord {
     pub fn all_namespaces(&self) -> bool {
         self.namespaces.is_empty() || self.namespaces.iter().any(|n| n == "*")
     }
+}
+
+/// An alert's firing as kept: the alert, and the last time the server saw it firing.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AlertRecord {
+    pub alert: Alert,
+    pub last_seen: i64,
+}
+
+impl AlertRecord {
+    /// When it started firing.
+    pub fn started(&self) -> i64 {
+        self.alert.since.unwrap_or(self.last_seen)
+    }
+}
+
+/// The row of an alert seen firing at `now`; None for a silenced or inhibited one (it was not
+/// what anyone was told) and for one without a start.
+pub fn alert(a: &Alert, now: i64) -> Option<AlertRecord> {
+    let since = a.since?;
+    a.is_firing().then(|| AlertRecord {
+        alert: a.clone(),
+        last_seen: now.max(since),
+    })
 }
 
 /// The row of a Warning event; None for other events and for one without any time.

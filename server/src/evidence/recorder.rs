@@ -1,6 +1,7 @@
-//! The task that keeps the evidence: after every change of the watch caches (coalesced), the
-//! Warning events and Backups that are new or changed since the last write are written; once an
-//! hour, what is older than `evidence.keep_days` is pruned. An event the API server has already
+//! The task that keeps the evidence: after every change of the watch caches (coalesced), and
+//! every [`ALERTS_EVERY`] for the alerts that keep firing, the Warning events, Backups and
+//! firing alerts that are new or changed since the last write are written; once an hour, what is
+//! older than `evidence.keep_days` is pruned. An event the API server has already
 //! forgotten stays in SQLite: that is the point.
 
 use std::collections::HashMap;
@@ -9,7 +10,7 @@ use std::time::Duration;
 
 use sqlx::SqlitePool;
 
-use super::record::{self, BackupRecord, EventRecord};
+use super::record::{self, AlertRecord, BackupRecord, EventRecord};
 use super::store;
 use crate::cluster::ClusterCache;
 
@@ -17,12 +18,16 @@ use crate::cluster::ClusterCache;
 const COALESCE: Duration = Duration::from_secs(1);
 /// How often old evidence is pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// How often an alert that keeps firing has its last time written again: a window that starts
+/// later than its first write still finds it.
+const ALERTS_EVERY: Duration = Duration::from_secs(60);
 
 /// What was written last, so that an unchanged object is not written again.
 #[derive(Default)]
 pub struct Written {
     events: HashMap<String, EventRecord>,
     backups: HashMap<(String, String), BackupRecord>,
+    alerts: HashMap<String, AlertRecord>,
 }
 
 impl Written {
@@ -58,8 +63,32 @@ impl Written {
         }
     }
 
+    /// The alerts that are new, or changed, or last written [`ALERTS_EVERY`] or more before
+    /// they were seen again.
+    pub fn changed_alerts(&self, alerts: Vec<AlertRecord>) -> Vec<AlertRecord> {
+        let every = ALERTS_EVERY.as_secs() as i64;
+        alerts
+            .into_iter()
+            .filter(
+                |a| match self.alerts.get(&super::offer::alert_key(&a.alert)) {
+                    None => true,
+                    Some(w) => w.alert != a.alert || a.last_seen - w.last_seen >= every,
+                },
+            )
+            .collect()
+    }
+
+    /// Notes the alerts written.
+    pub fn wrote_alerts(&mut self, alerts: &[AlertRecord]) {
+        for a in alerts {
+            self.alerts
+                .insert(super::offer::alert_key(&a.alert), a.clone());
+        }
+    }
+
     /// Forgets what is older than `keep_from`, as the database did.
     pub fn prune(&mut self, keep_from: i64) {
+        self.alerts.retain(|_, a| a.last_seen >= keep_from);
         self.events.retain(|_, e| e.last_seen >= keep_from);
         self.backups
             .retain(|_, b| b.completed.or(b.started).unwrap_or(b.seen) >= keep_from);
@@ -105,6 +134,19 @@ pub async fn record_once(
         store::record_backups(pool, &backups).await?;
     }
     written.wrote(&events, &backups);
+    let alerts = written.changed_alerts(
+        cache
+            .alerts()
+            .alerts
+            .iter()
+            .filter_map(|a| record::alert(a, now))
+            .filter(|a| a.last_seen >= keep_from)
+            .collect(),
+    );
+    if !alerts.is_empty() {
+        store::record_alerts(pool, &alerts).await?;
+    }
+    written.wrote_alerts(&alerts);
     Ok(())
 }
 
@@ -125,6 +167,8 @@ pub fn spawn(pool: SqlitePool, cache: Arc<ClusterCache>, keep_days: u32) {
         let mut written = Written::default();
         let mut changes = cache.subscribe();
         let mut prune = tokio::time::interval(PRUNE_EVERY);
+        let mut alerts = tokio::time::interval(ALERTS_EVERY);
+        alerts.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         prune.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         // What is there already (the demo homelab is loaded once and never changes).
         if let Err(e) = record_once(&pool, &cache, &mut written, keep_days).await {
@@ -138,6 +182,11 @@ pub fn spawn(pool: SqlitePool, cache: Arc<ClusterCache>, keep_days: u32) {
                     }
                     tokio::time::sleep(COALESCE).await;
                     changes.mark_unchanged();
+                    if let Err(e) = record_once(&pool, &cache, &mut written, keep_days).await {
+                        tracing::warn!(error = %e, "recording evidence for AARs failed");
+                    }
+                }
+                _ = alerts.tick() => {
                     if let Err(e) = record_once(&pool, &cache, &mut written, keep_days).await {
                         tracing::warn!(error = %e, "recording evidence for AARs failed");
                     }
@@ -173,6 +222,37 @@ mod tests {
             first_seen: 0,
             last_seen: last,
         }
+    }
+
+    #[test]
+    fn a_firing_alert_is_written_when_new_changed_or_a_minute_on() {
+        let alert = frontend::model::alerts::Alert {
+            fingerprint: "fp".into(),
+            name: "PlexDown".into(),
+            severity: "critical".into(),
+            summary: "s".into(),
+            labels: Vec::new(),
+            since: Some(100),
+            silenced_by: Vec::new(),
+            inhibited: false,
+        };
+        let at = |now: i64| record::alert(&alert, now).unwrap();
+        let mut w = Written::default();
+        assert_eq!(w.changed_alerts(vec![at(100)]).len(), 1);
+        w.wrote_alerts(&[at(100)]);
+        assert!(
+            w.changed_alerts(vec![at(130)]).is_empty(),
+            "seen again within the minute"
+        );
+        assert_eq!(w.changed_alerts(vec![at(160)]), [at(160)]);
+        let silenced = frontend::model::alerts::Alert {
+            silenced_by: vec!["s".into()],
+            ..alert.clone()
+        };
+        assert!(
+            record::alert(&silenced, 200).is_none(),
+            "nobody was told of it"
+        );
     }
 
     #[test]

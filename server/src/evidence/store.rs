@@ -8,7 +8,7 @@ use sqlx::{Row, SqlitePool};
 use frontend::model::aar::{AarContent, EvidenceView};
 
 use super::offer;
-use super::record::{BackupRecord, EventRecord};
+use super::record::{AlertRecord, BackupRecord, EventRecord};
 use crate::aar::window;
 use crate::db::DbError;
 
@@ -22,12 +22,15 @@ pub async fn for_aar(
         .ok()
         .flatten();
     let Some(w) = window else {
-        return Ok(offer::offer(aar, keep_days, &[], &[], &[]));
+        return Ok(offer::offer(aar, keep_days, &[], &[], &[], &[]));
     };
     let events = events_between(pool, w.start, w.end).await?;
     let backups = backups_between(pool, w.start, w.end).await?;
     let actions = crate::actions::audit::between(pool, w.start, w.end).await?;
-    Ok(offer::offer(aar, keep_days, &events, &backups, &actions))
+    let alerts = alerts_between(pool, w.start, w.end).await?;
+    Ok(offer::offer(
+        aar, keep_days, &events, &backups, &actions, &alerts,
+    ))
 }
 
 /// Writes `events` in one transaction; a known event gets its new count, times and message.
@@ -99,6 +102,91 @@ pub async fn record_backups(pool: &SqlitePool, backups: &[BackupRecord]) -> Resu
     Ok(())
 }
 
+/// Writes `alerts` in one transaction; a known firing gets its later last time and its summary.
+#[tracing::instrument(skip_all, fields(count = alerts.len()))]
+pub async fn record_alerts(pool: &SqlitePool, alerts: &[AlertRecord]) -> Result<(), DbError> {
+    let mut tx = pool.begin().await?;
+    for a in alerts {
+        let labels: serde_json::Map<String, serde_json::Value> = a
+            .alert
+            .labels
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::from(v.as_str())))
+            .collect();
+        sqlx::query(
+            "insert into evidence_alerts (key, name, severity, summary, labels, started, last_seen)
+             values (?, ?, ?, ?, ?, ?, ?)
+             on conflict (key) do update set
+                 summary = excluded.summary,
+                 labels = excluded.labels,
+                 last_seen = max(last_seen, excluded.last_seen)",
+        )
+        .bind(offer::alert_key(&a.alert))
+        .bind(&a.alert.name)
+        .bind(&a.alert.severity)
+        .bind(&a.alert.summary)
+        .bind(serde_json::Value::Object(labels).to_string())
+        .bind(a.started())
+        .bind(a.last_seen)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The alerts that fired at some time in `[from, to]`, oldest first.
+#[tracing::instrument(skip_all)]
+pub async fn alerts_between(
+    pool: &SqlitePool,
+    from: i64,
+    to: i64,
+) -> Result<Vec<AlertRecord>, DbError> {
+    let rows: Vec<AlertRecord> = sqlx::query_as(
+        "select key, name, severity, summary, labels, started, last_seen
+         from evidence_alerts
+         where last_seen >= ? and started <= ?
+         order by started, key",
+    )
+    .bind(from)
+    .bind(to)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows)
+}
+
+/// A row of `evidence_alerts`: its labels are a JSON object, its key `fingerprint@started`.
+impl<'r> sqlx::FromRow<'r, SqliteRow> for AlertRecord {
+    fn from_row(row: &'r SqliteRow) -> sqlx::Result<Self> {
+        let key: String = row.try_get("key")?;
+        let labels: String = row.try_get("labels")?;
+        let labels: std::collections::BTreeMap<String, String> = serde_json::from_str(&labels)
+            .map_err(|e| sqlx::Error::ColumnDecode {
+                index: "labels".into(),
+                source: Box::new(e),
+            })?;
+        let started: i64 = row.try_get("started")?;
+        Ok(AlertRecord {
+            alert: frontend::model::alerts::Alert {
+                fingerprint: key
+                    .trim_start_matches("alert:")
+                    .split('@')
+                    .next()
+                    .unwrap_or_default()
+                    .to_owned(),
+                name: row.try_get("name")?,
+                severity: row.try_get("severity")?,
+                summary: row.try_get("summary")?,
+                labels: labels.into_iter().collect(),
+                since: Some(started),
+                silenced_by: Vec::new(),
+                inhibited: false,
+            },
+            last_seen: row.try_get("last_seen")?,
+        })
+    }
+}
+
 /// Deletes the evidence last seen before `before` (unix seconds); returns how many events and
 /// backups went.
 #[tracing::instrument(skip_all, fields(before))]
@@ -115,6 +203,10 @@ pub async fn prune(pool: &SqlitePool, before: i64) -> Result<(u64, u64), DbError
             .execute(&mut *tx)
             .await?
             .rows_affected();
+    sqlx::query("delete from evidence_alerts where last_seen < ?")
+        .bind(before)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok((events, backups))
 }
@@ -236,6 +328,36 @@ mod tests {
         // An event spanning the window's start is in it; one ending before it is not.
         assert_eq!(events_between(&pool, 300, 350).await.unwrap().len(), 1);
         assert!(events_between(&pool, 401, 500).await.unwrap().is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_alert_firing_is_one_row_that_keeps_its_labels_and_moves_its_last_time() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(dir.path()).await.unwrap();
+        let alert = frontend::model::alerts::Alert {
+            fingerprint: "fp".into(),
+            name: "PlexDown".into(),
+            severity: "critical".into(),
+            summary: "Plex is down".into(),
+            labels: vec![
+                ("namespace".into(), "media".into()),
+                ("pod".into(), "plex-1".into()),
+            ],
+            since: Some(100),
+            silenced_by: Vec::new(),
+            inhibited: false,
+        };
+        let at = |last_seen| AlertRecord {
+            alert: alert.clone(),
+            last_seen,
+        };
+        record_alerts(&pool, &[at(100)]).await.unwrap();
+        record_alerts(&pool, &[at(400)]).await.unwrap();
+        assert_eq!(alerts_between(&pool, 0, 1000).await.unwrap(), [at(400)]);
+        assert_eq!(alerts_between(&pool, 300, 350).await.unwrap().len(), 1);
+        assert!(alerts_between(&pool, 401, 500).await.unwrap().is_empty());
+        prune(&pool, 401).await.unwrap();
+        assert!(alerts_between(&pool, 0, 1000).await.unwrap().is_empty());
     }
 
     #[tokio::test]

@@ -201,6 +201,7 @@ pub async fn attach_evidence(
         .iter()
         .chain(&offered.backups)
         .chain(&offered.actions)
+        .chain(&offered.alerts)
         .find(|i| i.key == key)
         .ok_or_else(|| {
             AppError::BadRequest(format!(

@@ -134,16 +134,17 @@ pub async fn start_aar(
         .into_iter()
         .chain(offered.backups)
         .chain(offered.actions)
+        .chain(offered.alerts)
         .map(|item| (item.at, item.key, item.entry))
         .collect();
-    entries.extend(subject.alerts.iter().filter(|a| a.is_firing()).map(|a| {
-        let at = a.since.unwrap_or(start);
-        (
-            at,
-            evidence::offer::alert_key(a),
-            evidence::offer::alert_entry(a),
-        )
-    }));
+    // The alerts firing now that the recorder has not written yet.
+    for a in subject.alerts.iter().filter(|a| a.is_firing()) {
+        let key = evidence::offer::alert_key(a);
+        if !entries.iter().any(|(_, k, _)| *k == key) {
+            let at = a.since.unwrap_or(start);
+            entries.push((at, key, evidence::offer::alert_entry(a)));
+        }
+    }
     entries.sort_by(|a, b| a.0.cmp(&b.0).then_with(|| a.1.cmp(&b.1)));
     for (_, key, entry) in entries {
         content.evidence.push(key);

@@ -124,6 +124,8 @@ async fn an_admin_signs_in_through_the_provider_and_sees_admin_navigation() {
             "/backups",
             "/storage",
             "/gitops",
+            "/alerts",
+            "/events",
             "/aars",
             "/audit"
         ]
@@ -157,6 +159,9 @@ async fn a_family_member_sees_status_and_services_only_and_gets_403_for_admin_pa
         "/backups",
         "/storage",
         "/gitops",
+        "/alerts",
+        "/events",
+        "/incidents/services/media/plex",
         "/aars",
         "/audit",
     ] {

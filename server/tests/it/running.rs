@@ -104,6 +104,13 @@ async fn until_page(
     .await
 }
 
+/// The pod table of a page (the events below it name old pods too).
+fn pods_table(html: &str) -> &str {
+    let start = html.find("data-test=\"pods\"").unwrap_or(html.len());
+    let rest = &html[start..];
+    &rest[..rest.find("</table>").unwrap_or(rest.len())]
+}
+
 /// The pods of app `name` in `media` (by its `app.kubernetes.io/name`), as (pod name, Running
 /// and Ready); pods being deleted left out.
 async fn app_pods(pods: &Api<Pod>, name: &str) -> Vec<(String, bool)> {
@@ -220,7 +227,10 @@ async fn a_rollout_restart_replaces_the_pod_and_the_service_page_follows() {
         admin,
         "/services/media/sonarr",
         "Sonarr's page shows the new pod and not the old",
-        |html| html.contains(after.as_str()) && !html.contains(before[0].as_str()),
+        |html| {
+            let pods = pods_table(html);
+            pods.contains(after.as_str()) && !pods.contains(before[0].as_str())
+        },
     )
     .await;
     s.app.stop().await;
@@ -293,7 +303,7 @@ async fn restarting_jellyfin_behind_the_cordon_leaves_its_pod_pending_with_the_s
         "/services/media/jellyfin",
         "Jellyfin's page shows a pending pod and the scheduler's reason",
         |html| {
-            !html.contains(before[0].as_str())
+            !pods_table(html).contains(before[0].as_str())
                 && html.contains("Unschedulable")
                 && html.contains("data-test=\"pod-message\"")
         },
@@ -533,46 +543,55 @@ fn health_reasons(html: &str) -> Vec<String> {
         .collect()
 }
 
-/// A real Alertmanager, read every second: an alert posted for Plex's namespace and pod shows
-/// on Plex's page and, being critical, in the health summary; a silence takes it out of the
-/// summary and shows it silenced; with Alertmanager stopped the alerts panel says it cannot be
-/// read while every page still answers.
-#[tokio::test]
-async fn alertmanagers_alerts_reach_plexs_page_and_the_health_summary_until_silenced() {
-    let mut am = testbed::alertmanager::Alertmanager::start().await.unwrap();
+/// The running demo with a real Alertmanager read every second, and a critical alert posted for
+/// Plex's namespace and pod (with another namespace's pod of the same name, not Plex's); its
+/// summary.
+async fn plex_alerting() -> (testbed::alertmanager::Alertmanager, Scenario, String) {
+    let am = testbed::alertmanager::Alertmanager::start().await.unwrap();
     let url = am.url().to_owned();
     let s = scenario_with(|config| {
         config.alerts.alertmanager_url = Some(url);
         config.alerts.refresh_secs = 1;
     })
     .await;
-    let (admin, pods) = (&s.admin, &s.pods);
-    let pod = running(pods, "plex", 1).await.remove(0);
+    let pod = running(&s.pods, "plex", 1).await.remove(0);
     let summary = format!("Plex stopped answering ({})", std::process::id());
-    am.post_alert(
-        &[
-            ("alertname", "PlexDown"),
-            ("severity", "critical"),
-            ("namespace", "media"),
-            ("pod", &pod),
-        ],
-        &[("summary", &summary)],
-    )
-    .await
-    .unwrap();
-    // Unrelated alerts: another namespace's pod of the same name, and a warning.
-    am.post_alert(
-        &[
-            ("alertname", "Elsewhere"),
-            ("severity", "critical"),
-            ("namespace", "ai"),
-            ("pod", &pod),
-        ],
-        &[("summary", "not Plex")],
-    )
-    .await
-    .unwrap();
+    let labels = [
+        ("alertname", "PlexDown"),
+        ("severity", "critical"),
+        ("namespace", "media"),
+        ("pod", pod.as_str()),
+    ];
+    am.post_alert(&labels, &[("summary", &summary)])
+        .await
+        .unwrap();
+    let elsewhere = [
+        ("alertname", "Elsewhere"),
+        ("severity", "critical"),
+        ("namespace", "ai"),
+        ("pod", pod.as_str()),
+    ];
+    am.post_alert(&elsewhere, &[("summary", "not Plex")])
+        .await
+        .unwrap();
+    (am, s, summary)
+}
 
+/// The health summary shows the alert's summary among its reasons.
+async fn until_in_health(admin: &Browser, summary: &str) -> String {
+    until_page(admin, "/", "the alert in the health summary", |h| {
+        health_reasons(h).iter().any(|r| r.contains(summary))
+    })
+    .await
+}
+
+/// An alert posted to Alertmanager for Plex's namespace and pod shows on Plex's page and, being
+/// critical, in the health summary within the refresh interval; an AAR started from Plex's
+/// incident page holds it, and the recorder has kept it as evidence offered for the window.
+#[tokio::test]
+async fn an_alert_for_plex_reaches_its_page_the_health_summary_and_an_aars_evidence() {
+    let (_am, s, summary) = plex_alerting().await;
+    let admin = &s.admin;
     let plex = until_page(
         admin,
         "/services/media/plex",
@@ -585,10 +604,7 @@ async fn alertmanagers_alerts_reach_plexs_page_and_the_health_summary_until_sile
         !plex.contains("data-alert=\"Elsewhere\""),
         "tied by namespace too: {plex}"
     );
-    let status = until_page(admin, "/", "the alert in the health summary", |h| {
-        health_reasons(h).iter().any(|r| r.contains(&summary))
-    })
-    .await;
+    let status = until_in_health(admin, &summary).await;
     let reason = health_reasons(&status)
         .into_iter()
         .find(|r| r.contains(&summary))
@@ -601,6 +617,49 @@ async fn alertmanagers_alerts_reach_plexs_page_and_the_health_summary_until_sile
         "every critical alert counts, tied to a service or not"
     );
 
+    // Started from the incident page: a draft whose timeline holds the alert.
+    let incident = admin.text("/incidents/services/media/plex").await;
+    assert!(incident.contains(&summary), "{incident}");
+    let csrf = admin.csrf("/incidents/services/media/plex").await;
+    let started = admin
+        .post_form(
+            "/incidents/aar",
+            &[("csrf", &csrf), ("subject", "service:media/plex")],
+        )
+        .await;
+    assert_eq!(started.status(), 303);
+    let edit = started.headers()["location"].to_str().unwrap().to_owned();
+    let form = admin.text(&edit).await;
+    assert!(form.contains("Alert critical PlexDown fired"), "{form}");
+    assert!(form.contains("name=\"services\""), "{form}");
+    // The recorder keeps the firing (within a second of its arrival): the AAR's page lists it
+    // with the evidence of its window.
+    let evidence_alerts = |h: &str| {
+        h.split("data-test=\"evidence-alerts\"")
+            .nth(1)
+            .unwrap_or_default()
+            .split("</ul>")
+            .next()
+            .unwrap_or_default()
+            .to_owned()
+    };
+    until_page(
+        admin,
+        edit.trim_end_matches("/edit"),
+        "the recorded alert offered",
+        |h| evidence_alerts(h).contains("PlexDown"),
+    )
+    .await;
+    s.app.stop().await;
+}
+
+/// A silence on the alert takes it out of the health summary, and Plex's page shows it silenced,
+/// by which silence.
+#[tokio::test]
+async fn a_silence_takes_plexs_alert_out_of_the_health_summary() {
+    let (am, s, summary) = plex_alerting().await;
+    let admin = &s.admin;
+    until_in_health(admin, &summary).await;
     let silence = am
         .silence(&[("alertname", "PlexDown")], "Plex maintenance")
         .await
@@ -619,7 +678,16 @@ async fn alertmanagers_alerts_reach_plexs_page_and_the_health_summary_until_sile
     assert!(plex.contains(&silence), "the silence is named: {plex}");
     let alerts = admin.text("/alerts").await;
     assert!(alerts.contains("Plex maintenance"), "{alerts}");
+    s.app.stop().await;
+}
 
+/// With Alertmanager stopped, the alert panels say it cannot be read and keep the last alerts;
+/// every page still answers; family members see no alerts.
+#[tokio::test]
+async fn a_stopped_alertmanager_is_a_panel_state_not_a_failure() {
+    let (mut am, s, summary) = plex_alerting().await;
+    let admin = &s.admin;
+    until_in_health(admin, &summary).await;
     am.stop().unwrap();
     let alerts = until_page(admin, "/alerts", "the unreachable panel state", |h| {
         h.contains("data-test=\"alerts-problem\"")
@@ -630,7 +698,8 @@ async fn alertmanagers_alerts_reach_plexs_page_and_the_health_summary_until_sile
         alerts.contains("PlexDown"),
         "the last alerts stay, marked: {alerts}"
     );
-    assert_eq!(admin.get("/services/media/plex").await.status(), 200);
+    let plex = admin.text("/services/media/plex").await;
+    assert!(plex.contains("Alertmanager cannot be read"), "{plex}");
     assert_eq!(admin.get("/").await.status(), 200);
 
     let family = Browser::new(&s.app);

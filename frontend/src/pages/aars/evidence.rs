@@ -90,6 +90,7 @@ pub(super) fn Evidence(aar_id: i64, version: i64, view: EvidenceView) -> impl In
             {group("Warning events", "evidence-events", view.events)}
             {group("Backup runs", "evidence-backups", view.backups)}
             {group("Guarded actions", "evidence-actions", view.actions)}
+            {group("Alerts", "evidence-alerts", view.alerts)}
         </section>
     }
     .into_any()
