@@ -32,16 +32,10 @@ impl AlertsConfig {
             });
         }
         if let Some(url) = &self.alertmanager_url {
-            let parsed = url::Url::parse(url).map_err(|e| ConfigError::Invalid {
+            super::server::http_url(url).map_err(|reason| ConfigError::Invalid {
                 key: "alerts.alertmanager_url",
-                reason: format!("`{url}` is not a URL: {e}"),
+                reason: format!("`{url}` {reason}"),
             })?;
-            if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
-                return Err(ConfigError::Invalid {
-                    key: "alerts.alertmanager_url",
-                    reason: format!("`{url}` must be an http:// or https:// address with a host"),
-                });
-            }
         }
         Ok(())
     }
@@ -81,7 +75,7 @@ mod tests {
             (
                 "HOMELAB_ALERTS__ALERTMANAGER_URL",
                 "ftp://am",
-                "must be an http://",
+                "must start with http://",
             ),
             ("HOMELAB_ALERTS__REFRESH_SECS", "0", "`alerts.refresh_secs`"),
         ] {

@@ -48,13 +48,19 @@ impl Default for ServerConfig {
     }
 }
 
+/// An http:// or https:// URL with a host, or why `value` is not one.
+pub(super) fn http_url(value: &str) -> Result<url::Url, String> {
+    let url = url::Url::parse(value).map_err(|e| format!("not a URL ({e})"))?;
+    if !matches!(url.scheme(), "http" | "https") || !url.has_host() {
+        return Err("must start with http:// or https:// and name a host".into());
+    }
+    Ok(url)
+}
+
 /// The public URL must be an origin: routes live at the root, and `__Host-` cookies need `/`.
 pub(super) fn check_public_url(value: &str) -> Result<(), String> {
-    let url = url::Url::parse(value).map_err(|e| format!("not a URL ({e})"))?;
-    if !matches!(url.scheme(), "http" | "https") {
-        return Err("must start with http:// or https://".into());
-    }
-    if !url.has_host() || url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
+    let url = http_url(value)?;
+    if url.path() != "/" || url.query().is_some() || url.fragment().is_some() {
         return Err("must be a scheme, a host and an optional port only, like \
                     https://homelab.example.net (the server serves from the root of its host)"
             .into());

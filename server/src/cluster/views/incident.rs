@@ -40,6 +40,11 @@ pub fn names(snap: &Snapshot, subject: &Subject) -> Vec<String> {
     }
 }
 
+/// The Warning events among `events`.
+fn warnings_of(events: &[EventRow]) -> Vec<EventRow> {
+    events.iter().filter(|e| e.warning).cloned().collect()
+}
+
 fn began(warnings: &[EventRow], alerts: &[frontend::model::alerts::Alert]) -> Option<i64> {
     warnings
         .iter()
@@ -108,12 +113,7 @@ pub fn of_service(snap: &Snapshot, id: &str, actions: &[AuditEntry]) -> Option<I
         name: detail.entry.name.clone(),
     };
     let names = names(snap, &subject);
-    let warnings: Vec<EventRow> = detail
-        .events
-        .iter()
-        .filter(|e| e.warning)
-        .cloned()
-        .collect();
+    let warnings = warnings_of(&detail.events);
     let namespace = id.split('/').next().unwrap_or("");
     Some(Incident {
         status: detail.entry.status.words().to_owned(),
@@ -141,12 +141,7 @@ pub fn of_node(snap: &Snapshot, name: &str, actions: &[AuditEntry]) -> Option<In
     let summary = nodes::summaries(&snap.nodes)
         .into_iter()
         .find(|n| n.name == name)?;
-    let warnings: Vec<EventRow> = detail
-        .events
-        .iter()
-        .filter(|e| e.warning)
-        .cloned()
-        .collect();
+    let warnings = warnings_of(&detail.events);
     let mut namespaces: Vec<String> = detail.pods.iter().map(|p| p.namespace.clone()).collect();
     namespaces.sort();
     namespaces.dedup();
