@@ -477,12 +477,14 @@ async fn the_clusters_own_events_show_on_the_pod_service_and_events_pages() {
     assert!(html.contains("data-type=\"Normal\""), "{html}");
     assert!(!html.contains("data-type=\"Warning\""), "{html}");
 
-    let service = admin.text("/services/media/sonarr").await;
-    assert!(service.contains("Successfully assigned"), "{service}");
-    assert!(
-        service.contains("SuccessfulCreate"),
-        "the ReplicaSet's event: {service}"
-    );
+    // The pod's event and its ReplicaSet's, on the service's page.
+    until_page(
+        admin,
+        "/services/media/sonarr",
+        "the pod's and the ReplicaSet's events on Sonarr's page",
+        |h| h.contains("Successfully assigned") && h.contains("SuccessfulCreate"),
+    )
+    .await;
     let logs = admin.text(&format!("/pods/media/{pod}/logs")).await;
     assert!(logs.contains("Successfully assigned"), "{logs}");
 
@@ -725,6 +727,14 @@ async fn a_followed_log_brings_new_lines_and_closing_the_tab_ends_the_api_server
     let s = scenario().await;
     let (cluster, admin, pods) = (s.cluster, &s.admin, &s.pods);
     let pod = running(pods, "sonarr", 1).await.remove(0);
+    // The server follows the pods its views know.
+    until_page(
+        admin,
+        "/services/media/sonarr",
+        "Sonarr's pod listed",
+        |h| pods_table(h).contains(pod.as_str()),
+    )
+    .await;
     let path = format!("/pods/media/{pod}/logs/follow?container=sonarr");
     let closed_before = metric(
         &admin.text("/metrics").await,
