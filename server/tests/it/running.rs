@@ -413,8 +413,14 @@ async fn an_admin_reads_a_pods_log_through_the_api_server_and_a_bad_query_is_nam
         .write_pod_log(&format!("{marker} <script>alert(1)</script>"))
         .unwrap();
     let path = format!("/pods/media/{pod}/logs");
-    let service = admin.text("/services/media/sonarr").await;
-    assert!(service.contains(&format!("href=\"{path}\"")), "{service}");
+    // The pod may be newer than the views the server last published: wait for them.
+    until_page(
+        admin,
+        "/services/media/sonarr",
+        "the pod's link to its logs",
+        |h| h.contains(&format!("href=\"{path}\"")),
+    )
+    .await;
 
     let html = admin.text(&path).await;
     assert!(
