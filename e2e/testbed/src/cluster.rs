@@ -512,6 +512,8 @@ impl TestCluster {
                 "--service-account-signing-key-file={}",
                 file("sa.key")
             ))
+            // Addresses the API server writes into Service objects; nothing listens on them or
+            // sends to them (no kube-proxy runs here). The server itself binds 127.0.0.1 above.
             .arg("--service-cluster-ip-range=10.0.0.0/24")
             // The kubelet API (kwok's) only through a node's `InternalDNS` address, `localhost`:
             // never the homelab addresses the nodes carry.

@@ -121,6 +121,7 @@ fn an_action_timeout_not_below_the_request_timeout_is_refused() {
     );
 }
 
+/// Only parsed: the configuration is refused before anything binds.
 #[test]
 fn demo_mode_on_a_public_address_without_oidc_is_refused() {
     let err = refused(|jail| {
