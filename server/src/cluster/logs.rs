@@ -203,8 +203,23 @@ pub fn demo(query: &LogQuery) -> Vec<u8> {
         .collect()
 }
 
+/// The containers of pod `namespace/name` among `pods` (a snapshot's), or None when there is
+/// no such pod: what the logs page and the follow stream both check first.
+pub fn containers_of(
+    pods: &[std::sync::Arc<Pod>],
+    namespace: &str,
+    name: &str,
+) -> Option<Vec<String>> {
+    pods.iter()
+        .find(|p| {
+            p.metadata.namespace.as_deref() == Some(namespace)
+                && p.metadata.name.as_deref() == Some(name)
+        })
+        .map(|p| containers(p))
+}
+
 /// The names of a pod's containers.
-pub fn containers(pod: &Pod) -> Vec<String> {
+fn containers(pod: &Pod) -> Vec<String> {
     pod.spec
         .iter()
         .flat_map(|s| &s.containers)

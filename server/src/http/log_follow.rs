@@ -34,11 +34,7 @@ pub async fn follow(
     QueryParams(raw): QueryParams<RawLogQuery>,
 ) -> Response {
     let refuse = |status: StatusCode, message: String| (status, message).into_response();
-    let containers = state.cluster.views().snapshot.pods.iter().find_map(|p| {
-        (p.metadata.namespace.as_deref() == Some(namespace.as_str())
-            && p.metadata.name.as_deref() == Some(pod.as_str()))
-        .then(|| logs::containers(p))
-    });
+    let containers = logs::containers_of(&state.cluster.views().snapshot.pods, &namespace, &pod);
     let Some(containers) = containers else {
         return refuse(
             StatusCode::NOT_FOUND,

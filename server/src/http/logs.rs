@@ -67,18 +67,12 @@ async fn load(
     view: &mut PodLogs,
 ) -> Result<Vec<u8>, (StatusCode, String)> {
     let id = format!("{}/{}", view.namespace, view.pod);
-    let containers = state
-        .cluster
-        .views()
-        .snapshot
-        .pods
-        .iter()
-        .find(|p| {
-            p.metadata.namespace.as_deref() == Some(view.namespace.as_str())
-                && p.metadata.name.as_deref() == Some(view.pod.as_str())
-        })
-        .map(|p| logs::containers(p))
-        .ok_or_else(|| (StatusCode::NOT_FOUND, format!("there is no pod {id}")))?;
+    let containers = logs::containers_of(
+        &state.cluster.views().snapshot.pods,
+        &view.namespace,
+        &view.pod,
+    )
+    .ok_or_else(|| (StatusCode::NOT_FOUND, format!("there is no pod {id}")))?;
     view.containers = containers;
     view.query = logs::parse(raw, &view.containers).map_err(|e| (StatusCode::BAD_REQUEST, e))?;
     let Some(connection) = state.kube.as_ref() else {
