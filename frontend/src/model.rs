@@ -705,6 +705,7 @@ pub mod alerts;
 pub mod events;
 pub mod incident;
 pub mod logs;
+pub mod notify;
 
 #[cfg(test)]
 mod tests {

@@ -56,6 +56,7 @@ pub struct Seeded {
     pub actions: usize,
     pub evidence: usize,
     pub services: usize,
+    pub notifications: usize,
 }
 
 /// Writes whatever part of the demo's past the database does not have yet. `now` is the wall
@@ -79,7 +80,115 @@ pub async fn seed(pool: &SqlitePool, view: &ClusterView, now: i64) -> Result<See
         seeded.services = changes.current.len();
         history_store::apply(pool, &changes).await?;
     }
+    if is_empty(pool, "notify_delivery").await? && is_empty(pool, "notify_state").await? {
+        seeded.notifications = record_notifications(pool, view).await?;
+    }
     Ok(seeded)
+}
+
+/// The messages the demo's incidents sent: the family told of Jellyfin in the Longhorn outage
+/// (once after two failed attempts), the admins of the outage, Bazarr's crash loop and k3s1's
+/// cordon, and a backup failure given up on; and what is announced now, as the demo shows it.
+async fn record_notifications(pool: &SqlitePool, view: &ClusterView) -> Result<usize, DbError> {
+    use crate::notify::debounce::{Announced, Change, Seen};
+    use crate::notify::message::compose;
+    use crate::notify::store::{write_past, Past};
+    use frontend::model::Audience;
+
+    let url = "https://homelab.fletcherlabs.net";
+    let views = view.views();
+    let Some(seen) = crate::notify::watch::seen(true, false, &views.services, &views.health) else {
+        return Ok(0);
+    };
+    let find = |key: &str| seen.iter().find(|s| s.key == key).cloned();
+    let (Some(jellyfin), Some(bazarr)) =
+        (find("service:media/jellyfin"), find("service:media/bazarr"))
+    else {
+        return Ok(0);
+    };
+    let with = |s: &Seen, state: &str, words: &str| Seen {
+        state: state.into(),
+        ok: state == "up" || state == crate::notify::debounce::OK,
+        words: words.into(),
+        ..s.clone()
+    };
+    let jellyfin_down = Change {
+        from: with(&jellyfin, "up", "Up"),
+        to: with(&jellyfin, "down", "Down"),
+    };
+    let jellyfin_back = Change {
+        from: with(&jellyfin, "down", "Down"),
+        to: with(&jellyfin, "up", "Up"),
+    };
+    let bazarr_down = Change {
+        from: with(&bazarr, "up", "Up"),
+        to: bazarr.clone(),
+    };
+    let mut problems: Vec<Change> = seen
+        .iter()
+        .filter(|s| !s.key.starts_with("service:"))
+        .map(|s| Change {
+            from: with(s, crate::notify::debounce::OK, &s.words),
+            to: s.clone(),
+        })
+        .collect();
+    problems.truncate(4);
+    let outage = at("2025-06-15T02:20:00Z");
+    let back = at("2025-06-15T11:05:00Z");
+    let today = DEMO_NOW - 2 * 3600;
+    let messages = [
+        (
+            Audience::Family,
+            vec![jellyfin_down.clone()],
+            outage,
+            3,
+            None,
+        ),
+        (Audience::Admin, vec![jellyfin_down], outage, 1, None),
+        (Audience::Family, vec![jellyfin_back.clone()], back, 1, None),
+        (Audience::Admin, vec![jellyfin_back], back, 1, None),
+        (Audience::Admin, vec![bazarr_down], today - 1800, 1, None),
+        (
+            Audience::Admin,
+            problems,
+            today,
+            8,
+            Some("connection refused or host unreachable"),
+        ),
+    ];
+    let composed: Vec<_> = messages
+        .into_iter()
+        .filter_map(|(audience, changes, at, attempts, gave_up)| {
+            compose(audience, &changes, url).map(|m| (audience, m, at, attempts, gave_up))
+        })
+        .collect();
+    let past: Vec<Past> = composed
+        .iter()
+        .map(|(audience, message, at, attempts, gave_up)| Past {
+            target: match audience {
+                Audience::Family => "family-ntfy",
+                Audience::Admin => "admins-webhook",
+            },
+            at: *at,
+            message,
+            attempts: *attempts,
+            delivered_after: gave_up.is_none().then_some(20 * (attempts - 1) + 1),
+            last_error: if *attempts > 1 && gave_up.is_none() {
+                Some("it answered 502 Bad Gateway")
+            } else {
+                *gave_up
+            },
+        })
+        .collect();
+    let states: Vec<Announced> = seen
+        .into_iter()
+        .map(|s| Announced {
+            seen: s,
+            since: today,
+        })
+        .collect();
+    write_past(pool, &states, &past).await?;
+    Ok(past.len())
 }
 
 async fn is_empty(pool: &SqlitePool, table: &'static str) -> Result<bool, DbError> {

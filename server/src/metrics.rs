@@ -62,6 +62,12 @@ struct SignInLabels {
 }
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct NotificationLabels {
+    target: String,
+    result: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct ActionLabels {
     kind: String,
     result: &'static str,
@@ -102,6 +108,8 @@ pub struct Metrics {
     actions: Family<ActionLabels, Counter>,
     log_follows: Gauge,
     log_follows_closed: Counter,
+    notifications: Family<NotificationLabels, Counter>,
+    notifications_waiting: Gauge,
 }
 
 /// A followed log, counted open while this lives and closed when it is dropped.
@@ -210,6 +218,19 @@ impl Metrics {
             "Followed pod logs whose stream from the API server was closed",
             log_follows_closed.clone(),
         );
+        let notifications = Family::<NotificationLabels, Counter>::default();
+        registry.register(
+            "notification_attempts",
+            "Notification deliveries by target and result: delivered, failed (each failed \
+             attempt) and given_up (the last attempt failed)",
+            notifications.clone(),
+        );
+        let notifications_waiting = Gauge::default();
+        registry.register(
+            "notifications_waiting",
+            "Notifications queued and not yet delivered or given up",
+            notifications_waiting.clone(),
+        );
         registry.register(
             "views_publication_delay_seconds",
             "From a change arriving in a watch cache to the published views holding it",
@@ -227,7 +248,23 @@ impl Metrics {
             actions,
             log_follows,
             log_follows_closed,
+            notifications,
+            notifications_waiting,
         })
+    }
+
+    /// One delivery attempt to `target`: `delivered`, `failed` or `given_up`.
+    pub fn notification(&self, target: &str, result: &'static str) {
+        self.notifications
+            .get_or_create(&NotificationLabels {
+                target: target.to_owned(),
+                result,
+            })
+            .inc();
+    }
+
+    pub fn notifications_waiting(&self, count: i64) {
+        self.notifications_waiting.set(count);
     }
 
     pub fn sign_in(&self, method: &'static str, result: SignInResult) {

@@ -103,6 +103,18 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         .context("deleting expired sessions")?;
     let public_streams = Arc::new(tokio::sync::Semaphore::new(config.server.public_streams));
     let metrics = crate::metrics::Metrics::new(cluster.publisher().delay().clone());
+    let notifier = crate::notify::Notifier::new(
+        pool.clone(),
+        config.notify.clone(),
+        config.server.public_url.clone(),
+        metrics.clone(),
+        config.demo,
+    )
+    .context("making the notifications' HTTP client")?;
+    notifier
+        .start(cluster.clone())
+        .await
+        .context("loading what notifications were sent")?;
     let state = AppState {
         leptos: leptos_options(&config),
         config: Arc::new(config),
@@ -111,6 +123,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         kube,
         cluster,
         history,
+        notifier,
         metrics,
         shutdown: crate::http::shutdown::Shutdown::default(),
         public_streams,

@@ -58,6 +58,11 @@ pub const NAV_ITEMS: &[NavItem] = &[
         admin_only: true,
     },
     NavItem {
+        href: "/notifications",
+        label: "Notify",
+        admin_only: true,
+    },
+    NavItem {
         href: "/aars",
         label: "AARs",
         admin_only: true,

@@ -60,6 +60,8 @@ pub const ROUTES: &[(&str, Rule)] = &[
     ("/gitops", Rule::Admin),
     ("/events", Rule::Admin),
     ("/alerts", Rule::Admin),
+    ("/notifications", Rule::Admin),
+    ("/notifications/test", Rule::Admin),
     ("/audit", Rule::Admin),
     ("/pods/{namespace}/{name}/logs", Rule::Admin),
     ("/pods/{namespace}/{name}/logs/follow", Rule::Admin),

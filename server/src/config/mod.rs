@@ -14,6 +14,7 @@ mod alerts;
 mod cluster;
 mod error;
 mod evidence;
+mod notify;
 mod oidc;
 mod server;
 mod session;
@@ -31,6 +32,7 @@ pub use alerts::AlertsConfig;
 pub use cluster::ClusterConfig;
 pub use error::ConfigError;
 pub use evidence::EvidenceConfig;
+pub use notify::{NotifyConfig, TargetConfig, TargetKind};
 pub use oidc::OidcConfig;
 pub use server::ServerConfig;
 pub use session::SessionConfig;
@@ -68,6 +70,8 @@ pub struct Config {
     pub evidence: EvidenceConfig,
     /// Alertmanager, read for alerts.
     pub alerts: AlertsConfig,
+    /// Messages sent when a service, node, volume or backup changes.
+    pub notify: NotifyConfig,
 }
 
 impl fmt::Debug for Config {
@@ -87,6 +91,7 @@ impl fmt::Debug for Config {
                 "metrics_token",
                 &self.metrics_token.as_ref().map(|_| "[redacted]"),
             )
+            .field("notify", &self.notify)
             .finish()
     }
 }
@@ -174,6 +179,7 @@ impl Config {
             );
         }
         self.alerts.validate()?;
+        self.notify.validate()?;
         if !(1..=3650).contains(&self.evidence.keep_days) {
             return invalid("evidence.keep_days", "must be between 1 and 3650 (days)");
         }

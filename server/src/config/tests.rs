@@ -216,6 +216,16 @@ fn struct_keys() -> std::collections::BTreeSet<String> {
             ..ClusterConfig::default()
         },
         topology: TopologyConfig::demo(),
+        notify: super::NotifyConfig {
+            targets: vec![super::TargetConfig {
+                name: "t".into(),
+                kind: super::TargetKind::Ntfy,
+                url: "http://127.0.0.1/t".into(),
+                token: Some(String::new()),
+                audience: frontend::model::Audience::Admin,
+            }],
+            ..super::NotifyConfig::default()
+        },
         ..Config::default()
     };
     fn walk(prefix: &str, value: &serde_json::Value, out: &mut std::collections::BTreeSet<String>) {

@@ -34,6 +34,16 @@ pub enum AppError {
     Db(#[from] crate::db::DbError),
 }
 
+/// A refused notification request names what was wrong; the database's failure is a 500.
+impl From<crate::notify::NotifyError> for AppError {
+    fn from(e: crate::notify::NotifyError) -> Self {
+        match e {
+            crate::notify::NotifyError::Db(e) => AppError::Db(e),
+            other => AppError::BadRequest(other.to_string()),
+        }
+    }
+}
+
 /// A session failure inside the sign-in is the session store's error (a 500 told nothing), as
 /// anywhere else; the rest are the sign-in's own, told as they are.
 impl From<crate::auth::oidc::OidcError> for AppError {

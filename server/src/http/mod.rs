@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod live;
 pub mod log_follow;
 pub mod logs;
+pub mod notifications;
 pub mod page;
 pub mod page_cache;
 pub mod params;
@@ -194,6 +195,8 @@ fn handler_routes() -> Vec<(&'static str, &'static [Method], MethodRouter<AppSta
         ),
         ("/incidents/nodes/{name}", GET, get(incidents::node)),
         ("/incidents/aar", POST, post(incidents::start_aar)),
+        ("/notifications", GET, get(notifications::page)),
+        ("/notifications/test", POST, post(notifications::send_test)),
         ("/aars", GET, get(aars::list)),
         (
             "/aars/new",
@@ -236,6 +239,7 @@ fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
                 || path.starts_with("/actions")
                 || path.starts_with("/pods/")
                 || path.starts_with("/incidents/")
+                || path == "/notifications"
                 || path == "/audit")
         })
         .collect()

@@ -126,6 +126,7 @@ async fn an_admin_signs_in_through_the_provider_and_sees_admin_navigation() {
             "/gitops",
             "/alerts",
             "/events",
+            "/notifications",
             "/aars",
             "/audit"
         ]
@@ -161,6 +162,7 @@ async fn a_family_member_sees_status_and_services_only_and_gets_403_for_admin_pa
         "/gitops",
         "/alerts",
         "/events",
+        "/notifications",
         "/incidents/services/media/plex",
         "/aars",
         "/audit",

@@ -11,12 +11,13 @@ async fn count(pool: &SqlitePool, sql: &str) -> i64 {
     sqlx::query_scalar(sql).fetch_one(pool).await.unwrap()
 }
 
-async fn counts(pool: &SqlitePool) -> [i64; 4] {
+async fn counts(pool: &SqlitePool) -> [i64; 5] {
     [
         count(pool, "select count(*) from aars").await,
         count(pool, "select count(*) from aar_revisions").await,
         count(pool, "select count(*) from audit_log").await,
         count(pool, "select count(*) from status_hourly").await,
+        count(pool, "select count(*) from notify_delivery").await,
     ]
 }
 
@@ -28,10 +29,25 @@ async fn a_fresh_demo_gets_the_homelabs_past_once() {
     let app = TestApp::start(cfg.clone()).await.unwrap();
     let pool = app.state.db.clone();
 
-    let [aars, _, actions, hours] = counts(&pool).await;
+    let [aars, _, actions, hours, deliveries] = counts(&pool).await;
     assert_eq!(aars, 8);
     assert_eq!(actions, 7);
     assert!(hours > 0);
+    assert_eq!(deliveries, 6);
+    // The Notifications page shows the past deliveries: the family's, one after two failed
+    // attempts, and one given up; and what is announced now.
+    let admin = crate::support::dev_signed_in(&app, "admin").await;
+    let page = admin.text("/notifications").await;
+    for shown in [
+        "Jellyfin is down.",
+        "Jellyfin is back up.",
+        "it answered 502 Bad Gateway",
+        r#"data-state="given up""#,
+        "The demo sends nothing",
+        "data-test=\"announced\"",
+    ] {
+        assert!(page.contains(shown), "{shown}: {page}");
+    }
     let linked = count(
         &pool,
         "select count(*) from audit_log a join aars r on r.id = a.aar_id
@@ -94,7 +110,7 @@ async fn a_fresh_demo_gets_the_homelabs_past_once() {
 #[tokio::test]
 async fn a_database_outside_demo_mode_gets_none_of_it() {
     let (app, _oidc, _dir) = start_as_shipped_service_account().await;
-    let [aars, revisions, actions, _] = counts(&app.state.db).await;
-    assert_eq!((aars, revisions, actions), (0, 0, 0));
+    let [aars, revisions, actions, _, deliveries] = counts(&app.state.db).await;
+    assert_eq!((aars, revisions, actions, deliveries), (0, 0, 0, 0));
     app.stop().await;
 }

@@ -15,6 +15,8 @@
 //! - [`api`]: the JSON status API and its read-only token.
 //! - [`running`]: the control plane against a running cluster with the demo homelab applied
 //!   (`testbed::demo`): scaling and restarts that make and remove real pods.
+//! - [`notify`]: notifications of the running cluster's changes to a real receiver, across a
+//!   restart; failed deliveries retried, counted and shown.
 //! - [`history`]: the status history recorded from a real cluster's changes.
 //! - [`evidence`]: Warning events and backups recorded for AARs, offered and attached.
 //! - [`compose`]: docker-compose.yml against the Compose specification's schema.
@@ -56,6 +58,7 @@ mod history;
 mod http;
 mod imports;
 mod metrics;
+mod notify;
 mod pages;
 mod paths;
 mod running;

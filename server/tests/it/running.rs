@@ -31,12 +31,12 @@ async fn running_demo() -> (&'static TestCluster, MutexGuard<'static, ()>) {
 
 /// A scenario on the running demo: its turn, the server as the shipped ServiceAccount, an admin
 /// signed in, and the `media` namespace's pods.
-struct Scenario {
-    cluster: &'static TestCluster,
-    app: TestApp,
-    oidc: TestOidc,
-    admin: Browser,
-    pods: Api<Pod>,
+pub(crate) struct Scenario {
+    pub(crate) cluster: &'static TestCluster,
+    pub(crate) app: TestApp,
+    pub(crate) oidc: TestOidc,
+    pub(crate) admin: Browser,
+    pub(crate) pods: Api<Pod>,
     _turn: MutexGuard<'static, ()>,
     _dir: tempfile::TempDir,
 }
@@ -46,7 +46,9 @@ async fn scenario() -> Scenario {
 }
 
 /// A scenario whose server's configuration `configure` changes.
-async fn scenario_with(configure: impl FnOnce(&mut homelab::config::Config)) -> Scenario {
+pub(crate) async fn scenario_with(
+    configure: impl FnOnce(&mut homelab::config::Config),
+) -> Scenario {
     let (cluster, turn) = running_demo().await;
     let (app, oidc, dir) = start_as_shipped_service_account_on(cluster, configure).await;
     let admin = Browser::new(&app);
@@ -62,8 +64,38 @@ async fn scenario_with(configure: impl FnOnce(&mut homelab::config::Config)) -> 
     }
 }
 
+impl Scenario {
+    /// Stops the server and starts it again on the same database and configuration (a new
+    /// port), with the admin signed in again.
+    pub(crate) async fn restart(self) -> Scenario {
+        let Scenario {
+            cluster,
+            app,
+            oidc,
+            pods,
+            _turn,
+            _dir,
+            ..
+        } = self;
+        let config = (*app.state.config).clone();
+        app.stop().await;
+        let app = TestApp::start(config).await.unwrap();
+        let admin = Browser::new(&app);
+        admin.sign_in(&oidc, "admin", "/").await;
+        Scenario {
+            cluster,
+            app,
+            oidc,
+            admin,
+            pods,
+            _turn,
+            _dir,
+        }
+    }
+}
+
 /// Sets `spec.unschedulable` of node `name`, as a cordon or an uncordon does.
-async fn set_cordon(cluster: &TestCluster, name: &str, cordoned: bool) {
+pub(crate) async fn set_cordon(cluster: &TestCluster, name: &str, cordoned: bool) {
     let nodes: Api<Node> = Api::all(cluster.admin_client());
     let patch = serde_json::json!({"spec": {"unschedulable": cordoned}});
     nodes
@@ -73,7 +105,7 @@ async fn set_cordon(cluster: &TestCluster, name: &str, cordoned: bool) {
 }
 
 /// Polls `check` until it returns something; panics naming `what` and the last thing seen.
-async fn until<T, F, Fut>(what: &str, mut check: F) -> T
+pub(crate) async fn until<T, F, Fut>(what: &str, mut check: F) -> T
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, String>>,
@@ -87,7 +119,7 @@ where
 }
 
 /// Reloads `path` until its HTML `shows` what the test waits for; returns that HTML.
-async fn until_page(
+pub(crate) async fn until_page(
     browser: &Browser,
     path: &str,
     what: &str,
@@ -137,7 +169,7 @@ async fn app_pods(pods: &Api<Pod>, name: &str) -> Vec<(String, bool)> {
 }
 
 /// Names of the app's pods, once there are `count` and all of them run.
-async fn running(pods: &Api<Pod>, name: &str, count: usize) -> Vec<String> {
+pub(crate) async fn running(pods: &Api<Pod>, name: &str, count: usize) -> Vec<String> {
     until(&format!("{count} {name} pods running"), || async {
         let found = app_pods(pods, name).await;
         if found.len() == count && found.iter().all(|(_, ready)| *ready) {
@@ -719,7 +751,7 @@ async fn a_stopped_alertmanager_is_a_panel_state_not_a_failure() {
 }
 
 /// The value of metric `name` in a `/metrics` answer.
-fn metric(text: &str, name: &str) -> f64 {
+pub(crate) fn metric(text: &str, name: &str) -> f64 {
     text.lines()
         .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.trim().parse().ok())
         .unwrap_or_else(|| panic!("no {name} in {text}"))
