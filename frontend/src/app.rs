@@ -81,6 +81,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/events") view=pages::events::EventsPage/>
                     <Route path=path!("/alerts") view=pages::alerts::AlertsPage/>
                     <Route path=path!("/notifications") view=pages::notifications::NotificationsPage/>
+                    <Route path=path!("/notices") view=pages::notices::NoticesPage/>
                     // The AAR pages: each shows the data its server handler loaded (pages::aars).
                     <Route path=path!("/aars") view=pages::aars::AarsPage/>
                     <Route path=path!("/aars/new") view=pages::aars::AarsPage/>

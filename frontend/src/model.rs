@@ -297,6 +297,12 @@ pub struct FamilyStatus {
     pub url: Option<String>,
     /// Unix seconds since which the service has had this status, when known.
     pub since: Option<i64>,
+    /// A maintenance notice holds for it now: its status is expected to be off.
+    #[serde(default)]
+    pub maintenance: bool,
+    /// The notices about it (or the whole homelab) that hold now or are to come.
+    #[serde(default)]
+    pub notices: Vec<notices::PublicNotice>,
 }
 
 /// What one hour of a service's history looked like, for the 7-day bar.
@@ -705,6 +711,7 @@ pub mod alerts;
 pub mod events;
 pub mod incident;
 pub mod logs;
+pub mod notices;
 pub mod notify;
 
 #[cfg(test)]

@@ -62,3 +62,14 @@ pub trait MarkdownSource: Send + Sync + 'static {
 
 /// The shared handle pages take from context.
 pub type Markdown = Arc<dyn MarkdownSource>;
+
+/// The Status page's notices, kept in memory by the server (a page view reads no database).
+pub trait NoticeSource: Send + Sync + 'static {
+    /// Notices that hold now or are to come, soonest first.
+    fn current(&self) -> Vec<crate::model::notices::Notice>;
+    /// The wall clock notices are read against (the demo's cluster has its own moment).
+    fn now(&self) -> i64;
+}
+
+/// The shared handle pages take from context.
+pub type Notices = Arc<dyn NoticeSource>;

@@ -13,6 +13,7 @@
 //! - [`history`]: the services' status history, recorded from the caches.
 //! - [`demo_history`]: the demo homelab's AARs, past actions and status week, for a fresh demo.
 //! - [`evidence`]: Warning events and backup runs kept for AAR timelines, recorded from the caches.
+//! - [`notices`]: notices and maintenance windows admins post for the Status page.
 //! - [`notify`]: messages to ntfy and webhooks when a service, node, volume or backup changes.
 //! - [`http`]: router, middleware, errors, health endpoints.
 //! - [`bench`]: `homelab bench`, benchmarks that print figures.
@@ -32,6 +33,7 @@ pub mod evidence;
 pub mod history;
 pub mod http;
 pub mod metrics;
+pub mod notices;
 pub mod notify;
 pub mod startup;
 pub mod state;

@@ -103,12 +103,17 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         .context("deleting expired sessions")?;
     let public_streams = Arc::new(tokio::sync::Semaphore::new(config.server.public_streams));
     let metrics = crate::metrics::Metrics::new(cluster.publisher().delay().clone());
+    let notices = crate::notices::Notices::open(pool.clone())
+        .await
+        .context("loading the notices")?;
+    notices.spawn_clock();
     let notifier = crate::notify::Notifier::new(
         pool.clone(),
         config.notify.clone(),
         config.server.public_url.clone(),
         metrics.clone(),
         config.demo,
+        notices.clone(),
     )
     .context("making the notifications' HTTP client")?;
     notifier
@@ -123,6 +128,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         kube,
         cluster,
         history,
+        notices,
         notifier,
         metrics,
         shutdown: crate::http::shutdown::Shutdown::default(),

@@ -24,6 +24,8 @@ pub struct AppState {
     pub cluster: Arc<ClusterView>,
     /// Each service's recorded status history.
     pub history: Arc<StatusHistory>,
+    /// Notices and maintenance windows for the Status page.
+    pub notices: Arc<crate::notices::Notices>,
     /// Messages about changes, and their deliveries.
     pub notifier: Arc<crate::notify::Notifier>,
     /// Where cargo-leptos put the site, and the names of its hashed files.

@@ -7,6 +7,7 @@ pub mod events;
 pub mod health;
 pub mod live_region;
 pub mod nav;
+pub mod notices;
 pub mod pods;
 pub mod status_badge;
 pub mod uptime;

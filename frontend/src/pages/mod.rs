@@ -10,6 +10,7 @@ pub mod gitops;
 pub mod incident;
 pub mod logs;
 pub mod not_found;
+pub mod notices;
 pub mod notifications;
 pub mod services;
 pub mod status;

@@ -5,16 +5,25 @@
 use leptos::prelude::*;
 
 use crate::components::health::HealthCard;
-use crate::components::status_badge::LiveServiceBadge;
+use crate::components::notices::NoticeList;
+use crate::components::status_badge::{LiveServiceBadge, StatusBadge, Tone};
 use crate::components::uptime::UptimeBar;
 use crate::context::request_context;
 use crate::model::{Audience, Role, ServiceStatus};
-use crate::source::{Cluster, History};
+use crate::source::{Cluster, History, Notices};
 
 #[component]
 pub fn StatusPage() -> impl IntoView {
     let cluster = use_context::<Cluster>();
     let history = use_context::<History>();
+    let notices = use_context::<Notices>();
+    let now = notices.as_ref().map(|n| n.now()).unwrap_or_default();
+    let current = notices.map(|n| n.current()).unwrap_or_default();
+    let in_maintenance = |id: &str| {
+        current
+            .iter()
+            .any(|n| n.maintenance && n.holds_at(now) && n.about(id))
+    };
     let admin = request_context()
         .viewer
         .is_some_and(|v| v.role == Role::Admin);
@@ -25,7 +34,10 @@ pub fn StatusPage() -> impl IntoView {
         .into_iter()
         .filter(|s| s.audience == Audience::Family)
         .collect();
-    let all_up = services.iter().all(|s| s.status == ServiceStatus::Up);
+    // A service in a maintenance window is expected to be off: it is not "not working".
+    let all_up = services
+        .iter()
+        .all(|s| s.status == ServiceStatus::Up || in_maintenance(&s.id));
     let headline = if services.is_empty() {
         "No services to show yet"
     } else if all_up {
@@ -33,6 +45,10 @@ pub fn StatusPage() -> impl IntoView {
     } else {
         "Something is not working"
     };
+    let names: Vec<(String, String)> = services
+        .iter()
+        .map(|s| (s.id.clone(), s.name.clone()))
+        .collect();
     let cards = services
         .into_iter()
         .map(|s| {
@@ -48,10 +64,18 @@ pub fn StatusPage() -> impl IntoView {
                 .and_then(|p| p.since_label.clone())
                 .map(|label| view! { <span class="since" data-test="since">"Since " {label}</span> });
             let bar = past.map(|p| view! { <UptimeBar history=p/> });
+            // In a maintenance window the card says so instead of its live status.
+            let maintenance = in_maintenance(&s.id);
+            let badge = if maintenance {
+                view! { <StatusBadge tone=Tone::Neutral text="Maintenance"/> }.into_any()
+            } else {
+                view! { <LiveServiceBadge id=s.id.clone() status=s.status family=true/> }.into_any()
+            };
+            let shown = if maintenance { "maintenance" } else { s.status.as_str() };
             view! {
-                <li class="service-card" data-test="family-service" data-service=s.id.clone() data-status=s.status.as_str()>
+                <li class="service-card" data-test="family-service" data-service=s.id.clone() data-status=shown>
                     <span class="service-name">{s.name}</span>
-                    <LiveServiceBadge id=s.id.clone() status=s.status family=true/>
+                    {badge}
                     {since}
                     {link}
                     {bar}
@@ -63,6 +87,8 @@ pub fn StatusPage() -> impl IntoView {
         <h1>"Status"</h1>
         {admin.then(|| cluster.as_ref().map(|c| view! { <HealthCard health=c.health()/> }))}
         <p class="headline" data-test="status-headline">{headline}</p>
+        <NoticeList notices=current.clone() now names admin/>
+        {admin.then(|| view! { <p><a href="/notices" data-test="post-notice">"Post a notice or a maintenance window"</a></p> })}
         <ul class="service-cards">{cards}</ul>
     }
 }

@@ -61,6 +61,8 @@ pub const ROUTES: &[(&str, Rule)] = &[
     ("/events", Rule::Admin),
     ("/alerts", Rule::Admin),
     ("/notifications", Rule::Admin),
+    ("/notices", Rule::Admin),
+    ("/notices/{id}/end", Rule::Admin),
     ("/notifications/test", Rule::Admin),
     ("/audit", Rule::Admin),
     ("/pods/{namespace}/{name}/logs", Rule::Admin),

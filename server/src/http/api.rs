@@ -9,6 +9,8 @@ use frontend::source::{ClusterSource, HistorySource};
 use crate::state::AppState;
 
 pub async fn status(State(state): State<AppState>) -> Json<Vec<FamilyStatus>> {
+    let notices = frontend::source::NoticeSource::current(&*state.notices);
+    let now = jiff::Timestamp::now().as_second();
     let out = state
         .cluster
         .services()
@@ -22,7 +24,10 @@ pub async fn status(State(state): State<AppState>) -> Json<Vec<FamilyStatus>> {
                 .history(&s.id)
                 .filter(|h| h.status == Some(s.status))
                 .and_then(|h| h.since);
+            let about: Vec<_> = notices.iter().filter(|n| n.about(&s.id)).collect();
             FamilyStatus {
+                maintenance: about.iter().any(|n| n.maintenance && n.holds_at(now)),
+                notices: about.into_iter().map(Into::into).collect(),
                 service: s.name,
                 status: s.status,
                 url: s.url,

@@ -11,6 +11,7 @@ pub mod incidents;
 pub mod live;
 pub mod log_follow;
 pub mod logs;
+pub mod notices;
 pub mod notifications;
 pub mod page;
 pub mod page_cache;
@@ -38,7 +39,7 @@ use tower_sessions::{Expiry, SessionManagerLayer};
 use crate::auth;
 use crate::state::AppState;
 use frontend::app::{shell, App};
-use frontend::source::{Cluster, History};
+use frontend::source::{Cluster, History, Notices};
 
 /// Every route of the server, with its middleware.
 pub fn router(state: AppState, sessions: crate::auth::sessions::Sessions) -> Router {
@@ -46,6 +47,7 @@ pub fn router(state: AppState, sessions: crate::auth::sessions::Sessions) -> Rou
     let leptos_options = state.leptos.clone();
     let cluster: Cluster = state.cluster.clone();
     let history: History = state.history.clone();
+    let notices: Notices = state.notices.clone();
     let markdown = crate::aar::markdown::renderer();
     // The AAR, action and logs pages are rendered by their own handlers, which load their data
     // first (`aars`, `actions`, `logs`); the generated Leptos routes for them would clash.
@@ -91,6 +93,7 @@ pub fn router(state: AppState, sessions: crate::auth::sessions::Sessions) -> Rou
             move || {
                 provide_context(cluster.clone());
                 provide_context(history.clone());
+                provide_context(notices.clone());
                 provide_context(markdown.clone());
             },
             {
@@ -195,6 +198,8 @@ fn handler_routes() -> Vec<(&'static str, &'static [Method], MethodRouter<AppSta
         ),
         ("/incidents/nodes/{name}", GET, get(incidents::node)),
         ("/incidents/aar", POST, post(incidents::start_aar)),
+        ("/notices", GET_POST, get(notices::page).post(notices::post)),
+        ("/notices/{id}/end", POST, post(notices::end)),
         ("/notifications", GET, get(notifications::page)),
         ("/notifications/test", POST, post(notifications::send_test)),
         ("/aars", GET, get(aars::list)),
@@ -240,6 +245,7 @@ fn page_routes() -> Vec<leptos_axum::AxumRouteListing> {
                 || path.starts_with("/pods/")
                 || path.starts_with("/incidents/")
                 || path == "/notifications"
+                || path == "/notices"
                 || path == "/audit")
         })
         .collect()

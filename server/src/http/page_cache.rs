@@ -1,6 +1,6 @@
 //! Pages from a cache. Every viewer of a role sees the same page of the same views, so a page
 //! is rendered once per published [`Views`](crate::cluster::published::Views) version, status
-//! history version and role, and kept with its gzip bytes. What differs per request (the CSP
+//! history version, notices version and role, and kept with its gzip bytes. What differs per request (the CSP
 //! nonce, the session's CSRF token, the person's name) is rendered as random markers; the cached
 //! [`Template`] is cut at them, each fixed part compressed on its own, and a request's values
 //! are put in as stored (uncompressed) deflate blocks between them: a response costs a copy,
@@ -23,6 +23,7 @@ use frontend::model::{RequestContext, Role};
 
 use crate::cluster::ClusterView;
 use crate::history::StatusHistory;
+use crate::notices::Notices;
 
 /// Pages kept per version; more are rendered per request.
 pub const MAX_PAGES: usize = 256;
@@ -45,7 +46,7 @@ fn is_cached_page(method: &Method, path: &str) -> bool {
 }
 
 /// What the cached bytes were made from: any change makes every cached page old.
-type Generation = (u64, u64);
+type Generation = (u64, u64, u64);
 
 /// A page: its path with query, and the role it was rendered for (`""` for nobody signed in).
 type Key = (String, &'static str);
@@ -332,6 +333,7 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 pub async fn serve(
     State(cluster): State<Arc<ClusterView>>,
     State(history): State<Arc<StatusHistory>>,
+    State(notices): State<Arc<Notices>>,
     State(pages): State<Arc<PageCache>>,
     mut request: Request,
     next: Next,
@@ -347,7 +349,7 @@ pub async fn serve(
     if views.freshness.stale_since.is_some() {
         return next.run(request).await;
     }
-    let generation = (views.version, history.version());
+    let generation = (views.version, history.version(), notices.version());
     let key = (
         request
             .uri()
@@ -482,17 +484,17 @@ mod tests {
             Template::new(b"a", &Markers::new(), StatusCode::OK, HeaderMap::new()).unwrap(),
         );
         let key = ("/".to_owned(), role_key(Some(Role::Viewer)));
-        cache.put((1, 1), key.clone(), page.clone());
-        assert!(cache.get((1, 1), &key).is_some());
+        cache.put((1, 1, 1), key.clone(), page.clone());
+        assert!(cache.get((1, 1, 1), &key).is_some());
         assert!(cache
-            .get((1, 1), &("/".to_owned(), role_key(Some(Role::Admin))))
+            .get((1, 1, 1), &("/".to_owned(), role_key(Some(Role::Admin))))
             .is_none());
-        assert!(cache.get((2, 1), &key).is_none());
-        cache.put((2, 1), ("/x".to_owned(), role_key(None)), page.clone());
+        assert!(cache.get((2, 1, 1), &key).is_none());
+        cache.put((2, 1, 1), ("/x".to_owned(), role_key(None)), page.clone());
         assert_eq!(cache.len(), 1, "version 1's page is gone");
         // A slow render of an older generation does not put it back.
-        cache.put((1, 1), key.clone(), page);
-        assert!(cache.get((1, 1), &key).is_none());
+        cache.put((1, 1, 1), key.clone(), page);
+        assert!(cache.get((1, 1, 1), &key).is_none());
     }
 
     #[test]

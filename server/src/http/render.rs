@@ -13,7 +13,7 @@ use leptos::prelude::provide_context;
 use crate::http::error::AppError;
 use crate::state::AppState;
 use frontend::app::shell;
-use frontend::source::{Cluster, History};
+use frontend::source::{Cluster, History, Notices};
 
 /// Renders the Leptos app for `parts`' path, with the usual context and whatever `extra`
 /// provides, answering with `status`.
@@ -30,12 +30,14 @@ where
     parts.method = Method::GET;
     let cluster: Cluster = state.cluster.clone();
     let history: History = state.history.clone();
+    let notices: Notices = state.notices.clone();
     let options = state.leptos.clone();
     let markdown = crate::aar::markdown::renderer();
     let handler = leptos_axum::render_app_to_stream_with_context(
         move || {
             provide_context(cluster.clone());
             provide_context(history.clone());
+            provide_context(notices.clone());
             provide_context(markdown.clone());
             extra();
         },

@@ -54,6 +54,8 @@ pub struct Notifier {
     public_url: String,
     metrics: Arc<Metrics>,
     demo: bool,
+    /// Maintenance windows keep their services quiet.
+    notices: Arc<crate::notices::Notices>,
     http: reqwest::Client,
     /// Rung when a delivery is queued, so it goes out without waiting for the next pass.
     wake: Notify,
@@ -66,6 +68,7 @@ impl Notifier {
         public_url: String,
         metrics: Arc<Metrics>,
         demo: bool,
+        notices: Arc<crate::notices::Notices>,
     ) -> reqwest::Result<Arc<Self>> {
         Ok(Arc::new(Notifier {
             pool,
@@ -73,6 +76,7 @@ impl Notifier {
             public_url,
             metrics,
             demo,
+            notices,
             http: deliver::client()?,
             wake: Notify::new(),
         }))
@@ -118,7 +122,11 @@ impl Notifier {
                 &views.health,
             );
             if let Some(seen) = seen {
-                let outcome = tracker.observe(now, &seen, debounce, |_| false);
+                let quiet = |key: &str| {
+                    key.strip_prefix("service:")
+                        .is_some_and(|id| self.notices.in_maintenance(id, now))
+                };
+                let outcome = tracker.observe(now, &seen, debounce, quiet);
                 if !outcome.baseline.is_empty() || !outcome.forget.is_empty() {
                     if let Err(e) =
                         store::commit(&self.pool, now, &outcome.baseline, &outcome.forget, &[])

@@ -380,3 +380,127 @@ async fn failed_deliveries_are_retried_counted_and_shown_and_a_dead_target_is_gi
     assert_eq!(tests_at(&receiver, "/flaky"), 3, "nothing after delivery");
     app.stop().await;
 }
+
+/// A maintenance window for Plex: the family's Status page and `/api/v1/status` show the notice
+/// and Plex as in maintenance; Plex scaled to zero inside it sends nothing; a form without an
+/// end is refused naming the field; ended early, the same state is sent after the debounce.
+#[tokio::test]
+async fn a_maintenance_window_shows_on_the_status_page_and_keeps_plexs_notifications_quiet() {
+    let receiver = Receiver::start(0).await;
+    let s = scenario_with(|c| notify_to(c, &receiver)).await;
+    let admin = &s.admin;
+    running(&s.pods, "plex", 1).await;
+    until("Plex's first sight stored as up", || async {
+        match stored_state(&s.app, "service:media/plex").await {
+            Some(state) if state == "up" => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+
+    let csrf = admin.csrf("/notices").await;
+    let ends = homelab::aar::window::form_time(jiff::Timestamp::now().as_second() + 3600);
+    let text = "Plex moves to the new GPU node tonight";
+    let refused = admin
+        .post_form(
+            "/notices",
+            &[
+                ("csrf", &csrf),
+                ("text", text),
+                ("services", "media/plex"),
+                ("maintenance", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = refused.text().await.unwrap();
+    assert!(
+        html.contains(r#"data-field="ends""#) && html.contains("say when it ends"),
+        "{html}"
+    );
+    assert!(html.contains(text), "the form comes back as typed");
+    let posted = admin
+        .post_form(
+            "/notices",
+            &[
+                ("csrf", &csrf),
+                ("text", text),
+                ("services", "media/plex"),
+                ("ends", &ends),
+                ("maintenance", "on"),
+            ],
+        )
+        .await;
+    assert_eq!(posted.status(), StatusCode::SEE_OTHER);
+    let count: i64 = sqlx::query_scalar("select count(*) from notices")
+        .fetch_one(&s.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(count, 1, "the refused form made nothing");
+
+    let family = Browser::new(&s.app);
+    family.sign_in(&s.oidc, "family", "/").await;
+    let status = family.text("/").await;
+    assert!(status.contains(text), "{status}");
+    assert!(
+        status.contains(r#"data-service="media/plex" data-status="maintenance""#),
+        "{status}"
+    );
+    let api: serde_json::Value = family.get("/api/v1/status").await.json().await.unwrap();
+    let plex = api
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "Plex")
+        .unwrap();
+    assert_eq!(plex["maintenance"], true, "{plex}");
+    assert_eq!(plex["notices"][0]["text"], text, "{plex}");
+
+    let scale = "action=scale&kind=Deployment&namespace=media&name=plex&replicas=";
+    assert_eq!(
+        preview_and_run(admin, &format!("{scale}0"), "plex").await,
+        200
+    );
+    until_page(admin, "/services/media/plex", "Plex scaled to zero", |h| {
+        h.contains("Scaled to zero")
+    })
+    .await;
+    tokio::time::sleep(Duration::from_secs((DEBOUNCE + 3).into())).await;
+    assert!(
+        receiver.at("/family").is_empty(),
+        "nothing to the family in the window"
+    );
+    assert!(
+        admin_about(&receiver, "media/plex").is_empty(),
+        "nor to the admins"
+    );
+
+    // Ended early with Plex still off: now it is news.
+    let id: i64 = sqlx::query_scalar("select id from notices")
+        .fetch_one(&s.app.state.db)
+        .await
+        .unwrap();
+    let ended = admin
+        .post_form(&format!("/notices/{id}/end"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(ended.status(), StatusCode::SEE_OTHER);
+    let off = until("the family told once the window ended", || async {
+        match receiver.at("/family").as_slice() {
+            [one] => Ok(one.clone()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    assert_eq!(off.body, "Plex is switched off for now.");
+    let again = admin
+        .post_form(&format!("/notices/{id}/end"), &[("csrf", &csrf)])
+        .await;
+    assert_eq!(again.status(), StatusCode::NOT_FOUND);
+
+    assert_eq!(
+        preview_and_run(admin, &format!("{scale}1"), "plex").await,
+        200
+    );
+    running(&s.pods, "plex", 1).await;
+    s.app.stop().await;
+}
