@@ -132,6 +132,11 @@ export default defineConfig({
         HOMELAB_SESSION__COOKIE_NAME: 'homelab_live_session',
         // The Status page (and its live stream) for anyone: tests/live.spec.ts watches it.
         HOMELAB_PUBLIC_STATUS: 'true',
+        // Notifications go to an ntfy topic on a closed loopback port: each shows on the
+        // Notifications page as a delivery (retried), which tests/live.spec.ts counts.
+        HOMELAB_NOTIFY__DEBOUNCE_SECS: '2',
+        HOMELAB_NOTIFY__GROUP_SECS: '1',
+        HOMELAB_NOTIFY__TARGETS: '[{name="family",kind="ntfy",url="http://127.0.0.1:9/homelab-family",audience="family"}]',
         HOMELAB_OIDC__ISSUER_URL: issuer,
         HOMELAB_OIDC__CLIENT_ID: 'homelab',
         HOMELAB_OIDC__CLIENT_SECRET: clientSecret,

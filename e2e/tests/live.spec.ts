@@ -518,3 +518,59 @@ test('anyone on a phone watches the public Status page live, and nothing else op
   expect(nodes.status()).toBe(401);
   expect(errors).toEqual([]);
 });
+
+/** The UTC `YYYY-MM-DDTHH:MM` a datetime-local field takes, `minutes` from now. */
+function formTime(minutes: number): string {
+  return new Date(Date.now() + minutes * 60_000).toISOString().slice(0, 16);
+}
+
+test('an admin posts a maintenance window for Plex: the family sees it, and Plex going down in it notifies no one', async ({ page, browser }) => {
+  test.setTimeout(90_000);
+  await signInThroughProvider(page, app, 'admin', '/notices');
+  const errors = collectErrors(page);
+  const text = 'Plex moves to the new GPU node tonight';
+  await page.getByLabel('What the family should know').fill(text);
+  await page.getByRole('checkbox', { name: /^Plex media\/plex$/ }).check();
+  await page.getByLabel('Until (UTC)').fill(formTime(60));
+  await page.getByRole('checkbox', { name: /A maintenance window/ }).check();
+  await page.getByRole('button', { name: 'Post the notice' }).click();
+  const row = page.locator('[data-test=notice-row]', { hasText: text });
+  await expect(row).toHaveAttribute('data-state', 'holds');
+
+  // A family member on a phone: the notice, and Plex in maintenance rather than its status.
+  const family = await browser.newContext({ baseURL: app, viewport: { width: 390, height: 844 } });
+  const phone = await family.newPage();
+  await signInThroughProvider(phone, app, 'family', '/');
+  await expect(phone.getByTestId('notice').filter({ hasText: text })).toBeVisible();
+  const card = phone.locator('[data-test=family-service][data-service="media/plex"]');
+  await expect(card).toHaveAttribute('data-status', 'maintenance');
+  await expect(card).toContainText('Maintenance');
+  await screenshot(phone, 'live-family-maintenance');
+
+  // Plex goes down inside the window: past the debounce, no delivery says so.
+  const plexDown = async () => {
+    await page.goto('/notifications');
+    return page.locator('[data-test=delivery]', { hasText: 'Plex is down.' }).count();
+  };
+  const before = await plexDown();
+  try {
+    await plexCrashing(true);
+    await expect
+      .poll(async () => (await kubeGet('/apis/apps/v1/namespaces/media/deployments/plex')).status.readyReplicas ?? 0, { timeout: 20_000 })
+      .toBe(0);
+    await page.waitForTimeout(6_000); // the debounce (2 s), grouping (1 s) and a margin
+    expect(await plexDown()).toBe(before);
+    await phone.reload();
+    await expect(card).toHaveAttribute('data-status', 'maintenance');
+
+    // Ended early with Plex still down: now the family is told.
+    await page.goto('/notices');
+    await row.getByRole('button', { name: 'End now' }).click();
+    await expect(row).toHaveAttribute('data-state', 'ended');
+    await expect.poll(plexDown, { timeout: 20_000 }).toBe(before + 1);
+  } finally {
+    await plexCrashing(false);
+  }
+  await family.close();
+  expect(errors).toEqual([]);
+});

@@ -57,6 +57,7 @@ pub struct Seeded {
     pub evidence: usize,
     pub services: usize,
     pub notifications: usize,
+    pub notices: usize,
 }
 
 /// Writes whatever part of the demo's past the database does not have yet. `now` is the wall
@@ -80,10 +81,32 @@ pub async fn seed(pool: &SqlitePool, view: &ClusterView, now: i64) -> Result<See
         seeded.services = changes.current.len();
         history_store::apply(pool, &changes).await?;
     }
+    if is_empty(pool, "notices").await? {
+        seeded.notices = record_notice(pool, now).await?;
+    }
     if is_empty(pool, "notify_delivery").await? && is_empty(pool, "notify_state").await? {
         seeded.notifications = record_notifications(pool, view).await?;
     }
     Ok(seeded)
+}
+
+/// A coming maintenance window, as the homelab's plan has one: Jellyfin moves off k3s1 (its
+/// GPU node, cordoned since the networking failure), linked to that failure's AAR. It begins the
+/// day after tomorrow at 20:00 UTC, by the wall clock, like the family's Status page.
+async fn record_notice(pool: &SqlitePool, now: i64) -> Result<usize, DbError> {
+    let aar = aar_titled(pool, K3S1_AAR).await?.map(|a| a.id);
+    let starts_at = (now / 86_400 + 2) * 86_400 + 20 * 3600;
+    let notice = crate::notices::store::NewNotice {
+        text: "Jellyfin moves to another GPU node: it is off for about two hours.".into(),
+        services: vec!["media/jellyfin".into()],
+        starts_at,
+        ends_at: starts_at + 2 * 3600,
+        maintenance: true,
+        aar_id: aar,
+        created_by: ACTOR_NAME.into(),
+    };
+    crate::notices::store::insert(pool, &notice, now).await?;
+    Ok(1)
 }
 
 /// The messages the demo's incidents sent: the family told of Jellyfin in the Longhorn outage

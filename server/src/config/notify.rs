@@ -185,6 +185,21 @@ mod tests {
     }
 
     #[test]
+    fn targets_can_be_given_in_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("HOMELAB_DEMO", "true");
+            jail.set_env(
+                "HOMELAB_NOTIFY__TARGETS",
+                r#"[{name="family",kind="ntfy",url="http://127.0.0.1:9/family",audience="family"}]"#,
+            );
+            let config = Config::load(None).expect("a target from the environment");
+            assert_eq!(config.notify.targets[0].name, "family");
+            assert_eq!(config.notify.targets[0].url, "http://127.0.0.1:9/family");
+            Ok(())
+        });
+    }
+
+    #[test]
     fn a_bad_target_is_named_with_what_is_wrong() {
         for (change, says) in [
             (

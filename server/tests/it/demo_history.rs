@@ -48,6 +48,22 @@ async fn a_fresh_demo_gets_the_homelabs_past_once() {
     ] {
         assert!(page.contains(shown), "{shown}: {page}");
     }
+    // The coming maintenance window, on the Status page and in the API.
+    let status = admin.text("/").await;
+    assert!(
+        status.contains("Jellyfin moves to another GPU node"),
+        "{status}"
+    );
+    assert!(status.contains("Maintenance coming"), "{status}");
+    let api: serde_json::Value = admin.get("/api/v1/status").await.json().await.unwrap();
+    let jellyfin = api
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["service"] == "Jellyfin")
+        .unwrap();
+    assert_eq!(jellyfin["maintenance"], false, "not yet: {jellyfin}");
+    assert_eq!(jellyfin["notices"][0]["maintenance"], true, "{jellyfin}");
     let linked = count(
         &pool,
         "select count(*) from audit_log a join aars r on r.id = a.aar_id
