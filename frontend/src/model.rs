@@ -287,6 +287,12 @@ pub struct ServiceDetail {
     pub events: Vec<events::EventRow>,
     /// Alertmanager's alerts about its pods, workloads and claims.
     pub alerts: Vec<alerts::Alert>,
+    /// Its routes as last checked from outside.
+    #[serde(default)]
+    pub checks: Vec<checks::RouteCheck>,
+    /// A certificate with this many days left or fewer is a problem.
+    #[serde(default)]
+    pub cert_warn_days: i64,
 }
 
 /// The family status API (`/api/v1/status`): one line per family service.
@@ -708,6 +714,7 @@ pub struct GitOpsView {
 pub mod aar;
 pub mod actions;
 pub mod alerts;
+pub mod checks;
 pub mod events;
 pub mod incident;
 pub mod logs;

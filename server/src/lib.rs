@@ -5,6 +5,7 @@
 //! # Layout
 //! - [`aar`]: after-action reviews: Markdown import and export, rendering, search, the form.
 //! - [`alerts`]: Alertmanager's alerts, read on an interval into the caches.
+//! - [`checks`]: outside-in checks of every HTTPRoute: status, latency, certificate expiry.
 //! - [`config`]: the TOML file and `HOMELAB_*` overrides, validated at start.
 //! - [`cluster`]: watch caches (live or demo) and the pure views over them.
 //! - [`actions`]: the guarded admin actions, their one guard, and the audit log.
@@ -25,6 +26,7 @@ pub mod actions;
 pub mod alerts;
 pub mod auth;
 pub mod bench;
+pub mod checks;
 pub mod cluster;
 pub mod config;
 pub mod db;

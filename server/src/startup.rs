@@ -60,6 +60,7 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
             kube::Client::try_from(kube_config.clone()).context("connecting to the cluster")?;
         live::start(client.clone(), cluster.clone());
         crate::alerts::poll::spawn(cluster.clone(), &config.alerts);
+        crate::checks::poll::spawn(cluster.clone(), config.checks.clone());
         Some(crate::actions::Connection {
             client,
             config: kube_config,

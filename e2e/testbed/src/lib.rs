@@ -10,6 +10,7 @@
 pub mod alertmanager;
 pub mod cluster;
 pub mod demo;
+pub mod gateway;
 pub mod kubelets;
 pub mod oidc;
 pub mod poll;

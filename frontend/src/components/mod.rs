@@ -9,6 +9,7 @@ pub mod live_region;
 pub mod nav;
 pub mod notices;
 pub mod pods;
+pub mod route_checks;
 pub mod status_badge;
 pub mod uptime;
 pub mod when;

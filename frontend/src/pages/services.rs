@@ -9,6 +9,7 @@ use crate::components::banner::PanelProblems;
 use crate::components::events::EventTable;
 use crate::components::live_region::{LiveRegion, PODS};
 use crate::components::pods::PodTable;
+use crate::components::route_checks::RouteCheckTable;
 use crate::components::status_badge::LiveServiceBadge;
 use crate::model::{Audience, Role, ServiceEntry};
 use crate::source::Cluster;
@@ -145,6 +146,7 @@ pub fn ServiceDetailPage() -> impl IntoView {
             <div class="table-wrap"><table><caption>"Volume claims"</caption>
                 <thead><tr><th scope="col">"Claim"</th><th scope="col">"Phase"</th><th scope="col">"Class"</th><th scope="col">"Size"</th></tr></thead>
                 <tbody>{claims}</tbody></table></div>
+            <RouteCheckTable checks=d.checks now cert_warn_days=d.cert_warn_days/>
             <AlertTable alerts=d.alerts now problem=alerts_problem/>
             <EventTable events=d.events now with_object=true/>
         })}

@@ -245,6 +245,8 @@ macro_rules! caches {
             time_zone: RwLock<jiff::tz::TimeZone>,
             /// Alertmanager's alerts, kept here so views read them from the same snapshot.
             alerts: RwLock<Arc<frontend::model::alerts::AlertsView>>,
+            /// The routes' outside-in checks, likewise.
+            route_checks: RwLock<Arc<frontend::model::checks::RouteChecksView>>,
         }
 
         impl ClusterCache {
@@ -260,6 +262,7 @@ macro_rules! caches {
                     demo: std::sync::atomic::AtomicBool::new(false),
                     time_zone: RwLock::new(jiff::tz::TimeZone::UTC),
                     alerts: RwLock::default(),
+                    route_checks: RwLock::default(),
                 })
             }
 
@@ -355,6 +358,20 @@ impl ClusterCache {
     /// The alerts as last read.
     pub fn alerts(&self) -> Arc<frontend::model::alerts::AlertsView> {
         self.alerts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
+
+    /// Replaces the route checks; the views are computed again (a round changes latencies).
+    pub fn set_route_checks(&self, checks: frontend::model::checks::RouteChecksView) {
+        *self.route_checks.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(checks);
+        self.changes.note();
+    }
+
+    /// The route checks of the last round.
+    pub fn route_checks(&self) -> Arc<frontend::model::checks::RouteChecksView> {
+        self.route_checks
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .clone()

@@ -86,6 +86,12 @@ pub fn load_yaml(cache: &ClusterCache, yaml: &str) -> Result<(), DemoError> {
 /// Fills the caches with the embedded demo homelab.
 pub fn load(cache: &ClusterCache) -> Result<(), DemoError> {
     load_yaml(cache, HOMELAB_YAML)?;
+    crate::checks::demo::load(
+        cache,
+        DEMO_NOW,
+        crate::config::ChecksConfig::default().cert_warn_days.into(),
+    )
+    .map_err(|reason| DemoError::Document { index: 0, reason })?;
     crate::alerts::poll::load_demo(cache, DEMO_NOW)
         .map_err(|reason| DemoError::Document { index: 0, reason })?;
     cache.set_demo(true);

@@ -11,6 +11,7 @@
 
 mod actions;
 mod alerts;
+mod checks;
 mod cluster;
 mod error;
 mod evidence;
@@ -29,6 +30,7 @@ use serde::{Deserialize, Serialize};
 
 pub use actions::{ActionsConfig, DEFAULT_MAX_REPLICAS};
 pub use alerts::AlertsConfig;
+pub use checks::ChecksConfig;
 pub use cluster::ClusterConfig;
 pub use error::ConfigError;
 pub use evidence::EvidenceConfig;
@@ -72,6 +74,8 @@ pub struct Config {
     pub alerts: AlertsConfig,
     /// Messages sent when a service, node, volume or backup changes.
     pub notify: NotifyConfig,
+    /// Outside-in checks of every HTTPRoute.
+    pub checks: ChecksConfig,
 }
 
 impl fmt::Debug for Config {
@@ -180,6 +184,7 @@ impl Config {
         }
         self.alerts.validate()?;
         self.notify.validate()?;
+        self.checks.validate()?;
         if !(1..=3650).contains(&self.evidence.keep_days) {
             return invalid("evidence.keep_days", "must be between 1 and 3650 (days)");
         }

@@ -7,7 +7,7 @@ use super::debounce::{Seen, PROBLEM};
 
 /// The health summary's areas that are news on their own. Workloads are left out (their
 /// services are seen directly), and so are alerts (Alertmanager routes its own) and GitOps.
-const AREAS: [&str; 3] = ["node", "storage", "backup"];
+const AREAS: [&str; 5] = ["node", "storage", "backup", "route", "certificate"];
 
 /// Everything seen, or None while nothing can be told: a cluster not yet synced or out of sight
 /// shows every service down without any of them being so.

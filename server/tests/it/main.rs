@@ -15,6 +15,8 @@
 //! - [`api`]: the JSON status API and its read-only token.
 //! - [`running`]: the control plane against a running cluster with the demo homelab applied
 //!   (`testbed::demo`): scaling and restarts that make and remove real pods.
+//! - [`checks`]: outside-in route checks against a real HTTPS server standing in for the
+//!   Gateway: code, latency, certificate days, a failing route, an open protected one.
 //! - [`notify`]: notifications of the running cluster's changes to a real receiver, across a
 //!   restart; failed deliveries retried, counted and shown.
 //! - [`history`]: the status history recorded from a real cluster's changes.
@@ -47,6 +49,7 @@ mod actions_impersonate;
 mod api;
 mod auth;
 mod backups;
+mod checks;
 mod cluster;
 mod compose;
 mod db;

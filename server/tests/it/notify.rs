@@ -18,12 +18,12 @@ use crate::support::{start_as_shipped_service_account_with, Browser, TestApp};
 
 /// One request the receiver took.
 #[derive(Clone, Debug)]
-struct Received {
-    path: String,
-    title: Option<String>,
-    authorization: Option<String>,
-    body: String,
-    at: Instant,
+pub(crate) struct Received {
+    pub(crate) path: String,
+    pub(crate) title: Option<String>,
+    pub(crate) authorization: Option<String>,
+    pub(crate) body: String,
+    pub(crate) at: Instant,
 }
 
 #[derive(Default)]
@@ -34,14 +34,14 @@ struct Inbox {
 }
 
 /// A real HTTP server taking POSTs on any path, answering 500 to the first `fail` of them.
-struct Receiver {
+pub(crate) struct Receiver {
     base: String,
     inbox: Arc<Inbox>,
     task: tokio::task::JoinHandle<()>,
 }
 
 impl Receiver {
-    async fn start(fail: usize) -> Receiver {
+    pub(crate) async fn start(fail: usize) -> Receiver {
         async fn take(
             State(inbox): State<Arc<Inbox>>,
             Path(path): Path<String>,
@@ -84,7 +84,7 @@ impl Receiver {
         Receiver { base, inbox, task }
     }
 
-    fn at(&self, path: &str) -> Vec<Received> {
+    pub(crate) fn at(&self, path: &str) -> Vec<Received> {
         self.inbox
             .received
             .lock()
@@ -114,7 +114,7 @@ fn target(name: &str, kind: TargetKind, url: String, audience: Audience) -> Targ
 
 const DEBOUNCE: u32 = 3;
 
-fn notify_to(config: &mut Config, receiver: &Receiver) {
+pub(crate) fn notify_to(config: &mut Config, receiver: &Receiver) {
     config.notify.debounce_secs = DEBOUNCE;
     config.notify.group_secs = 1;
     config.notify.retry_secs = 1;

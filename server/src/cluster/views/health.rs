@@ -132,6 +132,10 @@ pub fn summary(snap: &Snapshot) -> HealthSummary {
     for s in services::catalog(snap) {
         let link = format!("/services/{}", s.id);
         match s.status {
+            // Down for a failing route, with its replicas ready: the route's reason below says so.
+            ServiceStatus::Down
+                if snap.route_checks.of(&s.id).any(|c| c.failed())
+                    && s.workloads.iter().all(|w| w.ready >= w.desired) => {}
             ServiceStatus::Down => reasons.push(reason(
                 HealthLevel::Degraded,
                 "workload",
@@ -408,6 +412,49 @@ pub fn summary(snap: &Snapshot) -> HealthSummary {
             format!("{}: {}", a.name, a.summary),
             "/alerts",
         ));
+    }
+
+    // Routes checked from outside: one failing, one open without the sign-in it is meant to
+    // have, a certificate near its end. The subject is the hostname.
+    let checks = &snap.route_checks;
+    for c in &checks.checks {
+        let link = format!("/services/{}", c.service);
+        let detail = c.detail.clone().unwrap_or_default();
+        if c.failed() {
+            reasons.push(reason(
+                HealthLevel::Degraded,
+                "route",
+                &c.hostname,
+                format!("{} fails from outside: {detail}", c.hostname),
+                &link,
+            ));
+        } else if c.exposed() {
+            reasons.push(reason(
+                HealthLevel::Degraded,
+                "route",
+                &c.hostname,
+                format!(
+                    "{} answers without sign-in (code {}): anyone who can reach it can use it",
+                    c.hostname,
+                    c.code.unwrap_or_default()
+                ),
+                &link,
+            ));
+        }
+        if let Some(days) = c.cert_days.filter(|d| *d <= checks.cert_warn_days) {
+            let when = if days < 0 {
+                format!("expired {} days ago", -days)
+            } else {
+                format!("expires in {days} days")
+            };
+            reasons.push(reason(
+                HealthLevel::Degraded,
+                "certificate",
+                &c.hostname,
+                format!("The certificate of {} {when}", c.hostname),
+                &link,
+            ));
+        }
     }
 
     let level = reasons

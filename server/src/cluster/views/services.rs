@@ -79,6 +79,23 @@ fn title_case(name: &str) -> String {
 }
 
 /// Builds the catalog, sorted by category then name.
+/// The app an HTTPRoute serves: its `app.kubernetes.io/name` label, else its own name. With
+/// the route's namespace, the id of its service.
+pub fn route_app(route: &crate::cluster::crds::HTTPRoute) -> String {
+    route
+        .metadata
+        .labels
+        .as_ref()
+        .and_then(|l| l.get("app.kubernetes.io/name"))
+        .cloned()
+        .unwrap_or_else(|| route.metadata.name.clone().unwrap_or_default())
+}
+
+/// Whether a route of service `id` failed its last outside-in check.
+fn route_fails(snap: &Snapshot, id: &str) -> bool {
+    snap.route_checks.of(id).any(|c| c.failed())
+}
+
 pub fn catalog(snap: &Snapshot) -> Vec<ServiceEntry> {
     let all = workloads::all(snap);
     let mut claimed: BTreeSet<(String, String)> = BTreeSet::new();
@@ -86,13 +103,8 @@ pub fn catalog(snap: &Snapshot) -> Vec<ServiceEntry> {
 
     for route in &snap.http_routes {
         let namespace = route.metadata.namespace.clone().unwrap_or_default();
-        let route_name = route.metadata.name.clone().unwrap_or_default();
-        let labels = route.metadata.labels.clone().unwrap_or_default();
         let ann = route.metadata.annotations.clone().unwrap_or_default();
-        let app = labels
-            .get("app.kubernetes.io/name")
-            .cloned()
-            .unwrap_or_else(|| route_name.clone());
+        let app = route_app(route);
         let backends: Vec<&str> = route
             .spec
             .rules
@@ -113,7 +125,15 @@ pub fn catalog(snap: &Snapshot) -> Vec<ServiceEntry> {
         }
         let workloads: Vec<WorkloadSummary> = mine.iter().map(|w| w.summary.clone()).collect();
         let url = route.spec.hostnames.first().map(|h| format!("https://{h}"));
-        entries.push(entry(&namespace, &app, &ann, url, workloads));
+        let mut e = entry(&namespace, &app, &ann, url, workloads);
+        // Ready pods behind a route that fails from outside (wrong backend, broken TLS, the
+        // Gateway down) serve nobody.
+        if matches!(e.status, ServiceStatus::Up | ServiceStatus::Degraded)
+            && route_fails(snap, &e.id)
+        {
+            e.status = ServiceStatus::Down;
+        }
+        entries.push(e);
     }
 
     // Apps without a route (Loki, Velero, Prometheus's StatefulSet...) are services too.
@@ -230,12 +250,15 @@ pub fn detail(snap: &Snapshot, id: &str) -> Option<ServiceDetail> {
             claims: &claims.iter().map(|c| c.name.clone()).collect::<Vec<_>>(),
         },
     );
+    let checks = snap.route_checks.of(id).cloned().collect();
     Some(ServiceDetail {
         entry,
         pods,
         claims,
         events,
         alerts,
+        checks,
+        cert_warn_days: snap.route_checks.cert_warn_days,
     })
 }
 

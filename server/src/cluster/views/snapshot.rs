@@ -36,6 +36,8 @@ pub struct Snapshot {
     pub helm_releases: Vec<Arc<HelmRelease>>,
     /// Alertmanager's alerts, as last read.
     pub alerts: Arc<frontend::model::alerts::AlertsView>,
+    /// The routes' outside-in checks, as of the last round.
+    pub route_checks: Arc<frontend::model::checks::RouteChecksView>,
     /// Unix seconds the views treat as now (fixed in tests).
     pub now: i64,
     /// The time zone cron schedules run in; None is UTC.
@@ -72,6 +74,7 @@ impl ClusterCache {
             kustomizations: self.kustomizations.state(),
             helm_releases: self.helm_releases.state(),
             alerts: self.alerts(),
+            route_checks: self.route_checks(),
             // The demo is a recording of the homelab at one moment: its ages, staleness, next
             // runs and the last 14 days of backups are computed as of then, not the wall clock.
             now: if self.is_demo() {
