@@ -50,7 +50,10 @@ async fn route_checks_record_code_latency_and_certificate_days_and_catch_a_faili
     .await;
     let row = &plex[plex.find(r#"data-host="plex.fletcherlabs.net""#).unwrap()..];
     let row = &row[..row.find("</tr>").unwrap()];
-    assert!(row.contains(r#"data-test="route-code" class="num">200<"#), "{row}");
+    assert!(
+        row.contains(r#"data-test="route-code" class="num">200<"#),
+        "{row}"
+    );
     assert!(row.contains(" ms</td>"), "{row}");
     assert!(
         row.contains(r#"data-days="29""#) || row.contains(r#"data-days="30""#),

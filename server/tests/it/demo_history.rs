@@ -55,6 +55,10 @@ async fn a_fresh_demo_gets_the_homelabs_past_once() {
         "{status}"
     );
     assert!(status.contains("Maintenance coming"), "{status}");
+    assert!(
+        status.contains(r#"data-test="notice-aar""#) && status.contains("k3s1 Networking Failure"),
+        "admins see the AAR it links to: {status}"
+    );
     let api: serde_json::Value = admin.get("/api/v1/status").await.json().await.unwrap();
     let jellyfin = api
         .as_array()

@@ -781,4 +781,51 @@ mod tests {
             .filter(|r| r.message.starts_with("node is not ready"))
             .all(|r| r.fix.is_none()));
     }
+
+    #[test]
+    fn a_failing_route_an_open_protected_one_and_a_certificate_near_its_end_are_reasons() {
+        use frontend::model::checks::{Outcome, RouteCheck, RouteChecksView};
+        let check = |host: &str, outcome: Outcome, code: u16, days: i64| RouteCheck {
+            service: "monitoring/grafana".into(),
+            route: "monitoring/grafana".into(),
+            hostname: host.into(),
+            protected: true,
+            at: 0,
+            outcome,
+            code: Some(code),
+            latency_ms: 3,
+            cert_days: Some(days),
+            detail: Some("answered 502 Bad Gateway".into()),
+        };
+        let snap = Snapshot {
+            route_checks: Arc::new(RouteChecksView {
+                enabled: true,
+                cert_warn_days: 14,
+                checks: vec![
+                    check("a.example", Outcome::Failed, 502, 60),
+                    check("b.example", Outcome::Exposed, 200, 60),
+                    check("c.example", Outcome::Answered, 302, 9),
+                    check("d.example", Outcome::Answered, 200, 15),
+                ],
+            }),
+            ..Default::default()
+        };
+        let reasons: Vec<(String, String)> = summary(&snap)
+            .reasons
+            .into_iter()
+            .map(|r| (r.area, r.message))
+            .collect();
+        assert_eq!(
+            reasons,
+            [
+                ("route".to_owned(), "a.example fails from outside: answered 502 Bad Gateway".to_owned()),
+                (
+                    "route".to_owned(),
+                    "b.example answers without sign-in (code 200): anyone who can reach it can use it"
+                        .to_owned()
+                ),
+                ("certificate".to_owned(), "The certificate of c.example expires in 9 days".to_owned()),
+            ]
+        );
+    }
 }
