@@ -578,14 +578,14 @@ test('an admin posts a maintenance window for Plex: the family sees it, and Plex
   await page.goto('/notifications');
   await page.locator('[data-test=target][data-target=family]').getByRole('button', { name: 'Send test' }).click();
   await expect(page.getByTestId('tested')).toContainText('family');
-  const test = page.locator('[data-test=delivery]', { hasText: 'Test from the homelab control plane' }).first();
+  const sent = page.locator('[data-test=delivery]', { hasText: 'Test from the homelab control plane' }).first();
   await expect
     .poll(async () => {
       await page.reload();
-      return test.getAttribute('data-state');
+      return sent.getAttribute('data-state');
     }, { timeout: 10_000 })
     .toBe('retrying');
-  await expect(test.getByTestId('delivery-error')).toContainText('connection refused');
+  await expect(sent.getByTestId('delivery-error')).toContainText('connection refused');
   await screenshot(page, 'live-notifications');
   expect(errors).toEqual([]);
 });

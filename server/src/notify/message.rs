@@ -67,6 +67,25 @@ fn absolute(public_url: &str, path: &str) -> String {
     }
 }
 
+/// The webhook body: the words under each receiver's field names, and the changes.
+fn payload(
+    title: &str,
+    body: &str,
+    audience: &str,
+    link: &str,
+    changes: Vec<serde_json::Value>,
+) -> serde_json::Value {
+    json!({
+        "title": title,
+        "message": body,
+        "text": format!("{title}\n{body}"),
+        "content": format!("**{title}**\n{body}"),
+        "audience": audience,
+        "link": link,
+        "changes": changes,
+    })
+}
+
 /// The message `audience`'s targets get for `changes`, or None when none concerns them.
 pub fn compose(audience: Audience, changes: &[Change], public_url: &str) -> Option<Message> {
     let (lines, links): (Vec<String>, Vec<String>) = match audience {
@@ -134,15 +153,11 @@ pub fn compose(audience: Audience, changes: &[Change], public_url: &str) -> Opti
             })
             .collect(),
     };
-    let payload = json!({
-        "title": title,
-        "message": body,
-        "text": format!("{title}\n{body}"),
-        "content": format!("**{title}**\n{body}"),
-        "audience": match audience { Audience::Family => "family", Audience::Admin => "admin" },
-        "link": link,
-        "changes": listed,
-    });
+    let audience = match audience {
+        Audience::Family => "family",
+        Audience::Admin => "admin",
+    };
+    let payload = payload(&title, &body, audience, &link, listed);
     Some(Message {
         title,
         body,
@@ -156,15 +171,7 @@ pub fn test(target: &str, public_url: &str) -> Message {
     let title = "Test from the homelab control plane".to_owned();
     let body = format!("If you read this, `{target}` receives the homelab's notifications.");
     let link = absolute(public_url, "/notifications");
-    let payload = json!({
-        "title": title,
-        "message": body,
-        "text": format!("{title}\n{body}"),
-        "content": format!("**{title}**\n{body}"),
-        "audience": "test",
-        "link": link,
-        "changes": [],
-    });
+    let payload = payload(&title, &body, "test", &link, Vec::new());
     Message {
         title,
         body,
