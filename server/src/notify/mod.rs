@@ -7,6 +7,8 @@
 //! - [`store`]: the announced states and the deliveries, in SQLite.
 //! - [`deliver`]: sending with retries.
 //!
+//! Delivered and given-up messages are kept for 90 days, then deleted.
+//!
 //! A change is announced once: its new state is stored in the transaction that queues its
 //! messages, and a restart resumes from what was stored. Delivery is at least once: a crash
 //! between a target's answer and the write of "delivered" sends that message again.
@@ -36,6 +38,9 @@ use store::Queued;
 const LOOK_EVERY: Duration = Duration::from_secs(1);
 /// Deliveries shown on the Notifications page.
 const RECENT: i64 = 50;
+/// Ended deliveries are kept this long, then deleted (checked hourly).
+const KEEP_SECS: i64 = 90 * 86_400;
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Why a notification request was refused.
 #[derive(Debug, thiserror::Error)]
@@ -93,9 +98,21 @@ impl Notifier {
         tokio::spawn(async move { watcher.watch(view, tracker).await });
         let sender = self.clone();
         tokio::spawn(async move {
+            let mut pruned = tokio::time::Instant::now();
             loop {
                 if let Err(e) = deliver::pass(&sender).await {
                     tracing::warn!(error = %e, "sending notifications failed");
+                }
+                if pruned.elapsed() >= PRUNE_EVERY {
+                    pruned = tokio::time::Instant::now();
+                    let before = jiff::Timestamp::now().as_second() - KEEP_SECS;
+                    match store::prune(&sender.pool, before).await {
+                        Ok(0) => {}
+                        Ok(n) => tracing::info!(deleted = n, "old notification deliveries pruned"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "pruning notification deliveries failed")
+                        }
+                    }
                 }
                 let _ = tokio::time::timeout(LOOK_EVERY, sender.wake.notified()).await;
             }

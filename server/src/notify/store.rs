@@ -202,6 +202,20 @@ pub async fn record(pool: &SqlitePool, id: i64, now: i64, attempt: Attempt) -> R
     Ok(())
 }
 
+/// Deletes deliveries that ended (delivered or given up) before `before`; returns how many.
+/// Waiting ones stay whatever their age.
+#[tracing::instrument(skip_all)]
+pub async fn prune(pool: &SqlitePool, before: i64) -> Result<u64, DbError> {
+    Ok(sqlx::query(
+        "delete from notify_delivery
+         where created_at < ? and (delivered_at is not null or given_up_at is not null)",
+    )
+    .bind(before)
+    .execute(pool)
+    .await?
+    .rows_affected())
+}
+
 /// Deliveries waiting to be sent or retried.
 pub async fn waiting(pool: &SqlitePool) -> Result<i64, DbError> {
     Ok(sqlx::query_scalar(
@@ -305,4 +319,45 @@ pub async fn write_past(
     }
     tx.commit().await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn pruning_deletes_old_ended_deliveries_and_keeps_waiting_ones() {
+        let dir = tempfile::tempdir().unwrap();
+        let pool = crate::db::open(dir.path()).await.unwrap();
+        let m = super::super::message::test("t", "http://127.0.0.1");
+        let q = |target| Queued {
+            target,
+            kind: "test",
+            message: &m,
+        };
+        commit(&pool, 100, &[], &[], &[q("old"), q("waiting")])
+            .await
+            .unwrap();
+        commit(&pool, 5_000, &[], &[], &[q("new")]).await.unwrap();
+        let ids: Vec<(i64, String)> = sqlx::query_as("select id, target from notify_delivery")
+            .fetch_all(&pool)
+            .await
+            .unwrap();
+        for (id, target) in &ids {
+            if target != "waiting" {
+                record(&pool, *id, 200, Attempt::Delivered).await.unwrap();
+            }
+        }
+        assert_eq!(
+            prune(&pool, 1_000).await.unwrap(),
+            1,
+            "only the old delivered one"
+        );
+        let left: Vec<String> =
+            sqlx::query_scalar("select target from notify_delivery order by id")
+                .fetch_all(&pool)
+                .await
+                .unwrap();
+        assert_eq!(left, ["waiting", "new"]);
+    }
 }
