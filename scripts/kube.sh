@@ -9,11 +9,14 @@
 #   kustomize                                from e2e/kube/kustomize (sigs.k8s.io/kustomize/kustomize/v5)
 #   alertmanager                             from e2e/kube/alertmanager (github.com/prometheus/alertmanager,
 #                                            a copy of its source with a placeholder UI: ensure_alertmanager)
+#   velero, velero-plugin-for-aws, versitygw from e2e/kube/velero (Velero's server from a copy of its
+#                                            source, its AWS object-store plugin, an S3 server)
 #   CRDs                                     Velero, Gateway API, Flux, Longhorn at pinned versions
 #
 # Everything lands outside the repository, in ${HOMELAB_KUBE_DIR:-$HOMELAB_CACHE/kube}:
 #   v1.32.5/{kube-apiserver,kube-controller-manager,kube-scheduler}, etcd-v3.5.21/etcd,
-#   kwok-v0.8.0/kwok, kustomize-v5.7.1/kustomize, alertmanager-v0.35.0/alertmanager, crds/*.yaml
+#   kwok-v0.8.0/kwok, kustomize-v5.7.1/kustomize, alertmanager-v0.35.0/alertmanager, crds/*.yaml,
+#   velero-v1.18.3/{velero,plugins/velero-plugin-for-aws-v1.14.3}, versitygw-v1.8.0/versitygw
 # and is built only when missing, so a second run takes seconds. Measured on 2 cores with cold Go
 # caches (2026-12-04): kube-apiserver and kube-controller-manager 253 s, etcd 50 s, the CRDs
 # about a minute, alertmanager 64 s (its dependencies downloaded too); with a warm Go cache
@@ -22,7 +25,8 @@
 # HOMELAB_KUBE_DIR; the tests find it there by default.
 #
 #   scripts/kube.sh              everything
-#   scripts/kube.sh crds         only one part: etcd, crds, kube, kwok, kustomize or alertmanager
+#   scripts/kube.sh crds         only one part: etcd, crds, kube, kwok, kustomize, alertmanager,
+#                                velero or versitygw
 set -euo pipefail
 
 command -v go >/dev/null || { echo "[kube] Go is needed: apt-get install golang-go, or see go.dev" >&2; exit 1; }
@@ -32,7 +36,9 @@ KUBE_DIR="${HOMELAB_KUBE_DIR:-$HOMELAB_CACHE/kube}"
 
 # The CRDs, as "module version path-inside-module". Kept at the versions the homelab runs.
 CRD_SOURCES=(
-  "github.com/vmware-tanzu/velero v1.16.2 config/crd/v1/bases"
+  # Velero's server checks for the CRDs of its own version (e2e/kube/velero pins it).
+  "github.com/vmware-tanzu/velero VELERO config/crd/v1/bases"
+  "github.com/vmware-tanzu/velero VELERO config/crd/v2alpha1/bases"
   "sigs.k8s.io/gateway-api v1.1.0 config/crd/standard"
   "github.com/longhorn/longhorn-manager v1.6.2 k8s/crds.yaml"
   # The ServiceMonitor of deploy/components/servicemonitor (kube-prometheus-stack's operator).
@@ -64,13 +70,21 @@ KUSTOMIZE_VERSION=$(required_version "$ROOT/e2e/kube/kustomize/go.mod" sigs.k8s.
 KWOK_VERSION=$(required_version "$ROOT/e2e/kube/kwok/go.mod" sigs.k8s.io/kwok)
 ALERTMANAGER_MODULE=github.com/prometheus/alertmanager
 ALERTMANAGER_VERSION=$(required_version "$ROOT/e2e/kube/alertmanager/go.mod" "$ALERTMANAGER_MODULE")
+VELERO_MODULE=github.com/vmware-tanzu/velero
+VELERO_VERSION=$(required_version "$ROOT/e2e/kube/velero/go.mod" "$VELERO_MODULE")
+VELERO_AWS_VERSION=$(required_version "$ROOT/e2e/kube/velero/go.mod" github.com/vmware-tanzu/velero-plugin-for-aws)
+VERSITYGW_VERSION=$(required_version "$ROOT/e2e/kube/velero/go.mod" github.com/versity/versitygw)
+CRD_SOURCES=("${CRD_SOURCES[@]/VELERO/$VELERO_VERSION}")
 [ -n "$KUBE_VERSION" ] && [ -n "$ETCD_VERSION" ] && [ -n "$KUSTOMIZE_VERSION" ] && [ -n "$KWOK_VERSION" ] \
-  && [ -n "$ALERTMANAGER_VERSION" ] || { log "cannot read the pinned versions"; exit 1; }
+  && [ -n "$ALERTMANAGER_VERSION" ] && [ -n "$VELERO_VERSION" ] && [ -n "$VELERO_AWS_VERSION" ] \
+  && [ -n "$VERSITYGW_VERSION" ] || { log "cannot read the pinned versions"; exit 1; }
 KUBE_BIN="$KUBE_DIR/$KUBE_VERSION"
 ETCD_BIN="$KUBE_DIR/etcd-$ETCD_VERSION"
 KUSTOMIZE_BIN="$KUBE_DIR/kustomize-$KUSTOMIZE_VERSION"
 KWOK_BIN="$KUBE_DIR/kwok-$KWOK_VERSION"
 ALERTMANAGER_BIN="$KUBE_DIR/alertmanager-$ALERTMANAGER_VERSION"
+VELERO_BIN="$KUBE_DIR/velero-$VELERO_VERSION"
+VERSITYGW_BIN="$KUBE_DIR/versitygw-$VERSITYGW_VERSION"
 CRD_DIR="$KUBE_DIR/crds"
 # Work in progress is named *.tmp.<pid>*; whatever an interrupted or failed run leaves goes.
 trap 'rm -rf "$KUBE_DIR"/*.tmp."$$"*' EXIT
@@ -155,6 +169,49 @@ ensure_alertmanager() {
   rm -rf "$src"
 }
 
+# Velero's module has replace directives, so `go install` of it is refused; and its go.mod asks
+# for k8s.io/cli-runtime v0.33.12, which the proxy does not serve: a writable copy of its source,
+# that one requirement moved to the next patch release, built in place. The AWS plugin installs
+# as it is, into the directory `velero server --plugin-dir` scans.
+ensure_velero() {
+  local plugin="$VELERO_BIN/plugins/velero-plugin-for-aws-$VELERO_AWS_VERSION"
+  if [ -x "$VELERO_BIN/velero" ] && [ -x "$plugin" ]; then return; fi
+  log "building velero $VELERO_VERSION and velero-plugin-for-aws $VELERO_AWS_VERSION (about 5 minutes on 2 cores, once)"
+  local dir src tmp start
+  dir=$(module_dir "$VELERO_MODULE" "$VELERO_VERSION")
+  [ -n "$dir" ] || { log "cannot download $VELERO_MODULE@$VELERO_VERSION"; exit 1; }
+  src="$VELERO_BIN.src.tmp.$$"
+  rm -rf "$src"
+  cp -r "$dir" "$src"
+  chmod -R u+w "$src"
+  (cd "$src" && go mod edit -replace k8s.io/cli-runtime=k8s.io/cli-runtime@v0.33.13)
+  build_into "$src" "$VELERO_BIN.server.tmp.$$" \
+    "-X $VELERO_MODULE/pkg/buildinfo.Version=$VELERO_VERSION" ./cmd/velero
+  start=$(date +%s)
+  tmp="$VELERO_BIN.server.tmp.$$/plugins"
+  mkdir -p "$tmp"
+  (cd / && GOFLAGS= GOBIN="$tmp" go install -trimpath -ldflags "-s -w" \
+    "github.com/vmware-tanzu/velero-plugin-for-aws/velero-plugin-for-aws@$VELERO_AWS_VERSION")
+  mv "$tmp/velero-plugin-for-aws" "$tmp/velero-plugin-for-aws-$VELERO_AWS_VERSION"
+  log "built velero-plugin-for-aws in $(( $(date +%s) - start ))s"
+  rm -rf "$VELERO_BIN" "$src"
+  mv "$VELERO_BIN.server.tmp.$$" "$VELERO_BIN"
+}
+
+ensure_versitygw() {
+  if [ -x "$VERSITYGW_BIN/versitygw" ]; then return; fi
+  log "building versitygw $VERSITYGW_VERSION"
+  local tmp="$VERSITYGW_BIN.tmp.$$" start
+  start=$(date +%s)
+  rm -rf "$tmp"
+  mkdir -p "$tmp"
+  (cd / && GOFLAGS= GOBIN="$tmp" go install -trimpath -ldflags "-s -w" \
+    "github.com/versity/versitygw/cmd/versitygw@$VERSITYGW_VERSION")
+  rm -rf "$VERSITYGW_BIN"
+  mv "$tmp" "$VERSITYGW_BIN"
+  log "built versitygw in $(( $(date +%s) - start ))s"
+}
+
 ensure_crds() {
   local stamp="${CRD_SOURCES[*]} ${FLUX_API_SOURCES[*]} $(required_version \
     "$ROOT/e2e/kube/crdgen/go.mod" sigs.k8s.io/controller-tools) crdprep-2"
@@ -201,9 +258,9 @@ ensure_crds() {
   log "$(ls "$CRD_DIR" | wc -l) CRDs in $CRD_DIR"
 }
 
-# With arguments (any of etcd, crds, kube, kwok, kustomize, alertmanager), only those parts;
-# otherwise all.
-for part in "${@:-etcd crds kube kwok kustomize alertmanager}"; do
+# With arguments (any of etcd, crds, kube, kwok, kustomize, alertmanager, velero, versitygw), only
+# those parts; otherwise all.
+for part in "${@:-etcd crds kube kwok kustomize alertmanager velero versitygw}"; do
   for p in $part; do "ensure_$p"; done
 done
 log "ready: HOMELAB_KUBE_DIR=$KUBE_DIR"

@@ -341,3 +341,47 @@ async fn a_silenced_alert_is_suppressed_by_alertmanager_until_the_silence_expire
     alertmanager.stop()?;
     Ok(())
 }
+
+/// The test Velero is the real thing: a Backup created in its namespace is taken and written to
+/// the S3 server, and stopping the store makes its storage location Unavailable.
+#[tokio::test]
+async fn velero_backs_up_to_the_store_and_sees_it_go_away() -> anyhow::Result<()> {
+    let cluster = TestCluster::start().await?;
+    let mut server = testbed::velero::Velero::start(&cluster, "velero").await?;
+    let client = cluster.admin_client();
+    cluster
+        .apply_yaml(
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: shop}\n---\n\
+             apiVersion: v1\nkind: ConfigMap\nmetadata: {name: prices, namespace: shop}\ndata: {tea: '3'}\n",
+        )
+        .await?;
+    let backups: Api<DynamicObject> = Api::namespaced_with(client, "velero", &velero("Backup"));
+    let backup: DynamicObject = serde_json::from_value(json!({
+        "apiVersion": "velero.io/v1", "kind": "Backup",
+        "metadata": {"name": "shop-1", "namespace": "velero"},
+        "spec": {"includedNamespaces": ["shop"]},
+    }))?;
+    backups.create(&PostParams::default(), &backup).await?;
+    testbed::poll::until("backup shop-1 Completed", Duration::from_secs(90), || {
+        let backups = backups.clone();
+        async move {
+            let phase = backups.get("shop-1").await?.data["status"]["phase"].clone();
+            Ok(if phase == "Completed" {
+                Ok(())
+            } else {
+                Err(phase.to_string())
+            })
+        }
+    })
+    .await?;
+    let keys = server.stored_keys();
+    assert!(
+        keys.iter().any(|k| k == "backups/shop-1/shop-1.tar.gz"),
+        "{keys:?}"
+    );
+    server.stop_store()?;
+    server.wait_location(&cluster, "Unavailable").await?;
+    server.start_store().await?;
+    server.wait_location(&cluster, "Available").await?;
+    Ok(())
+}
