@@ -16,7 +16,7 @@
 # Everything lands outside the repository, in ${HOMELAB_KUBE_DIR:-$HOMELAB_CACHE/kube}:
 #   v1.32.5/{kube-apiserver,kube-controller-manager,kube-scheduler}, etcd-v3.5.21/etcd,
 #   kwok-v0.8.0/kwok, kustomize-v5.7.1/kustomize, alertmanager-v0.35.0/alertmanager, crds/*.yaml,
-#   velero-v1.18.3/{velero,plugins/velero-plugin-for-aws-v1.14.3}, versitygw-v1.8.0/versitygw
+#   velero-v1.18.3-1/{velero,plugins/velero-plugin-for-aws-v1.14.3}, versitygw-v1.8.0/versitygw
 # and is built only when missing, so a second run takes seconds. Measured on 2 cores with cold Go
 # caches (2026-12-04): kube-apiserver and kube-controller-manager 253 s, etcd 50 s, the CRDs
 # about a minute, alertmanager 64 s (its dependencies downloaded too); with a warm Go cache
@@ -83,7 +83,8 @@ ETCD_BIN="$KUBE_DIR/etcd-$ETCD_VERSION"
 KUSTOMIZE_BIN="$KUBE_DIR/kustomize-$KUSTOMIZE_VERSION"
 KWOK_BIN="$KUBE_DIR/kwok-$KWOK_VERSION"
 ALERTMANAGER_BIN="$KUBE_DIR/alertmanager-$ALERTMANAGER_VERSION"
-VELERO_BIN="$KUBE_DIR/velero-$VELERO_VERSION"
+# -1: the build's revision (its source change below); a new one gets a new directory.
+VELERO_BIN="$KUBE_DIR/velero-$VELERO_VERSION-1"
 VERSITYGW_BIN="$KUBE_DIR/versitygw-$VERSITYGW_VERSION"
 CRD_DIR="$KUBE_DIR/crds"
 # Work in progress is named *.tmp.<pid>*; whatever an interrupted or failed run leaves goes.
@@ -185,6 +186,13 @@ ensure_velero() {
   cp -r "$dir" "$src"
   chmod -R u+w "$src"
   (cd "$src" && go mod edit -replace k8s.io/cli-runtime=k8s.io/cli-runtime@v0.33.13)
+  # Velero's controller manager keeps controller-runtime's own metrics listener on :8080, every
+  # interface, with no flag to move it: off here, so that a test Velero listens on 127.0.0.1 only
+  # (its own metrics are at --metrics-address) and two can run side by side.
+  perl -0pi -e 's|(ctrl\.NewManager\(clientConfig, ctrl\.Options\{\n\s*Scheme: scheme,)|$1\n\t\t\tMetrics: metricsserver.Options{BindAddress: "0"},|; s|(\t"sigs.k8s.io/controller-runtime/pkg/manager"\n)|$1\tmetricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"\n|' \
+    "$src/pkg/cmd/server/server.go"
+  grep -q 'BindAddress: "0"' "$src/pkg/cmd/server/server.go" \
+    || { log "cannot turn off the controller-runtime metrics listener in velero's server.go"; exit 1; }
   build_into "$src" "$VELERO_BIN.server.tmp.$$" \
     "-X $VELERO_MODULE/pkg/buildinfo.Version=$VELERO_VERSION" ./cmd/velero
   start=$(date +%s)

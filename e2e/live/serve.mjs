@@ -32,7 +32,8 @@ const homelabBin = need('HOMELAB_BIN');
 const infoPath = need('E2E_LIVE_INFO');
 
 const base = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../deploy/base');
-const rbac = ['namespace.yaml', 'serviceaccount.yaml', 'clusterrole.yaml', 'clusterrolebinding.yaml']
+const rbac = ['namespace.yaml', 'serviceaccount.yaml', 'clusterrole.yaml', 'clusterrolebinding.yaml',
+  'admission-policy.yaml']
   .flatMap((file) => ['--apply', path.join(base, file)]);
 const testbed = spawn(
   testbedBin,

@@ -76,6 +76,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/services") view=pages::services::ServicesPage/>
                     <Route path=path!("/services/:namespace/:name") view=pages::services::ServiceDetailPage/>
                     <Route path=path!("/backups") view=pages::backups::BackupsPage/>
+                    <Route path=path!("/drills/:namespace/:name") view=pages::drills::DrillPage/>
                     <Route path=path!("/storage") view=pages::storage::StoragePage/>
                     <Route path=path!("/gitops") view=pages::gitops::GitOpsPage/>
                     <Route path=path!("/events") view=pages::events::EventsPage/>

@@ -481,6 +481,9 @@ pub struct BackupSummary {
     pub items_backed_up: Option<u64>,
     pub total_items: Option<u64>,
     pub failure_reason: Option<String>,
+    /// The namespaces it holds as its spec names them; empty: every namespace.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
 }
 
 /// A Velero Schedule with its next run and its last backup.
@@ -573,6 +576,9 @@ pub struct BackupsView {
     pub timeline: BackupTimeline,
     /// The newest backups first.
     pub recent: Vec<BackupSummary>,
+    /// Restore drills and how recently each namespace and schedule was proven restorable.
+    #[serde(default)]
+    pub drills: drills::DrillsView,
 }
 
 /// What a Released volume's claim reference points at now.
@@ -715,6 +721,7 @@ pub mod aar;
 pub mod actions;
 pub mod alerts;
 pub mod checks;
+pub mod drills;
 pub mod events;
 pub mod incident;
 pub mod logs;

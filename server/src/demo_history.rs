@@ -58,6 +58,7 @@ pub struct Seeded {
     pub services: usize,
     pub notifications: usize,
     pub notices: usize,
+    pub drills: usize,
 }
 
 /// Writes whatever part of the demo's past the database does not have yet. `now` is the wall
@@ -84,10 +85,136 @@ pub async fn seed(pool: &SqlitePool, view: &ClusterView, now: i64) -> Result<See
     if is_empty(pool, "notices").await? {
         seeded.notices = record_notice(pool, now).await?;
     }
+    if is_empty(pool, "drills").await? {
+        seeded.drills = record_drills(pool, view).await?;
+    }
     if is_empty(pool, "notify_delivery").await? && is_empty(pool, "notify_state").await? {
         seeded.notifications = record_notifications(pool, view).await?;
     }
     Ok(seeded)
+}
+
+/// Two restore drills of the daily-critical backups, after the Longhorn outage: media passed
+/// (everything came back), monitoring passed with Velero's warnings; ai was never drilled, so it
+/// stands overdue on the Backups page and in the health summary. Both were cleaned up.
+async fn record_drills(pool: &SqlitePool, view: &ClusterView) -> Result<usize, DbError> {
+    use frontend::model::drills::{Drill, DrillNamespace, DrillReport, KindCount, Verdict};
+    let snap = view.views().snapshot.clone();
+    let claims = |ns: &str| -> Vec<(String, bool)> {
+        let mut names: Vec<(String, bool)> = snap
+            .pvcs
+            .iter()
+            .filter(|c| c.metadata.namespace.as_deref() == Some(ns))
+            .map(|c| (c.metadata.name.clone().unwrap_or_default(), true))
+            .collect();
+        names.sort();
+        names
+    };
+    let kinds = |list: &[(&str, u64)]| -> Vec<KindCount> {
+        list.iter()
+            .map(|(kind, n)| KindCount {
+                kind: (*kind).into(),
+                backed_up: *n,
+                restored: *n,
+            })
+            .collect()
+    };
+    let drill = |restore: &str,
+                 backup: &str,
+                 ns: &str,
+                 items: u64,
+                 warnings: Vec<String>,
+                 counts: &[(&str, u64)],
+                 started: &str,
+                 finished: &str,
+                 cleaned: &str| {
+        let scratch = crate::drills::plan::scratch_namespace(ns, backup);
+        let verdict = if warnings.is_empty() {
+            Verdict::Passed
+        } else {
+            Verdict::Warnings
+        };
+        Drill {
+            velero_namespace: "velero".into(),
+            restore: restore.into(),
+            backup: backup.into(),
+            schedule: Some("daily-critical".into()),
+            namespaces: vec![(ns.into(), scratch.clone())],
+            phase: "Completed".into(),
+            items_restored: Some(items),
+            total_items: Some(items),
+            warnings: warnings.len() as u64,
+            errors: 0,
+            started_at: at(started),
+            finished_at: Some(at(finished)),
+            verdict: Some(verdict),
+            report: Some(DrillReport {
+                namespaces: vec![DrillNamespace {
+                    source: ns.into(),
+                    scratch,
+                    kinds: kinds(counts),
+                    claims: claims(ns),
+                }],
+                warnings,
+                errors: Vec::new(),
+                problem: None,
+            }),
+            cleaned_up_at: Some(at(cleaned)),
+        }
+    };
+    let drills = [
+        drill(
+            "drill-20250614113020",
+            "daily-critical-20250614030000",
+            "monitoring",
+            214,
+            vec![
+                "monitoring: could not restore, ConfigMap \"kube-root-ca.crt\" already exists. Warning: the in-cluster version is different than the backed-up version".into(),
+                "monitoring: could not restore, ServiceAccount \"default\" already exists. Warning: the in-cluster version is different than the backed-up version".into(),
+            ],
+            &[
+                ("apps/v1/Deployment", 3),
+                ("apps/v1/StatefulSet", 2),
+                ("v1/ConfigMap", 19),
+                ("v1/PersistentVolumeClaim", 4),
+                ("v1/Secret", 8),
+                ("v1/Service", 9),
+                ("v1/ServiceAccount", 6),
+            ],
+            "2025-06-14T11:30:20Z",
+            "2025-06-14T11:31:55Z",
+            "2025-06-14T11:48:02Z",
+        ),
+        drill(
+            "drill-20250616100512",
+            "daily-critical-20250616030000",
+            "media",
+            402,
+            Vec::new(),
+            &[
+                ("apps/v1/Deployment", 11),
+                ("v1/ConfigMap", 12),
+                ("v1/PersistentVolumeClaim", 15),
+                ("v1/Secret", 6),
+                ("v1/Service", 11),
+                ("v1/ServiceAccount", 2),
+            ],
+            "2025-06-16T10:05:12Z",
+            "2025-06-16T10:07:40Z",
+            "2025-06-16T10:21:09Z",
+        ),
+    ];
+    for d in &drills {
+        crate::drills::store::upsert(pool, d).await?;
+        if let (Some(verdict), Some(report)) = (d.verdict, &d.report) {
+            crate::drills::store::finish(pool, &d.velero_namespace, &d.restore, verdict, report)
+                .await?;
+        }
+        if let Some(t) = d.cleaned_up_at {
+            crate::drills::store::cleaned_up(pool, &d.velero_namespace, &d.restore, t).await?;
+        }
+    }
+    Ok(drills.len())
 }
 
 /// A coming maintenance window, as the homelab's plan has one: Jellyfin moves off k3s1 (its

@@ -12,6 +12,7 @@
 //! - [`auth`]: sessions, sign-in, and the one access policy.
 //! - [`db`]: the SQLite pool and migrations.
 //! - [`history`]: the services' status history, recorded from the caches.
+//! - [`drills`]: restore drills: Velero restores into scratch namespaces, followed and compared.
 //! - [`demo_history`]: the demo homelab's AARs, past actions and status week, for a fresh demo.
 //! - [`evidence`]: Warning events and backup runs kept for AAR timelines, recorded from the caches.
 //! - [`notices`]: notices and maintenance windows admins post for the Status page.
@@ -31,6 +32,7 @@ pub mod cluster;
 pub mod config;
 pub mod db;
 pub mod demo_history;
+pub mod drills;
 pub mod evidence;
 pub mod history;
 pub mod http;

@@ -93,6 +93,14 @@ pub async fn build(config: Config) -> anyhow::Result<(AppState, axum::Router)> {
         .context("loading the status history")?,
     );
     history::recorder::spawn(history.clone(), cluster.clone());
+    crate::drills::spawn(
+        pool.clone(),
+        cluster.cache.clone(),
+        kube.as_ref().map(|k| k.client.clone()),
+        config.drills.max_age_days,
+    )
+    .await
+    .context("loading the restore drills")?;
     crate::evidence::recorder::spawn(
         pool.clone(),
         cluster.cache.clone(),

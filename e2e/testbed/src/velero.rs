@@ -60,8 +60,9 @@ fn version(module: &str) -> anyhow::Result<String> {
 /// `<kube dir>/versitygw-<version>/versitygw`, or says how to build them.
 pub fn binaries() -> anyhow::Result<(PathBuf, PathBuf, PathBuf)> {
     let root = KubeDir::default_root()?;
+    // `-1`: scripts/kube.sh's first build of that version with its one source change.
     let velero_dir = root.join(format!(
-        "velero-{}",
+        "velero-{}-1",
         version("github.com/vmware-tanzu/velero")?
     ));
     let plugins = velero_dir.join("plugins");
@@ -139,13 +140,33 @@ impl Velero {
         cluster
             .apply_yaml(&serde_json::to_string(&this.location())?)
             .await?;
+        // Velero's restore looks up its own Deployment (`velero` in its namespace) for the image
+        // of its restore helper, as it runs in a real install; here the server runs outside, so
+        // the Deployment is there with no replicas.
+        cluster
+            .apply_yaml(&serde_json::to_string(&json!({
+                "apiVersion": "apps/v1", "kind": "Deployment",
+                "metadata": {"name": "velero", "namespace": namespace},
+                "spec": {
+                    "replicas": 0,
+                    "selector": {"matchLabels": {"deploy": "velero"}},
+                    "template": {
+                        "metadata": {"labels": {"deploy": "velero"}},
+                        "spec": {"containers": [{"name": "velero", "image": format!("velero/velero:{}", version("github.com/vmware-tanzu/velero")?)}]},
+                    },
+                },
+            }))?)
+            .await?;
         let metrics = free_port()?;
         let profiler = free_port()?;
         this.processes.spawn(
             SERVER,
             Command::new(&velero)
                 .arg("server")
-                .arg(format!("--kubeconfig={}", cluster.kubeconfig_path().display()))
+                .arg(format!(
+                    "--kubeconfig={}",
+                    cluster.kubeconfig_path().display()
+                ))
                 .arg(format!("--namespace={namespace}"))
                 .arg(format!("--plugin-dir={}", plugins.display()))
                 .arg(format!("--metrics-address=127.0.0.1:{metrics}"))

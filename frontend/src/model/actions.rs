@@ -15,6 +15,8 @@ pub const ACTION_KINDS: &[&str] = &[
     "suspend",
     "resume",
     "backup",
+    "restore-drill",
+    "drill-cleanup",
 ];
 
 /// One field an action changes, as the preview and the audit entry show it.

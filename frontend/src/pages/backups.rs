@@ -343,6 +343,7 @@ pub fn BackupsPage() -> impl IntoView {
         coverage,
         timeline,
         recent,
+        drills,
     } = view_data;
     let demo = request_context().demo.then(|| {
         view! {
@@ -352,6 +353,7 @@ pub fn BackupsPage() -> impl IntoView {
         }
     });
     let velero = locations_namespace(&schedules, &locations);
+    let drill_velero = velero.clone();
     let locations = locations
         .into_iter()
         .map(|l| {
@@ -387,6 +389,7 @@ pub fn BackupsPage() -> impl IntoView {
             }
         })
         .collect_view();
+    let drill_backups = recent.clone();
     let recent = recent
         .into_iter()
         .map(|b| {
@@ -401,6 +404,7 @@ pub fn BackupsPage() -> impl IntoView {
                     <td><StatusBadge tone=phase_tone(&b.phase) text=b.phase.clone()/></td>
                     <td><When now at=b.started/></td>
                     <td>{took.unwrap_or_default()}</td>
+                    <td data-test="backup-items">{b.items_backed_up.zip(b.total_items).map(|(done, total)| crate::words::progress_words(done, total))}</td>
                     <td class="num">{b.errors}</td>
                     <td class="num">{b.warnings}</td>
                     <td class="wrap">{b.failure_reason.clone().unwrap_or_default()}</td>
@@ -438,11 +442,12 @@ pub fn BackupsPage() -> impl IntoView {
                 <caption>"Recent backups"</caption>
                 <thead><tr>
                     <th scope="col">"Backup"</th><th scope="col">"Schedule"</th><th scope="col">"Phase"</th><th scope="col">"Started"</th>
-                    <th scope="col">"Took"</th><th scope="col">"Errors"</th><th scope="col">"Warnings"</th><th scope="col">"Failure"</th>
+                    <th scope="col">"Took"</th><th scope="col">"Items"</th><th scope="col">"Errors"</th><th scope="col">"Warnings"</th><th scope="col">"Failure"</th>
                 </tr></thead>
                 <tbody>{recent}</tbody>
             </table>
         </div>
+        <crate::pages::drills::DrillsSection now drills backups=drill_backups velero=drill_velero/>
         </LiveRegion>
     }
     .into_any()

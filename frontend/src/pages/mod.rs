@@ -5,6 +5,7 @@ pub mod aars;
 pub mod actions;
 pub mod alerts;
 pub mod backups;
+pub mod drills;
 pub mod events;
 pub mod gitops;
 pub mod incident;

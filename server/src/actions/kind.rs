@@ -78,6 +78,8 @@ pub struct Current {
     pub claim: Option<Value>,
     /// A Deployment scaled to zero, whole: whether its pods mount claims.
     pub workload: Option<Value>,
+    /// A restore drill's scratch namespaces that exist already.
+    pub existing_namespaces: Vec<String>,
 }
 
 impl Current {

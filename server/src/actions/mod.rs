@@ -6,7 +6,8 @@
 //!
 //! One module per kind of action, each with its form, checks, read and send, and its tests:
 //! [`scale`], [`claim_ref`] (clear or point a Released volume's claimRef), [`cordon`],
-//! [`restart`], [`flux`] (reconcile, suspend, resume) and [`velero_backup`]. What they share is
+//! [`restart`], [`flux`] (reconcile, suspend, resume), [`velero_backup`], [`restore_drill`] and
+//! [`drill_cleanup`]. What they share is
 //! in [`kind`]: the [`kind::Kind`] trait, what an action is checked against, the form's names
 //! checked. [`Action`] below is the one type the router and the guard see.
 //!
@@ -20,11 +21,13 @@ pub mod audit;
 pub mod claim_ref;
 pub mod connection;
 pub mod cordon;
+pub mod drill_cleanup;
 pub mod error;
 pub mod flux;
 pub mod guard;
 pub mod kind;
 pub mod restart;
+pub mod restore_drill;
 pub mod scale;
 pub mod velero;
 pub mod velero_backup;
@@ -48,6 +51,8 @@ pub enum Action {
     Restart(restart::Restart),
     Flux(flux::Flux),
     Backup(velero_backup::Backup),
+    Drill(restore_drill::Drill),
+    DrillCleanup(drill_cleanup::Cleanup),
 }
 
 /// `$body` with `$kind` bound to the action's kind, whichever it is.
@@ -61,6 +66,8 @@ macro_rules! each {
             Action::Restart($kind) => $body,
             Action::Flux($kind) => $body,
             Action::Backup($kind) => $body,
+            Action::Drill($kind) => $body,
+            Action::DrillCleanup($kind) => $body,
         }
     };
 }
@@ -81,6 +88,10 @@ impl Action {
             }
             "restart" => restart::Restart::from_fields(fields).map(Action::Restart),
             "backup" => velero_backup::Backup::from_fields(fields).map(Action::Backup),
+            "restore-drill" => restore_drill::Drill::from_fields(fields).map(Action::Drill),
+            "drill-cleanup" => {
+                drill_cleanup::Cleanup::from_fields(fields).map(Action::DrillCleanup)
+            }
             other => Err(ActionError::Invalid(format!(
                 "there is no action {other:?}"
             ))),
@@ -191,6 +202,12 @@ impl Action {
                 from: velero_backup::BackupFrom::Namespaces(vec![]),
                 force: false,
             }),
+            Action::Drill(restore_drill::Drill {
+                namespace: s(),
+                from: restore_drill::DrillFrom::Backup(s()),
+                namespaces: vec![],
+            }),
+            Action::DrillCleanup(drill_cleanup::Cleanup { namespace: s() }),
         ]
     }
 }
@@ -208,6 +225,11 @@ mod tests {
                 Action::Backup(b) => {
                     b.namespace = "velero".into();
                     b.from = velero_backup::BackupFrom::Namespaces(vec!["media".into()]);
+                }
+                Action::Drill(d) => {
+                    d.namespace = "velero".into();
+                    d.from = restore_drill::DrillFrom::Backup("daily-1".into());
+                    d.namespaces = vec!["media".into()];
                 }
                 other => {
                     let mut fields = other.to_fields();
@@ -231,7 +253,8 @@ mod tests {
     #[test]
     fn only_a_backup_can_be_forced() {
         for action in Action::samples() {
-            assert_eq!(action.forced().is_some(), action.creates(), "{action:?}");
+            let backup = matches!(action, Action::Backup(_));
+            assert_eq!(action.forced().is_some(), backup, "{action:?}");
         }
     }
 
@@ -245,6 +268,6 @@ mod tests {
                 "{kind} is missing from ACTION_KINDS"
             );
         }
-        assert_eq!(frontend::model::actions::ACTION_KINDS.len(), 10);
+        assert_eq!(frontend::model::actions::ACTION_KINDS.len(), 12);
     }
 }

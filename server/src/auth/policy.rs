@@ -56,6 +56,7 @@ pub const ROUTES: &[(&str, Rule)] = &[
     ("/topology", Rule::Admin),
     ("/topology/{node}", Rule::Admin),
     ("/backups", Rule::Admin),
+    ("/drills/{namespace}/{name}", Rule::Admin),
     ("/storage", Rule::Admin),
     ("/gitops", Rule::Admin),
     ("/events", Rule::Admin),

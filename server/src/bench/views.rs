@@ -11,7 +11,7 @@ use super::{quantile, rss_bytes};
 use crate::cluster::demo::{self, DemoError};
 use crate::cluster::published::Views;
 use crate::cluster::synthetic::{self, Size};
-use crate::cluster::views::{backups, gitops, health, services, storage, topology};
+use crate::cluster::views::{drills, gitops, health, services, storage, topology};
 use crate::cluster::ClusterCache;
 use crate::config::TopologyConfig;
 
@@ -101,7 +101,7 @@ pub fn run(size: Size, iterations: usize) -> Result<ViewsReport, DemoError> {
             "backups",
             Box::new(|| {
                 let snap = cache.snapshot();
-                backups::view(&snap, &health::summary(&snap))
+                drills::backups_page(&snap, &health::summary(&snap))
                     .schedules
                     .len()
             }),

@@ -17,7 +17,7 @@ use tokio::sync::watch;
 
 use super::crds::{
     Backup, BackupStorageLocation, Gateway, HTTPRoute, HelmRelease, Kustomization, LonghornNode,
-    Schedule, Volume,
+    Restore, Schedule, Volume,
 };
 
 /// Unix seconds now.
@@ -247,6 +247,9 @@ macro_rules! caches {
             alerts: RwLock<Arc<frontend::model::alerts::AlertsView>>,
             /// The routes' outside-in checks, likewise.
             route_checks: RwLock<Arc<frontend::model::checks::RouteChecksView>>,
+            /// The restore drills as recorded, kept here so views read them from the same
+            /// snapshot (coverage is computed from them and the schedules).
+            drills: RwLock<Arc<frontend::model::drills::DrillsView>>,
         }
 
         impl ClusterCache {
@@ -263,6 +266,7 @@ macro_rules! caches {
                     time_zone: RwLock::new(jiff::tz::TimeZone::UTC),
                     alerts: RwLock::default(),
                     route_checks: RwLock::default(),
+                    drills: RwLock::default(),
                 })
             }
 
@@ -308,6 +312,7 @@ macro_rules! with_cache_fields {
             backups: Backup,
             schedules: Schedule,
             storage_locations: BackupStorageLocation,
+            restores: Restore,
             longhorn_volumes: Volume,
             longhorn_nodes: LonghornNode,
             kustomizations: Kustomization,
@@ -367,6 +372,25 @@ impl ClusterCache {
     pub fn set_route_checks(&self, checks: frontend::model::checks::RouteChecksView) {
         *self.route_checks.write().unwrap_or_else(|e| e.into_inner()) = Arc::new(checks);
         self.changes.note();
+    }
+
+    /// Replaces the drills (their `recent` and `max_age_days`; the coverage is the views').
+    pub fn set_drills(&self, drills: frontend::model::drills::DrillsView) {
+        let mut slot = self.drills.write().unwrap_or_else(|e| e.into_inner());
+        let changed = **slot != drills;
+        *slot = Arc::new(drills);
+        drop(slot);
+        if changed {
+            self.changes.note();
+        }
+    }
+
+    /// The drills as last recorded.
+    pub fn drills(&self) -> Arc<frontend::model::drills::DrillsView> {
+        self.drills
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
     }
 
     /// The route checks of the last round.

@@ -169,6 +169,46 @@ pub struct ScheduleStatus {
     pub validation_errors: Vec<String>,
 }
 
+/// velero.io/v1 Restore: watched for the restore drills' progress (`crate::drills`).
+#[derive(CustomResource, Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[kube(
+    group = "velero.io",
+    version = "v1",
+    kind = "Restore",
+    plural = "restores"
+)]
+#[kube(namespaced, status = "RestoreStatus", schema = "disabled")]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreSpec {
+    #[serde(default)]
+    pub backup_name: String,
+    #[serde(default)]
+    pub included_namespaces: Vec<String>,
+    #[serde(default)]
+    pub namespace_mapping: std::collections::BTreeMap<String, String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreStatus {
+    pub phase: Option<String>,
+    pub start_timestamp: Option<String>,
+    pub completion_timestamp: Option<String>,
+    pub progress: Option<RestoreProgress>,
+    pub errors: Option<i64>,
+    pub warnings: Option<i64>,
+    pub failure_reason: Option<String>,
+    #[serde(default)]
+    pub validation_errors: Vec<String>,
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreProgress {
+    pub items_restored: Option<i64>,
+    pub total_items: Option<i64>,
+}
+
 /// velero.io/v1 BackupStorageLocation.
 #[derive(CustomResource, Clone, Debug, Default, Serialize, Deserialize, PartialEq)]
 #[kube(

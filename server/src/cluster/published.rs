@@ -20,7 +20,7 @@ use frontend::model::{
 use prometheus_client::metrics::histogram::{exponential_buckets, Histogram};
 use tokio::sync::watch;
 
-use super::views::{backups, gitops, health, nodes, services, storage, topology, Snapshot};
+use super::views::{drills, gitops, health, nodes, services, storage, topology, Snapshot};
 use super::ClusterCache;
 use crate::config::TopologyConfig;
 use frontend::components::live_region::{LivePanel, PODS};
@@ -69,7 +69,7 @@ impl Views {
             freshness: cache.freshness(),
             problems: cache.problems(),
             nodes: nodes::summaries(&snapshot.nodes),
-            backups: backups::view(&snapshot, &health),
+            backups: drills::backups_page(&snapshot, &health),
             health,
             services: services::catalog(&snapshot),
             topology: topology::topology(&snapshot, hosts),

@@ -45,9 +45,13 @@ pub const PERMISSIONS: &[Permission] = &[
     p("", "events", WATCH),
     // Clear a Released volume's claimRef, or point it at a claim (read fresh, to check it fits).
     p("", "persistentvolumes", WATCH_AND_PATCH),
+    // Get: a restore drill reads the claims that came back.
     p("", "persistentvolumeclaims", &["get", "list", "watch"]),
-    // An ad hoc backup checks its namespaces exist.
-    p("", "namespaces", &["get"]),
+    // An ad hoc backup checks its namespaces exist. A restore drill creates its scratch
+    // namespaces and its clean-up deletes them: the shipped admission policy
+    // (deploy/base/admission-policy.yaml) lets this account create and delete only namespaces
+    // with the drill's label.
+    p("", "namespaces", &["get", "create", "delete"]),
     // Restart (the rollout restart annotation on the pod template).
     p("apps", "deployments", WATCH_AND_PATCH),
     p("apps", "statefulsets", WATCH_AND_PATCH),
@@ -60,7 +64,12 @@ pub const PERMISSIONS: &[Permission] = &[
     p("gateway.networking.k8s.io", "httproutes", WATCH),
     p("gateway.networking.k8s.io", "gateways", WATCH),
     // Back up now: a Backup created from a schedule's template (read fresh) or ad hoc.
-    p("velero.io", "backups", &["create", "list", "watch"]),
+    // Get: a restore drill reads the backup it restores.
+    p("velero.io", "backups", &["get", "create", "list", "watch"]),
+    // Restore drills: a Restore into scratch namespaces, followed in the caches; Velero's lists
+    // of what a backup holds and what came back, through DownloadRequests.
+    p("velero.io", "restores", &["create", "list", "watch"]),
+    p("velero.io", "downloadrequests", &["create", "get"]),
     p("velero.io", "schedules", &["get", "list", "watch"]),
     p("velero.io", "backupstoragelocations", WATCH),
     p("longhorn.io", "volumes", WATCH),
@@ -101,7 +110,7 @@ mod tests {
     use super::super::cache::with_cache_fields;
     use super::super::crds::{
         Backup, BackupStorageLocation, Gateway, HTTPRoute, HelmRelease, Kustomization,
-        LonghornNode, Schedule, Volume,
+        LonghornNode, Restore, Schedule, Volume,
     };
     use super::*;
     use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, StatefulSet};
@@ -125,7 +134,9 @@ mod tests {
             .into_iter()
             .flat_map(|(g, r)| ["list", "watch"].map(|v| (g.clone(), r.clone(), v.to_owned())))
             .collect();
-        let reads = [super::super::logs::PERMISSION];
+        let reads: Vec<_> = std::iter::once(super::super::logs::PERMISSION)
+            .chain(crate::drills::PERMISSIONS.iter().copied())
+            .collect();
         for action in crate::actions::Action::samples() {
             for (group, resource, verbs) in action.permissions().iter().chain(&reads) {
                 for verb in *verbs {
@@ -160,6 +171,7 @@ mod tests {
             .iter()
             .flat_map(|a| a.permissions().iter().map(|(g, r, _)| (*g, *r)))
             .chain([(group, resource)])
+            .chain(crate::drills::PERMISSIONS.iter().map(|(g, r, _)| (*g, *r)))
             .collect();
         for permission in PERMISSIONS {
             let watched =

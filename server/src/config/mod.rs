@@ -13,6 +13,7 @@ mod actions;
 mod alerts;
 mod checks;
 mod cluster;
+mod drills;
 mod error;
 mod evidence;
 mod notify;
@@ -32,6 +33,7 @@ pub use actions::{ActionsConfig, DEFAULT_MAX_REPLICAS};
 pub use alerts::AlertsConfig;
 pub use checks::ChecksConfig;
 pub use cluster::ClusterConfig;
+pub use drills::DrillsConfig;
 pub use error::ConfigError;
 pub use evidence::EvidenceConfig;
 pub use notify::{NotifyConfig, TargetConfig, TargetKind};
@@ -76,6 +78,8 @@ pub struct Config {
     pub notify: NotifyConfig,
     /// Outside-in checks of every HTTPRoute.
     pub checks: ChecksConfig,
+    /// How recently restore drills must have proven each backed-up namespace restorable.
+    pub drills: DrillsConfig,
 }
 
 impl fmt::Debug for Config {
@@ -185,6 +189,7 @@ impl Config {
         self.alerts.validate()?;
         self.notify.validate()?;
         self.checks.validate()?;
+        self.drills.validate()?;
         if !(1..=3650).contains(&self.evidence.keep_days) {
             return invalid("evidence.keep_days", "must be between 1 and 3650 (days)");
         }

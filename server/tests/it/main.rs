@@ -56,6 +56,7 @@ mod db;
 mod demo_history;
 mod deploy;
 mod dockerfile;
+mod drills;
 mod evidence;
 mod history;
 mod http;

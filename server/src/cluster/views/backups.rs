@@ -291,6 +291,13 @@ pub fn summary(backup: &Backup) -> BackupSummary {
         items_backed_up: count(progress.items_backed_up),
         total_items: count(progress.total_items),
         failure_reason: status.failure_reason.filter(|r| !r.is_empty()),
+        namespaces: backup
+            .spec
+            .included_namespaces
+            .iter()
+            .filter(|n| *n != "*")
+            .cloned()
+            .collect(),
     }
 }
 
@@ -544,6 +551,8 @@ pub fn view(snap: &Snapshot, health: &HealthSummary) -> BackupsView {
         coverage: coverage(snap),
         timeline: timeline(snap),
         recent,
+        // Filled in by `super::drills::backups_page`, which reads this module's coverage.
+        drills: Default::default(),
     }
 }
 

@@ -335,6 +335,43 @@ pub fn summary(snap: &Snapshot) -> HealthSummary {
         }
     }
 
+    // Restore drills: a namespace with volumes that a schedule backs up, not proven restorable
+    // by a drill within drills.max_age_days. The fix drills its newest backup.
+    let drills = super::drills::view(snap);
+    for c in drills.namespaces.iter().filter(|c| c.overdue) {
+        let ns = &c.subject;
+        let mut r = reason(
+            HealthLevel::Degraded,
+            "restore",
+            format!("Namespace {ns}"),
+            super::drills::overdue_words(
+                c,
+                &format!("namespace {ns}"),
+                snap.now,
+                drills.max_age_days,
+            ),
+            "/backups#drills",
+        );
+        let schedule = snap.schedules.iter().find(|s| {
+            s.metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| c.schedules.iter().any(|c| c == n))
+        });
+        if let Some(s) = schedule {
+            r = with_fix(
+                r,
+                "Drill a restore",
+                format!(
+                    "action=restore-drill&namespace={}&schedule={}&namespaces={ns}",
+                    s.metadata.namespace.as_deref().unwrap_or_default(),
+                    s.metadata.name.as_deref().unwrap_or_default()
+                ),
+            );
+        }
+        reasons.push(r);
+    }
+
     // Flux: suspended, or not Ready.
     let flux = snap
         .kustomizations

@@ -2,6 +2,7 @@
 //! is unit-tested with fixtures.
 
 pub mod backups;
+pub mod drills;
 pub mod events;
 pub mod gitops;
 pub mod health;

@@ -9,7 +9,7 @@ use k8s_openapi::api::storage::v1::{CSINode, StorageClass};
 
 use crate::cluster::crds::{
     Backup, BackupStorageLocation, Gateway, HTTPRoute, HelmRelease, Kustomization, LonghornNode,
-    Schedule, Volume,
+    Restore, Schedule, Volume,
 };
 use crate::cluster::ClusterCache;
 
@@ -30,6 +30,7 @@ pub struct Snapshot {
     pub backups: Vec<Arc<Backup>>,
     pub schedules: Vec<Arc<Schedule>>,
     pub storage_locations: Vec<Arc<BackupStorageLocation>>,
+    pub restores: Vec<Arc<Restore>>,
     pub longhorn_volumes: Vec<Arc<Volume>>,
     pub longhorn_nodes: Vec<Arc<LonghornNode>>,
     pub kustomizations: Vec<Arc<Kustomization>>,
@@ -38,6 +39,8 @@ pub struct Snapshot {
     pub alerts: Arc<frontend::model::alerts::AlertsView>,
     /// The routes' outside-in checks, as of the last round.
     pub route_checks: Arc<frontend::model::checks::RouteChecksView>,
+    /// The restore drills as recorded (their coverage is computed by the views).
+    pub drills: Arc<frontend::model::drills::DrillsView>,
     /// Unix seconds the views treat as now (fixed in tests).
     pub now: i64,
     /// The time zone cron schedules run in; None is UTC.
@@ -69,12 +72,14 @@ impl ClusterCache {
             backups: self.backups.state(),
             schedules: self.schedules.state(),
             storage_locations: self.storage_locations.state(),
+            restores: self.restores.state(),
             longhorn_volumes: self.longhorn_volumes.state(),
             longhorn_nodes: self.longhorn_nodes.state(),
             kustomizations: self.kustomizations.state(),
             helm_releases: self.helm_releases.state(),
             alerts: self.alerts(),
             route_checks: self.route_checks(),
+            drills: self.drills(),
             // The demo is a recording of the homelab at one moment: its ages, staleness, next
             // runs and the last 14 days of backups are computed as of then, not the wall clock.
             now: if self.is_demo() {
