@@ -118,7 +118,7 @@ export default defineConfig({
       url: `${liveApp}/readyz`,
       reuseExistingServer: false,
       // Starting etcd and kube-apiserver and applying the CRDs and the demo homelab.
-      timeout: 120_000,
+      timeout: 180_000,
       stdout: 'pipe',
       stderr: 'pipe',
       env: {

@@ -67,6 +67,42 @@ test.describe('Backups', () => {
     await expect(backup.filter({ hasText: 'minio' })).toHaveCount(1);
     await expect(backup.filter({ hasText: 'hourly-longhorn' })).toHaveCount(0);
   });
+
+  test('restore drills: media proven, monitoring proven with warnings, ai never restore-tested', async ({ page }) => {
+    const errors = collectErrors(page);
+    await signIn(page, 'admin', '/backups');
+    const drills = page.getByTestId('drills');
+    await expect(drills).toContainText('1 namespace with volumes not proven restorable within 90 days');
+    const row = (subject: string) => page.locator(`[data-test=drill-coverage-row][data-subject="${subject}"]`);
+    await expect(row('media')).toHaveAttribute('data-overdue', 'false');
+    await expect(row('media')).toContainText('Passed');
+    await expect(row('monitoring')).toContainText('Passed with warnings');
+    await expect(row('ai')).toHaveAttribute('data-overdue', 'true');
+    await expect(row('ai')).toContainText('Never restore-tested');
+    // Its fix drills the newest backup of a schedule that holds ai.
+    await expect(row('ai').getByTestId('drill-latest')).toHaveAttribute('href', /action=restore-drill&namespace=velero&schedule=daily-critical&namespaces=ai/);
+    await expect(row('velero/hourly-longhorn')).toContainText('Never restore-tested');
+    await expect(page.getByTestId('drill-row')).toHaveCount(2);
+    await screenshot(page, 'backups-drills');
+
+    // The monitoring drill: every kind back, every claim, and Velero's two warnings.
+    await page.locator('[data-test=drill-row][data-drill="drill-20250614113020"] a').click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText('Restore drill drill-20250614113020');
+    await expect(page.getByTestId('drill-state')).toContainText('Passed with warnings');
+    await expect(page.locator('[data-test=drill-kind][data-ok=false]')).toHaveCount(0);
+    await expect(page.locator('[data-test=drill-kind][data-kind="v1/ConfigMap"]')).toContainText('19');
+    await expect(page.locator('[data-test=drill-claim][data-found=true]')).toHaveCount(4);
+    await expect(page.getByTestId('drill-warnings').locator('li')).toHaveCount(2);
+    await expect(page.getByText('cleaned up')).toBeVisible();
+    await screenshot(page, 'drill');
+
+    // And the health summary names ai.
+    await page.goto('/');
+    const restore = page.locator('[data-test=health-reason][data-area=restore]');
+    await expect(restore).toHaveCount(1);
+    await expect(restore).toContainText('namespace ai has never been proven restorable');
+    expect(errors).toEqual([]);
+  });
 });
 
 test.describe('Storage', () => {

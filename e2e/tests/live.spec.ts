@@ -267,6 +267,93 @@ test('an admin backs up now from a schedule and ad hoc from the Backups page, an
   expect(errors).toEqual([]);
 });
 
+test('an admin drills a restore of a real Velero backup from the Backups page into a scratch namespace; family gets 403', async ({ page, browser }) => {
+  // A backup and a restore by a real Velero, each followed to its end.
+  test.setTimeout(180_000);
+  // The testbed runs a real Velero watching its own namespace, backing up to a real S3 server.
+  const info = JSON.parse(fs.readFileSync(process.env.E2E_LIVE_INFO!, 'utf8'));
+  const velero: string = info.velero;
+  expect(velero).toBeTruthy();
+  const shop = `shop-${Date.now().toString(36)}`;
+  await kube('POST', '/api/v1/namespaces', { metadata: { name: shop } });
+  await kube('POST', `/api/v1/namespaces/${shop}/configmaps`, { metadata: { name: 'prices' }, data: { tea: '3' } });
+  await kube('POST', `/api/v1/namespaces/${shop}/persistentvolumeclaims`, {
+    metadata: { name: 'ledger' },
+    spec: { accessModes: ['ReadWriteOnce'], storageClassName: 'drill-test-none', resources: { requests: { storage: '1Gi' } } },
+  });
+  let scratch = '';
+  await signInThroughProvider(page, app, 'admin', `/actions/preview?action=backup&namespace=${velero}&namespaces=${shop}`);
+  const errors = collectErrors(page);
+  try {
+    // Back up now, and Velero takes it: Completed on the Backups page with its items counted.
+    await page.getByTestId('confirm').fill(shop);
+    await page.getByTestId('confirm-button').click();
+    await expect(page.getByTestId('outcome')).toHaveAttribute('data-outcome', 'done');
+    const list = await kubeGet(`/apis/velero.io/v1/namespaces/${velero}/backups`);
+    const backup: string = list.items.map((b: any) => b.metadata.name).find((n: string) => n.startsWith(`${shop}-manual-`));
+    const row = page.locator(`[data-test=backup-row][data-backup="${backup}"]`);
+    await expect(async () => {
+      await page.goto('/backups');
+      await expect(row).toHaveAttribute('data-phase', 'Completed', { timeout: 1000 });
+    }).toPass({ timeout: 60_000 });
+    await expect(row.getByTestId('backup-items')).toContainText('(100%)');
+
+    // Drill it from the Backups page: the preview names the scratch namespace.
+    await page.locator('#drill-backup').selectOption(`${velero}/${backup}`);
+    await page.locator('#drill-namespaces').fill(shop);
+    await page.getByTestId('drill-button').click();
+    await expect(page.getByRole('heading', { level: 1 })).toHaveText(`Drill a restore of ${shop} from backup ${backup}`);
+    scratch = `drill-${shop}-${backup.split('-').pop()}`;
+    await expect(page.locator('main')).toContainText(scratch);
+    await screenshot(page, 'drill-preview');
+    await page.getByTestId('confirm').fill(backup);
+    await page.getByTestId('confirm-button').click();
+    await expect(page.getByTestId('outcome')).toHaveAttribute('data-outcome', 'done');
+
+    // Followed to the end on its page, then compared: everything came back.
+    const restores = await kubeGet(`/apis/velero.io/v1/namespaces/${velero}/restores`);
+    const restore: string = restores.items.find((r: any) => r.spec.backupName === backup).metadata.name;
+    const drillRow = page.locator(`[data-test=drill-row][data-drill="${restore}"] th a`);
+    await expect(async () => {
+      await page.goto('/backups');
+      await expect(drillRow).toBeVisible({ timeout: 1000 });
+    }).toPass({ timeout: 30_000 });
+    await drillRow.click();
+    await expect(page.getByTestId('drill-state')).toContainText('Passed', { timeout: 60_000 });
+    await expect(page.locator('[data-test=drill-kind][data-kind="v1/ConfigMap"]')).toHaveAttribute('data-ok', 'true');
+    await expect(page.locator('[data-test=drill-claim]')).toHaveAttribute('data-found', 'true');
+    const copy = await kubeGet(`/api/v1/namespaces/${scratch}/configmaps/prices`);
+    expect(copy.data).toEqual({ tea: '3' });
+    await screenshot(page, 'drill-passed');
+
+    // Family: neither the drill's page nor the action.
+    const family = await browser.newContext();
+    const phone = await family.newPage();
+    await signInThroughProvider(phone, app, 'family', '/');
+    for (const path of [`/drills/${velero}/${restore}`, `/actions/preview?action=restore-drill&backup=${velero}/${backup}&namespaces=${shop}`]) {
+      const answer = await phone.goto(path);
+      expect(answer?.status(), path).toBe(403);
+    }
+    await family.close();
+
+    // The clean-up removes the scratch namespace, and the live one stays.
+    await page.getByTestId('drill-cleanup').click();
+    await page.getByTestId('confirm').fill(scratch);
+    await page.getByTestId('confirm-button').click();
+    await expect(page.getByTestId('outcome')).toHaveAttribute('data-outcome', 'done');
+    await expect(async () => {
+      await page.goto(`/drills/${velero}/${restore}`);
+      await expect(page.locator('main')).toContainText('cleaned up', { timeout: 1000 });
+    }).toPass({ timeout: 60_000 });
+    scratch = '';
+    expect((await kubeGet(`/api/v1/namespaces/${shop}/configmaps/prices`)).data).toEqual({ tea: '3' });
+  } finally {
+    if (scratch) await kube('DELETE', `/api/v1/namespaces/${scratch}`).catch(() => {});
+    await kube('DELETE', `/api/v1/namespaces/${shop}`);
+  }
+  expect(errors).toEqual([]);
+});
+
 test('a restart from the control plane rolls Radarr\'s pod, and its open page follows the rollout without a reload', async ({ page, context }) => {
   await signInThroughProvider(page, app, 'admin', '/services/media/radarr');
   const errors = collectErrors(page);

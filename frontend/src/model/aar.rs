@@ -357,6 +357,8 @@ pub enum EvidenceKind {
     Action,
     /// An alert from Alertmanager that fired.
     Alert,
+    /// A restore drill and its verdict.
+    Drill,
 }
 
 /// One piece of evidence offered for the timeline: the entry it becomes, and its key.
@@ -388,6 +390,9 @@ pub struct EvidenceView {
     /// Alertmanager's alerts that fired in the window.
     #[serde(default)]
     pub alerts: Vec<EvidenceItem>,
+    /// Restore drills that finished in the window.
+    #[serde(default)]
+    pub drills: Vec<EvidenceItem>,
 }
 
 /// A form field's problem, by field name (`title`, `item_text.1`).

@@ -11,6 +11,7 @@
 use frontend::model::aar::{AarContent, EvidenceItem, EvidenceKind, EvidenceView, TimelineEntry};
 use frontend::model::actions::AuditEntry;
 use frontend::model::alerts::Alert;
+use frontend::model::drills::Drill;
 
 use super::record::{AlertRecord, BackupRecord, EventRecord};
 use crate::aar::window::{self, Window};
@@ -89,6 +90,64 @@ pub fn backup_concerns(services: &[String], b: &BackupRecord) -> bool {
         || b.schedule
             .as_deref()
             .is_some_and(|s| any_names(services, "", s))
+}
+
+/// Whether a restore drill concerns one of `services`: it restored one of their namespaces.
+pub fn drill_concerns(services: &[String], d: &Drill) -> bool {
+    services.is_empty()
+        || d.namespaces
+            .iter()
+            .any(|(ns, _)| any_names(services, ns, ""))
+}
+
+pub fn drill_key(d: &Drill) -> String {
+    format!("drill:{}", d.id())
+}
+
+pub fn drill_entry(d: &Drill) -> TimelineEntry {
+    let namespaces: Vec<&str> = d.namespaces.iter().map(|(ns, _)| ns.as_str()).collect();
+    let verdict = d.verdict.map_or("not compared", |v| v.words());
+    let problem = d
+        .report
+        .as_ref()
+        .and_then(|r| r.problem.as_deref())
+        .map(|p| format!(" ({p})"))
+        .unwrap_or_default();
+    TimelineEntry {
+        when: window::label(d.finished_at.unwrap_or(d.started_at)),
+        text: format!(
+            "Restore drill {} of {} from backup {}: {verdict}{problem}; Velero {} with {} warnings, {} errors",
+            d.restore,
+            namespaces.join(", "),
+            d.backup,
+            d.phase,
+            d.warnings,
+            d.errors
+        ),
+    }
+}
+
+/// The drills among `drills` that finished in the AAR's window and concern its services.
+pub fn drill_items(aar: &AarContent, w: Window, drills: &[Drill]) -> Vec<EvidenceItem> {
+    let mut items: Vec<EvidenceItem> = drills
+        .iter()
+        .filter(|d| {
+            overlaps(w, d.started_at, d.finished_at.unwrap_or(d.started_at))
+                && drill_concerns(&aar.services, d)
+        })
+        .map(|d| {
+            let key = drill_key(d);
+            EvidenceItem {
+                attached: aar.evidence.contains(&key),
+                key,
+                kind: EvidenceKind::Drill,
+                at: d.started_at,
+                entry: drill_entry(d),
+            }
+        })
+        .collect();
+    items.sort_by_key(|i| i.at);
+    items
 }
 
 /// Whether an audited action's target (`Deployment media/plex`, `Node k3s1`) concerns one of
@@ -532,6 +591,55 @@ mod tests {
         assert_eq!(
             a.text,
             "Guarded action scale on Deployment media/plex by admin: done (reason: stuck)"
+        );
+    }
+
+    #[test]
+    fn a_drill_in_the_window_of_its_namespace_is_offered_with_its_verdict() {
+        use frontend::model::drills::Verdict;
+        let w = Window {
+            start: 1_000,
+            end: 2_000,
+        };
+        let drill = |restore: &str, ns: &str, started: i64| Drill {
+            velero_namespace: "velero".into(),
+            restore: restore.into(),
+            backup: "daily-critical-20250616030000".into(),
+            schedule: Some("daily-critical".into()),
+            namespaces: vec![(ns.into(), format!("drill-{ns}-1"))],
+            phase: "Completed".into(),
+            items_restored: Some(9),
+            total_items: Some(9),
+            warnings: 2,
+            errors: 0,
+            started_at: started,
+            finished_at: Some(started + 60),
+            verdict: Some(Verdict::Warnings),
+            report: None,
+            cleaned_up_at: None,
+        };
+        let aar = AarContent {
+            services: vec!["media".into()],
+            evidence: vec!["drill:velero/drill-b".into()],
+            ..AarContent::default()
+        };
+        let drills = [
+            drill("drill-a", "media", 1_500),
+            drill("drill-b", "media", 1_100),
+            drill("drill-c", "ai", 1_500),
+            drill("drill-d", "media", 5_000),
+        ];
+        let items = drill_items(&aar, w, &drills);
+        let keys: Vec<&str> = items.iter().map(|i| i.key.as_str()).collect();
+        assert_eq!(keys, ["drill:velero/drill-b", "drill:velero/drill-a"]);
+        assert!(items[0].attached);
+        assert_eq!(items[1].kind, EvidenceKind::Drill);
+        assert!(
+            items[1].entry.text.contains(
+                "Restore drill drill-a of media from backup daily-critical-20250616030000: Passed with warnings"
+            ),
+            "{}",
+            items[1].entry.text
         );
     }
 }

@@ -28,9 +28,10 @@ pub async fn for_aar(
     let backups = backups_between(pool, w.start, w.end).await?;
     let actions = crate::actions::audit::between(pool, w.start, w.end).await?;
     let alerts = alerts_between(pool, w.start, w.end).await?;
-    Ok(offer::offer(
-        aar, keep_days, &events, &backups, &actions, &alerts,
-    ))
+    let mut view = offer::offer(aar, keep_days, &events, &backups, &actions, &alerts);
+    let drills = crate::drills::store::all(pool).await?;
+    view.drills = offer::drill_items(aar, w, &drills);
+    Ok(view)
 }
 
 /// Writes `events` in one transaction; a known event gets its new count, times and message.

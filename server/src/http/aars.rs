@@ -202,6 +202,7 @@ pub async fn attach_evidence(
         .chain(&offered.backups)
         .chain(&offered.actions)
         .chain(&offered.alerts)
+        .chain(&offered.drills)
         .find(|i| i.key == key)
         .ok_or_else(|| {
             AppError::BadRequest(format!(

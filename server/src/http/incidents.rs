@@ -135,6 +135,7 @@ pub async fn start_aar(
         .chain(offered.backups)
         .chain(offered.actions)
         .chain(offered.alerts)
+        .chain(offered.drills)
         .map(|item| (item.at, item.key, item.entry))
         .collect();
     // The alerts firing now that the recorder has not written yet.

@@ -254,6 +254,54 @@ async fn a_backup_taken_here_is_drilled_into_a_scratch_namespace_compared_and_cl
         "{backups_page}"
     );
 
+    // Evidence for an AAR about the namespace, attached to its timeline with its verdict.
+    let hour = |delta: i64| {
+        let t = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(delta);
+        t.strftime("%Y-%m-%dT%H:%M").to_string()
+    };
+    let (start, end) = (hour(-1), hour(1));
+    let csrf = admin.csrf("/aars/new").await;
+    let created = admin
+        .post_form(
+            "/aars/new",
+            &[
+                ("csrf", csrf.as_str()),
+                ("title", "Drill of the shop"),
+                ("incident_date", &start[..10]),
+                ("status", "draft"),
+                ("summary", "Proving the shop's backup."),
+                ("services", shop.as_str()),
+                ("window_start", start.as_str()),
+                ("window_end", end.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::SEE_OTHER);
+    let aar = crate::support::location(&created);
+    let aar = aar.split('?').next().unwrap().to_owned();
+    let key = format!("drill:{velero_ns}/{restore}");
+    let html = admin.text(&aar).await;
+    assert!(html.contains(&format!(r#"data-key="{key}""#)), "{html}");
+    let csrf = admin.csrf(&aar).await;
+    let attached = admin
+        .post_form(
+            &format!("{aar}/evidence"),
+            &[
+                ("csrf", csrf.as_str()),
+                ("version", "1"),
+                ("key", key.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(attached.status(), StatusCode::SEE_OTHER);
+    let html = admin.text(&aar).await;
+    assert!(
+        html.contains(&format!(
+            "Restore drill {restore} of {shop} from backup {backup}: Passed"
+        )),
+        "{html}"
+    );
+
     // The clean-up deletes the scratch namespace and nothing else.
     let cleanup = format!("action=drill-cleanup&namespace={scratch}");
     assert_eq!(
@@ -306,6 +354,22 @@ async fn a_backup_taken_here_is_drilled_into_a_scratch_namespace_compared_and_cl
         }
     })
     .await;
+    // Nor may it create a namespace that is not a drill's.
+    let unlabelled: Namespace =
+        serde_json::from_value(json!({"metadata": {"name": unique("not-a-drill")}})).unwrap();
+    let params = PostParams {
+        dry_run: true,
+        ..Default::default()
+    };
+    match Api::<Namespace>::all(sa).create(&params, &unlabelled).await {
+        Err(kube::Error::Api(e)) => {
+            assert!(
+                e.code == 403 && e.message.contains("restore drill"),
+                "{e:?}"
+            )
+        }
+        other => panic!("a namespace without the drill label was created: {other:?}"),
+    }
 }
 
 #[tokio::test]

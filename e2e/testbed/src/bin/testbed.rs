@@ -2,7 +2,7 @@
 //!
 //! ```text
 //! testbed [--running] [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE]
-//!         [--alertmanager] OUT.json
+//!         [--alertmanager] [--velero NAMESPACE] OUT.json
 //! ```
 //!
 //! Starts etcd, kube-apiserver and the controller manager with the CRDs ([`testbed::cluster`]),
@@ -15,13 +15,16 @@
 //! TokenRequest token; its RBAC comes from the applied files, e.g. the shipped ClusterRole), with
 //! `--alertmanager` also starts an Alertmanager ([`testbed::alertmanager`]: a receiver that sends
 //! nothing, its API v2 at `alertmanager`, its log in `alertmanager_log`; both `null` without the
-//! flag), then writes OUT.json (atomically, so a poller never reads half of it):
+//! flag), with `--velero` also starts a real Velero watching NAMESPACE, backing up to a real S3
+//! server ([`testbed::velero`]; its namespace at `velero`, its log at `velero_log`), then writes
+//! OUT.json (atomically, so a poller never reads half of it):
 //!
 //! ```json
 //! {"kubeconfig": "...", "server": "https://127.0.0.1:...", "token": "...", "ca_file": "...",
 //!  "kube_version": "v1.32.5", "log_dir": "...", "pid": 1234,
 //!  "service_account_kubeconfig": "...",
-//!  "alertmanager": "http://127.0.0.1:...", "alertmanager_log": "..."}
+//!  "alertmanager": "http://127.0.0.1:...", "alertmanager_log": "...",
+//!  "velero": "velero-lab", "velero_log": "..."}
 //! ```
 //!
 //! Faults on request: SIGUSR1 kills the API server (etcd and the controllers keep running),
@@ -40,7 +43,7 @@ use testbed::alertmanager::Alertmanager;
 use testbed::cluster::{TestCluster, TestClusterOptions};
 use tokio::signal::unix::{signal, SignalKind};
 
-const USAGE: &str = "usage: testbed [--running] [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE] [--alertmanager] OUT.json";
+const USAGE: &str = "usage: testbed [--running] [--demo] [--apply FILE.yaml]... [--service-account NS/NAME] [--audit-log FILE] [--alertmanager] [--velero NAMESPACE] OUT.json";
 
 /// Documents applied at a time by `--apply`.
 const APPLY_CONCURRENCY: usize = 8;
@@ -52,6 +55,7 @@ struct Args {
     audit_log: Option<PathBuf>,
     service_account: Option<(String, String)>,
     alertmanager: bool,
+    velero: Option<String>,
     out: PathBuf,
 }
 
@@ -62,6 +66,7 @@ fn parse_args() -> anyhow::Result<Args> {
     let mut audit_log = None;
     let mut service_account = None;
     let mut alertmanager = false;
+    let mut velero = None;
     let mut out = None;
     let mut args = std::env::args().skip(1);
     while let Some(arg) = args.next() {
@@ -69,6 +74,7 @@ fn parse_args() -> anyhow::Result<Args> {
             "--running" => running = true,
             "--demo" => demo = true,
             "--alertmanager" => alertmanager = true,
+            "--velero" => velero = Some(args.next().context(USAGE)?),
             "--apply" => apply.push(PathBuf::from(args.next().context(USAGE)?)),
             "--audit-log" => audit_log = Some(PathBuf::from(args.next().context(USAGE)?)),
             "--service-account" => {
@@ -94,6 +100,7 @@ fn parse_args() -> anyhow::Result<Args> {
         audit_log,
         service_account,
         alertmanager,
+        velero,
         out: out.context(USAGE)?,
     })
 }
@@ -161,6 +168,10 @@ async fn main() -> anyhow::Result<()> {
     } else {
         None
     };
+    let velero = match &args.velero {
+        Some(namespace) => Some(testbed::velero::Velero::start(&cluster, namespace).await?),
+        None => None,
+    };
     let info = serde_json::json!({
         "service_account_kubeconfig": service_account_kubeconfig,
         "kubeconfig": cluster.kubeconfig_path(),
@@ -172,6 +183,8 @@ async fn main() -> anyhow::Result<()> {
         "pid": std::process::id(),
         "alertmanager": alertmanager.as_ref().map(Alertmanager::url),
         "alertmanager_log": alertmanager.as_ref().map(Alertmanager::log_path),
+        "velero": velero.as_ref().map(|v| v.namespace().to_owned()),
+        "velero_log": velero.as_ref().map(testbed::velero::Velero::log_path),
     });
     let partial = args.out.with_extension("json.partial");
     std::fs::write(&partial, serde_json::to_vec_pretty(&info)?)

@@ -91,6 +91,7 @@ pub(super) fn Evidence(aar_id: i64, version: i64, view: EvidenceView) -> impl In
             {group("Backup runs", "evidence-backups", view.backups)}
             {group("Guarded actions", "evidence-actions", view.actions)}
             {group("Alerts", "evidence-alerts", view.alerts)}
+            {group("Restore drills", "evidence-drills", view.drills)}
         </section>
     }
     .into_any()
