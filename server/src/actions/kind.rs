@@ -138,6 +138,27 @@ pub fn workload(
     ))
 }
 
+/// Every `namespaces` field, each a comma-separated list of namespace names; in order, without
+/// repeats. `empty` says what to choose when there is none.
+pub fn namespace_list(
+    fields: &[(String, String)],
+    empty: &str,
+) -> Result<Vec<String>, ActionError> {
+    let mut out: Vec<String> = Vec::new();
+    for (_, value) in fields.iter().filter(|(k, _)| k == "namespaces") {
+        for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let ns = dns_label("namespace", part)?;
+            if !out.contains(&ns) {
+                out.push(ns);
+            }
+        }
+    }
+    if out.is_empty() {
+        return Err(ActionError::Invalid(empty.into()));
+    }
+    Ok(out)
+}
+
 /// The fields of a form, by name.
 pub fn field<'a>(fields: &'a [(String, String)], name: &str) -> Result<&'a str, ActionError> {
     fields

@@ -33,7 +33,7 @@ pub struct Drill {
 }
 
 fn velero(client: &Client, namespace: &str, kind: &str) -> Api<DynamicObject> {
-    kind::namespaced(client, &crate::drills::velero_resource(kind), namespace)
+    kind::namespaced(client, &velero_rules::resource(kind), namespace)
 }
 
 fn str_at<'a>(object: &'a Value, pointer: &str) -> Option<&'a str> {
@@ -78,20 +78,10 @@ impl Drill {
                 ))
             }
         };
-        let mut namespaces: Vec<String> = Vec::new();
-        for (_, value) in fields.iter().filter(|(k, _)| k == "namespaces") {
-            for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-                let ns = kind::dns_label("namespace", part)?;
-                if !namespaces.contains(&ns) {
-                    namespaces.push(ns);
-                }
-            }
-        }
-        if namespaces.is_empty() {
-            return Err(ActionError::Invalid(
-                "choose at least one of the backup's namespaces to restore".into(),
-            ));
-        }
+        let namespaces = kind::namespace_list(
+            fields,
+            "choose at least one of the backup's namespaces to restore",
+        )?;
         Ok(Drill {
             namespace: kind::dns_label("namespace", namespace)?,
             from,

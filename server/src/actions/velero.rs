@@ -9,7 +9,13 @@
 //!   (`Schedule::TimestampedName`).
 //! - Ad hoc: only the chosen namespaces; Velero picks the default storage location.
 
+use kube::api::{ApiResource, GroupVersionKind};
 use serde_json::{json, Map, Value};
+
+/// Velero's kind `kind` (velero.io/v1), for the dynamic API.
+pub fn resource(kind: &str) -> ApiResource {
+    ApiResource::from_gvk(&GroupVersionKind::gvk("velero.io", "v1", kind))
+}
 
 /// The label Velero puts on every backup of a schedule; its retention and `velero backup get
 /// --selector` go by it.

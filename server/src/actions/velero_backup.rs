@@ -4,7 +4,7 @@
 //! in [`super::velero`].
 
 use k8s_openapi::api::core::v1::Namespace;
-use kube::api::{ApiResource, DynamicObject, GroupVersionKind, PostParams};
+use kube::api::{DynamicObject, PostParams};
 use kube::{Api, Client};
 use serde_json::{json, Value};
 
@@ -34,7 +34,10 @@ impl Backup {
     pub fn from_fields(fields: &[(String, String)]) -> Result<Self, ActionError> {
         let from = match kind::field(fields, "schedule") {
             Ok(schedule) => BackupFrom::Schedule(kind::dns_subdomain("schedule", schedule)?),
-            Err(_) => BackupFrom::Namespaces(namespace_list(fields)?),
+            Err(_) => BackupFrom::Namespaces(kind::namespace_list(
+                fields,
+                "choose at least one namespace to back up",
+            )?),
         };
         Ok(Backup {
             namespace: kind::dns_label("namespace", kind::field(fields, "namespace")?)?,
@@ -52,28 +55,8 @@ impl Backup {
     }
 
     fn api(&self, client: &Client, kind: &str) -> Api<DynamicObject> {
-        let resource = ApiResource::from_gvk(&GroupVersionKind::gvk("velero.io", "v1", kind));
-        kind::namespaced(client, &resource, &self.namespace)
+        kind::namespaced(client, &velero::resource(kind), &self.namespace)
     }
-}
-
-/// Every `namespaces` field, each a comma-separated list; in order, without repeats.
-fn namespace_list(fields: &[(String, String)]) -> Result<Vec<String>, ActionError> {
-    let mut out: Vec<String> = Vec::new();
-    for (_, value) in fields.iter().filter(|(k, _)| k == "namespaces") {
-        for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let ns = kind::dns_label("namespace", part)?;
-            if !out.contains(&ns) {
-                out.push(ns);
-            }
-        }
-    }
-    if out.is_empty() {
-        return Err(ActionError::Invalid(
-            "choose at least one namespace to back up".into(),
-        ));
-    }
-    Ok(out)
 }
 
 fn plural(list: &[String]) -> &'static str {

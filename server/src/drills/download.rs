@@ -29,7 +29,7 @@ pub async fn fetch(
     let api = kube::Api::<DynamicObject>::namespaced_with(
         client.clone(),
         namespace,
-        &super::velero_resource("DownloadRequest"),
+        &crate::actions::velero::resource("DownloadRequest"),
     );
     let request: DynamicObject = serde_json::from_value(json!({
         "apiVersion": "velero.io/v1",

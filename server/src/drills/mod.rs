@@ -25,7 +25,6 @@ use std::time::Duration;
 
 use frontend::model::drills::{Drill, DrillReport, DrillsView};
 use k8s_openapi::api::core::v1::{Namespace, PersistentVolumeClaim};
-use kube::api::{ApiResource, GroupVersionKind};
 use kube::{Api, Client};
 use sqlx::SqlitePool;
 
@@ -50,11 +49,6 @@ const EVERY: Duration = Duration::from_secs(2);
 const CLEANUP_EVERY: u32 = 5;
 /// Comparisons tried before a drill is recorded as failed with the reason.
 const COMPARE_TRIES: u32 = 5;
-
-/// Velero's kinds.
-pub fn velero_resource(kind: &str) -> ApiResource {
-    ApiResource::from_gvk(&GroupVersionKind::gvk("velero.io", "v1", kind))
-}
 
 fn seconds(text: Option<&str>) -> Option<i64> {
     text.and_then(|t| t.parse::<jiff::Timestamp>().ok())
