@@ -4,7 +4,7 @@
 import { test, expect, type Page } from '@playwright/test';
 import * as fs from 'node:fs';
 import * as https from 'node:https';
-import { collectErrors, screenshot, signInThroughProvider } from './support';
+import { collectErrors, screenshot, signInThroughProvider, violations } from './support';
 
 const app = `http://127.0.0.1:${process.env.E2E_LIVE_PORT ?? '3103'}`;
 
@@ -86,12 +86,17 @@ test('Plex losing its ready replica reaches the open Services page without a rel
     await plexCrashing(true);
     await expect(badge).toHaveText('Down', { timeout: 10_000 });
     await expect(badge).toHaveClass(/bad/);
+    // A screen reader hears it once, politely, from the page's live region.
+    const announcer = page.getByTestId('announcer');
+    await expect(announcer).toHaveAttribute('aria-live', 'polite');
+    await expect(announcer).toContainText('Plex is now Down.');
     expect(await stillSameDocument(page)).toBe(true);
     await screenshot(page, 'live-plex-down');
   } finally {
     await plexCrashing(false);
   }
   await expect(badge).toHaveText('Up', { timeout: 10_000 });
+  await expect(page.getByTestId('announcer')).toContainText('Plex is now Up.');
   expect(await stillSameDocument(page)).toBe(true);
   expect(errors).toEqual([]);
 });
@@ -114,10 +119,12 @@ test('a family member on a phone watches Plex come back on the Status page', asy
   try {
     await plexCrashing(true);
     await expect(card.locator('[data-live-service]')).toHaveText('Not working', { timeout: 10_000 });
+    await expect(page.getByTestId('announcer')).toContainText('Plex is not working.');
   } finally {
     await plexCrashing(false);
   }
   await expect(card.locator('[data-live-service]')).toHaveText('Working', { timeout: 10_000 });
+  await expect(page.getByTestId('announcer')).toContainText('Plex is working.');
   expect(await stillSameDocument(page)).toBe(true);
   // The API reports since when Plex has had its status.
   await expect
@@ -286,9 +293,12 @@ test('an admin drills a restore of a real Velero backup from the Backups page in
   const errors = collectErrors(page);
   try {
     // Back up now, and Velero takes it: Completed on the Backups page with its items counted.
+    // The preview with its typed confirmation, and the outcome, pass axe as the demo's pages do.
+    expect(await violations(page)).toEqual([]);
     await page.getByTestId('confirm').fill(shop);
     await page.getByTestId('confirm-button').click();
     await expect(page.getByTestId('outcome')).toHaveAttribute('data-outcome', 'done');
+    expect(await violations(page)).toEqual([]);
     const list = await kubeGet(`/apis/velero.io/v1/namespaces/${velero}/backups`);
     const backup: string = list.items.map((b: any) => b.metadata.name).find((n: string) => n.startsWith(`${shop}-manual-`));
     const row = page.locator(`[data-test=backup-row][data-backup="${backup}"]`);

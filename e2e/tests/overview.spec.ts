@@ -1,18 +1,10 @@
 // The cluster overview on the demo homelab: the family Status page on a phone, the service
-// catalog and topology for admins, the status API, and accessibility checks with axe-core.
+// catalog and topology for admins, the status API, and axe-core on the pages as the tests leave them
+// (every page as it first loads is checked in a11y.spec.ts).
 import { test, expect } from '@playwright/test';
-import AxeBuilder from '@axe-core/playwright';
-import { signIn, collectErrors, screenshot } from './support';
+import { signIn, collectErrors, screenshot, violations } from './support';
 
 const familyServices = ['media/jellyfin', 'media/plex', 'media/overseerr', 'ai/open-webui'];
-
-/** Serious and critical accessibility violations on the current page. */
-async function seriousViolations(page: import('@playwright/test').Page) {
-  const result = await new AxeBuilder({ page }).analyze();
-  return result.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 test.describe('on a phone', () => {
   test.use({ viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true });
@@ -29,7 +21,7 @@ test.describe('on a phone', () => {
     await expect(page.getByTestId('health')).toHaveCount(0);
     await expect(page.getByText('sonarr', { exact: false })).toHaveCount(0);
     await screenshot(page, 'family-status-cards-phone');
-    expect(await seriousViolations(page)).toEqual([]);
+    expect(await violations(page)).toEqual([]);
   });
 });
 
@@ -68,7 +60,7 @@ test('the service catalog shows every app with its status, and a detail page', a
   await expect(page.locator('[data-service="monitoring/grafana"]')).toContainText('Scaled to zero');
   await expect(page.locator('[data-service="media/sonarr"]')).toContainText('Up');
   await screenshot(page, 'admin-services-catalog');
-  expect(await seriousViolations(page)).toEqual([]);
+  expect(await violations(page)).toEqual([]);
   await page.locator('[data-service="media/bazarr"]').getByRole('link', { name: 'Bazarr', exact: true }).click();
   await expect(page).toHaveURL(/\/services\/media\/bazarr$/);
   await expect(page.getByTestId('pod-row')).toContainText('CrashLoopBackOff');
@@ -84,7 +76,7 @@ test('the alerts page shows what Alertmanager holds, and a service its own alert
   await expect(page.locator('[data-alert="NodeFilesystemSpaceFillingUp"]')).toHaveAttribute('data-state', 'silenced');
   await expect(page.getByTestId('silence')).toContainText('Media library import on k3s3');
   await screenshot(page, 'admin-alerts');
-  expect(await seriousViolations(page)).toEqual([]);
+  expect(await violations(page)).toEqual([]);
   await page.goto('/services/media/bazarr');
   await expect(page.locator('[data-alert="KubePodCrashLooping"]')).toContainText('bazarr-r7flh9l69-5crgx');
   await page.goto('/');
@@ -103,7 +95,7 @@ test('an incident page gathers a service in trouble, and starts an AAR with its 
   await expect(page.getByTestId('pod-row')).toContainText('CrashLoopBackOff');
   await expect(page.locator('[data-test="event"][data-type="Warning"]').first()).toBeVisible();
   await screenshot(page, 'admin-incident-bazarr');
-  expect(await seriousViolations(page)).toEqual([]);
+  expect(await violations(page)).toEqual([]);
   await page.getByRole('button', { name: 'Start an AAR' }).click();
   await expect(page).toHaveURL(/\/aars\/\d+\/edit$/);
   await expect(page.locator('input[name="title"]')).toHaveValue('Bazarr incident');
@@ -145,7 +137,7 @@ test('the events page filters the cached events by type and text, and names a ba
   expect(await page.locator('[data-test="event"][data-type="Normal"]').count()).toBe(0);
   await expect(page.getByTestId('events-count')).toContainText('events match');
   await screenshot(page, 'admin-events');
-  expect(await seriousViolations(page)).toEqual([]);
+  expect(await violations(page)).toEqual([]);
   await page.getByLabel('Text').fill('no event says this');
   await page.getByRole('button', { name: 'Filter' }).click();
   await expect(rows).toHaveCount(0);
@@ -162,7 +154,7 @@ test('the topology draws the hosts and their nodes, with a node page', async ({ 
   await expect(page.locator('[data-host="Dell R630"]')).toContainText('nvidia.com/gpu');
   await expect(page.getByTestId('tier-row').filter({ hasText: 'Longhorn optane' })).toBeVisible();
   await screenshot(page, 'admin-topology-diagram');
-  expect(await seriousViolations(page)).toEqual([]);
+  expect(await violations(page)).toEqual([]);
   await page.getByRole('link', { name: 'k3s3' }).first().click();
   await expect(page.getByRole('heading', { level: 1, name: 'k3s3' })).toBeVisible();
   await expect(page.getByTestId('pod-row').filter({ hasText: 'ollama' })).toBeVisible();

@@ -1,5 +1,6 @@
 // Helpers shared by the browser tests.
 import { expect, type Page } from '@playwright/test';
+import AxeBuilder from '@axe-core/playwright';
 import * as path from 'node:path';
 
 export const artifacts = path.resolve(__dirname, '../../target/e2e-artifacts');
@@ -43,4 +44,16 @@ export function collectErrors(page: Page): string[] {
 
 export async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: path.join(artifacts, `${name}.png`), fullPage: true });
+}
+
+/** The axe-core rules every page passes: WCAG 2.0, 2.1 and 2.2 at levels A and AA, and axe's
+ * best practices. */
+export const RULES = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice'];
+
+/** Every violation of `tags` on the page as it is now, one line each (empty when it passes). */
+export async function violations(page: Page, tags = RULES): Promise<string[]> {
+  const result = await new AxeBuilder({ page }).withTags(tags).analyze();
+  return result.violations.map(
+    (v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`,
+  );
 }

@@ -2,7 +2,7 @@
 //! the WASM only to hydrate islands.
 
 use leptos::prelude::*;
-use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags, Title};
+use leptos_meta::{provide_meta_context, HashedStylesheet, MetaTags};
 use leptos_router::{
     components::{Route, Router, Routes},
     path,
@@ -62,10 +62,11 @@ pub fn App() -> impl IntoView {
     provide_meta_context();
     let ctx = request_context();
     view! {
-        <Title text="Homelab"/>
         <Router>
+            // The first Tab stop of every page: past the navigation to the page's own content.
+            <a class="skip-link" href="#main" data-test="skip-link">"Skip to content"</a>
             <Nav ctx=ctx/>
-            <main id="main">
+            <main id="main" tabindex="-1">
                 {use_context::<crate::source::Cluster>().map(|c| view! {
                     <crate::components::banner::StaleBanner freshness=c.freshness() now=now_unix()/>
                 })}
@@ -100,6 +101,9 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/actions/run") view=pages::actions::ActionsPage/>
                 </Routes>
             </main>
+            // Where the live island says, politely, what changed on the page (a service going
+            // down); screen readers read it out, nobody sees it.
+            <div id="announcer" class="visually-hidden" role="status" aria-live="polite" aria-atomic="true" data-test="announcer"></div>
         </Router>
     }
 }

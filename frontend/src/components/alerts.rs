@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::table_region::TableRegion;
 use crate::components::when::When;
 use crate::model::alerts::Alert;
 
@@ -58,7 +59,7 @@ pub fn AlertTable(
         .collect_view();
     view! {
         {problem}
-        <div class="table-wrap" tabindex="0">
+        <TableRegion label=caption>
             <table data-test="alerts" class="stack">
                 <caption>{caption}</caption>
                 <thead><tr>
@@ -67,7 +68,7 @@ pub fn AlertTable(
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
     }
     .into_any()
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::table_region::TableRegion;
 use crate::components::when::When;
 use crate::model::events::EventRow;
 
@@ -45,7 +46,7 @@ pub fn EventTable(
         })
         .collect_view();
     view! {
-        <div class="table-wrap" tabindex="0">
+        <TableRegion label=caption>
             <table data-test="events" class="stack">
                 <caption>{caption}</caption>
                 <thead><tr>
@@ -56,7 +57,7 @@ pub fn EventTable(
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
     }
     .into_any()
 }

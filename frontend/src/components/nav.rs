@@ -74,6 +74,38 @@ pub const NAV_ITEMS: &[NavItem] = &[
     },
 ];
 
+/// The section a page belongs to, by its path: its own entry, or the entry of the list it was
+/// opened from (a service's incident page is under Services, a drill under Backups).
+pub fn section_of(path: &str) -> Option<&'static str> {
+    let first = path
+        .trim_start_matches('/')
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    let section = match first {
+        "" => "/",
+        "notices" => "/",
+        "drills" => "/backups",
+        "incidents" if path.starts_with("/incidents/nodes/") => "/topology",
+        "incidents" | "pods" => "/services",
+        "actions" => "/audit",
+        other => return NAV_ITEMS.iter().map(|i| i.href).find(|h| h[1..] == *other),
+    };
+    Some(section)
+}
+
+/// `aria-current` for a navigation entry: "page" on the page itself, "true" on the section of a
+/// page under it, so a screen reader and the highlight both say where one is.
+pub fn current_marker(href: &str, path: &str) -> Option<&'static str> {
+    if href == path {
+        Some("page")
+    } else if section_of(path) == Some(href) {
+        Some("true")
+    } else {
+        None
+    }
+}
+
 #[component]
 pub fn Nav(ctx: RequestContext) -> impl IntoView {
     let location = use_location();
@@ -87,11 +119,7 @@ pub fn Nav(ctx: RequestContext) -> impl IntoView {
             None => false,
         })
         .map(|item| {
-            let current = if item.href == path {
-                Some("page")
-            } else {
-                None
-            };
+            let current = current_marker(item.href, &path);
             view! { <li><a href=item.href aria-current=current>{item.label}</a></li> }
         })
         .collect_view();
@@ -117,5 +145,37 @@ pub fn Nav(ctx: RequestContext) -> impl IntoView {
                 }}
             </div>
         </header>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::current_marker;
+
+    #[test]
+    fn a_page_marks_itself_and_a_sub_page_its_section() {
+        assert_eq!(current_marker("/services", "/services"), Some("page"));
+        assert_eq!(
+            current_marker("/services", "/services/media/plex"),
+            Some("true")
+        );
+        assert_eq!(
+            current_marker("/backups", "/drills/velero/drill-1"),
+            Some("true")
+        );
+        assert_eq!(
+            current_marker("/topology", "/incidents/nodes/k3s1"),
+            Some("true")
+        );
+        assert_eq!(
+            current_marker("/services", "/incidents/services/media/plex"),
+            Some("true")
+        );
+        assert_eq!(current_marker("/aars", "/aars/3/edit"), Some("true"));
+        assert_eq!(current_marker("/", "/"), Some("page"));
+        // Status is no section of every page, and a lookalike prefix is not a section.
+        assert_eq!(current_marker("/", "/storage"), None);
+        assert_eq!(current_marker("/aars", "/aarsx"), None);
+        assert_eq!(current_marker("/services", "/storage"), None);
     }
 }

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::table_region::TableRegion;
 use crate::model::PodSummary;
 
 /// Pods with their state in words (the waiting or unscheduled reason when there is one, and what
@@ -32,7 +33,7 @@ pub fn PodTable(pods: Vec<PodSummary>, #[prop(optional)] with_node: bool) -> imp
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableRegion label="Pods">
             <table data-test="pods">
                 <caption>"Pods"</caption>
                 <thead><tr>
@@ -42,6 +43,6 @@ pub fn PodTable(pods: Vec<PodSummary>, #[prop(optional)] with_node: bool) -> imp
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
     }
 }

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::table_region::TableRegion;
 use crate::components::when::When;
 use crate::model::checks::{Outcome, RouteCheck};
 
@@ -44,13 +45,13 @@ pub fn RouteCheckTable(checks: Vec<RouteCheck>, now: i64, cert_warn_days: i64) -
         })
         .collect_view();
     view! {
-        <div class="table-wrap" tabindex="0">
+        <TableRegion label="Routes, checked from outside">
             <table data-test="route-checks" class="stack">
                 <caption>"Routes, checked from outside"</caption>
                 <thead><tr><th scope="col">"Hostname"</th><th scope="col">"Result"</th><th scope="col">"Code"</th><th scope="col">"Latency"</th><th scope="col">"Certificate left"</th><th scope="col">"Checked"</th><th scope="col">"Detail"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
     }
     .into_any()
 }

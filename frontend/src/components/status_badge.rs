@@ -39,10 +39,12 @@ pub fn service_tone_class(status: crate::model::ServiceStatus) -> &'static str {
 }
 
 /// A service's status badge that the live stream keeps current (`data-live-service`).
-/// `family` picks the family page's words ("Working") over the admin ones ("Up").
+/// `family` picks the family page's words ("Working") over the admin ones ("Up"); `name` is what
+/// the live island calls the service when it announces a change (`words::status_change`).
 #[component]
 pub fn LiveServiceBadge(
     id: String,
+    name: String,
     status: crate::model::ServiceStatus,
     #[prop(optional)] family: bool,
 ) -> impl IntoView {
@@ -55,6 +57,7 @@ pub fn LiveServiceBadge(
         <span
             class=service_tone_class(status)
             data-live-service=id
+            data-live-name=name
             data-live-words=if family { "family" } else { "admin" }
             data-status=status.as_str()
         >

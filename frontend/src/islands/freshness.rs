@@ -138,7 +138,7 @@ mod live {
     use crate::components::status_badge::service_tone_class;
     use crate::islands::json::Json;
     use crate::model::{BackupProgressUpdate, HealthLevel, LiveUpdate, ServiceStatus};
-    use crate::words::family_words;
+    use crate::words::{announcement, family_words, status_change};
 
     /// What the header is showing, between the stream's events and the clock's ticks.
     struct Header {
@@ -269,11 +269,14 @@ mod live {
         let Some(document) = web_sys::window().and_then(|w| w.document()) else {
             return;
         };
+        let mut changes = Vec::new();
         for (id, status) in &update.services {
             let selector = format!("[data-live-service=\"{id}\"]");
             let Ok(nodes) = document.query_selector_all(&selector) else {
                 continue;
             };
+            // A service shown twice on a page is announced once.
+            let mut said = None;
             for i in 0..nodes.length() {
                 let Some(el) = nodes
                     .item(i)
@@ -281,9 +284,11 @@ mod live {
                 else {
                     continue;
                 };
-                set_status(&el, *status);
+                said = set_status(&el, *status).or(said);
             }
+            changes.extend(said);
         }
+        announce(&document, &changes);
         for b in &update.backups {
             let selector = format!("[data-live-backup=\"{}\"]", b.id);
             let Ok(Some(el)) = document.query_selector(&selector) else {
@@ -384,15 +389,32 @@ mod live {
         Some(())
     }
 
-    fn set_status(el: &web_sys::Element, status: ServiceStatus) {
-        let words = if el.get_attribute("data-live-words").as_deref() == Some("family") {
+    /// Shows `status` on a badge; when it differs from what the badge showed, the sentence that
+    /// says so.
+    fn set_status(el: &web_sys::Element, status: ServiceStatus) -> Option<String> {
+        let family = el.get_attribute("data-live-words").as_deref() == Some("family");
+        let words = if family {
             family_words(status)
         } else {
             status.words()
         };
+        let changed = el.get_attribute("data-status").as_deref() != Some(status.as_str());
         el.set_text_content(Some(words));
         let _ = el.set_attribute("class", service_tone_class(status));
         let _ = el.set_attribute("data-status", status.as_str());
+        let name = el.get_attribute("data-live-name")?;
+        changed.then(|| status_change(&name, status, family))
+    }
+
+    /// Puts one update's changes in the page's polite live region, replacing what it said last.
+    fn announce(document: &web_sys::Document, sentences: &[String]) {
+        let (Some(text), Some(region)) = (
+            announcement(sentences),
+            document.get_element_by_id("announcer"),
+        ) else {
+            return;
+        };
+        region.set_text_content(Some(&text));
     }
 }
 

@@ -4,7 +4,9 @@
 
 use leptos::prelude::*;
 
+use crate::components::page_title::PageTitle;
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::table_region::TableRegion;
 use crate::components::when::utc;
 use crate::context::request_context;
 use crate::model::actions::{
@@ -39,13 +41,13 @@ fn Changes(changes: Vec<FieldChange>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableRegion label="What changes (from a server-side dry run)">
             <table data-test="changes" class="changes">
                 <caption>"What changes (from a server-side dry run)"</caption>
                 <thead><tr><th scope="col">"Field"</th><th scope="col">"Now"</th><th scope="col">"After"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
     }
     .into_any()
 }
@@ -101,7 +103,7 @@ fn Preview(preview: ActionPreview) -> impl IntoView {
         .into_any(),
     };
     view! {
-        <h1>{preview.title.clone()}</h1>
+        <PageTitle parts=vec![preview.title.clone(), "Actions".to_string()]/><h1>{preview.title.clone()}</h1>
         <p data-test="target">{preview.target.clone()}" at resourceVersion "<code>{preview.resource_version.clone()}</code></p>
         <Changes changes=preview.changes.clone()/>
         {(!preview.warnings.is_empty()).then(|| view! {
@@ -123,7 +125,7 @@ fn Outcome(outcome: ActionOutcome) -> impl IntoView {
         _ => "Failed",
     };
     view! {
-        <h1>{outcome.title.clone()}</h1>
+        <PageTitle parts=vec![outcome.title.clone(), "Actions".to_string()]/><h1>{outcome.title.clone()}</h1>
         <p data-test="outcome" data-outcome=outcome.outcome.clone()>
             <StatusBadge tone=outcome_tone(&outcome.outcome) text=words/>" "{outcome.target.clone()}
         </p>
@@ -196,7 +198,7 @@ fn Audit(page: AuditPage) -> impl IntoView {
     let newer = filter.before.is_some().then(|| link(None));
     let older = older.map(|id| link(Some(id)));
     view! {
-        <h1>"Audit log"</h1>
+        <PageTitle parts=vec!["Audit log".to_string()]/><h1>"Audit log"</h1>
         <p class="muted">"Every guarded action an admin attempted, refused, failed or done. Entries are never changed or deleted."</p>
         <form method="get" action="/audit" class="filters">
             <label for="f-action">"Action"</label>
@@ -219,13 +221,13 @@ fn Audit(page: AuditPage) -> impl IntoView {
             <button type="submit">"Filter"</button>
         </form>
         <p data-test="audit-count">{counted}</p>
-        <div class="table-wrap">
+        <TableRegion label="Audit log">
             <table data-test="audit">
                 <caption>{format!("Newest first, {shown} shown")}</caption>
                 <thead><tr><th scope="col">"When (UTC)"</th><th scope="col">"Who"</th><th scope="col">"Action"</th><th scope="col">"Target"</th><th scope="col">"Outcome"</th><th scope="col">"Changes"</th><th scope="col">"Reason and command"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
         <nav class="pager" aria-label="Audit log pages">
             {newer.map(|href| view! { <a href=href data-test="audit-newest">"← Newest"</a> })}
             {older.map(|href| view! { <a href=href data-test="audit-older">"Older →"</a> })}
@@ -239,6 +241,8 @@ pub fn ActionsPage() -> impl IntoView {
         Some(ActionPage::Preview(p)) => view! { <Preview preview=p/> }.into_any(),
         Some(ActionPage::Outcome(o)) => view! { <Outcome outcome=o/> }.into_any(),
         Some(ActionPage::Audit(page)) => view! { <Audit page/> }.into_any(),
-        None => view! { <h1>"Actions"</h1> }.into_any(),
+        None => {
+            view! { <PageTitle parts=vec!["Actions".to_string()]/><h1>"Actions"</h1> }.into_any()
+        }
     }
 }

@@ -4,6 +4,8 @@
 use leptos::prelude::*;
 
 use crate::components::alerts::AlertTable;
+use crate::components::page_title::PageTitle;
+use crate::components::table_region::TableRegion;
 use crate::components::when::When;
 use crate::model::alerts::{AlertSource, AlertsView};
 use crate::source::Cluster;
@@ -11,7 +13,7 @@ use crate::source::Cluster;
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let Some(cluster) = use_context::<Cluster>() else {
-        return view! { <h1>"Alerts"</h1> }.into_any();
+        return view! { <PageTitle parts=vec!["Alerts".to_string()]/><h1>"Alerts"</h1> }.into_any();
     };
     let now = cluster.now();
     let view = cluster.alerts();
@@ -42,20 +44,20 @@ pub fn AlertsPage() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <h1>"Alerts"</h1>
+        <PageTitle parts=vec!["Alerts".to_string()]/><h1>"Alerts"</h1>
         <p class="muted" data-test="alerts-source">
             {url.map(|u| view! { "From "<a href=u.clone()>{u.clone()}</a>"; " })}
             {read.map(|t| view! { "read "<When now at=Some(t)/>"." })}
         </p>
         <AlertTable alerts=firing now problem caption="Firing"/>
         <AlertTable alerts=silenced now problem=None caption="Silenced or inhibited"/>
-        <div class="table-wrap" tabindex="0">
+        <TableRegion label="Silences in force">
             <table data-test="silences" class="stack">
                 <caption>"Silences in force"</caption>
                 <thead><tr><th scope="col">"Matchers"</th><th scope="col">"Comment"</th><th scope="col">"By"</th><th scope="col">"Ends"</th></tr></thead>
                 <tbody>{silence_rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
     }
     .into_any()
 }

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 
 use crate::components::banner::PanelProblems;
 use crate::components::live_region::{LivePanel, LiveRegion};
+use crate::components::page_title::PageTitle;
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::table_region::TableRegion;
 use crate::components::when::{relative, span_in_words, utc, utc_day, When};
 use crate::context::request_context;
 use crate::model::{BackupSummary, BackupTimeline, BackupsView, ScheduleRow, StorageLocationRow};
@@ -160,7 +162,7 @@ fn ScheduleTable(now: i64, schedules: Vec<ScheduleRow>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableRegion label="Schedules">
             <table data-test="schedules" class="stack">
                 <caption>"Schedules"</caption>
                 <thead><tr>
@@ -170,7 +172,7 @@ fn ScheduleTable(now: i64, schedules: Vec<ScheduleRow>) -> impl IntoView {
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
     }
 }
 
@@ -331,7 +333,8 @@ fn locations_namespace(schedules: &[ScheduleRow], locations: &[StorageLocationRo
 pub fn BackupsPage() -> impl IntoView {
     let cluster = use_context::<Cluster>();
     let Some(view_data) = cluster.as_ref().map(|c| c.backups()) else {
-        return view! { <h1>"Backups"</h1> }.into_any();
+        return view! { <PageTitle parts=vec!["Backups".to_string()]/><h1>"Backups"</h1> }
+            .into_any();
     };
     let problems = cluster.as_ref().map(|c| c.problems()).unwrap_or_default();
     let version = view_data.version();
@@ -413,20 +416,20 @@ pub fn BackupsPage() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <h1>"Backups"</h1>
+        <PageTitle parts=vec!["Backups".to_string()]/><h1>"Backups"</h1>
         {demo}
         <LiveRegion key=BackupsView::KEY version>
         <PanelProblems problems=problems kinds=KINDS/>
         <p class="muted">"Schedules run in "{time_zone}". A schedule warns when its last backup failed, or when its last completed backup is older than twice its interval."</p>
         <ScheduleTable now schedules/>
         <Timeline timeline/>
-        <div class="table-wrap">
+        <TableRegion label="Storage locations">
             <table data-test="locations" class="stack">
                 <caption>"Storage locations"</caption>
                 <thead><tr><th scope="col">"Location"</th><th scope="col">"Phase"</th><th scope="col">"Message"</th><th scope="col">"Where"</th><th scope="col">"Validated"</th></tr></thead>
                 <tbody>{locations}</tbody>
             </table>
-        </div>
+        </TableRegion>
         <form method="get" action="/actions/preview" class="table-wrap" data-test="ad-hoc-backup">
             <input type="hidden" name="action" value="backup"/>
             <input type="hidden" name="namespace" value=velero/>
@@ -437,7 +440,7 @@ pub fn BackupsPage() -> impl IntoView {
             </table>
             <button type="submit" data-test="ad-hoc-backup-button">"Back up the chosen namespaces now…"</button>
         </form>
-        <div class="table-wrap">
+        <TableRegion label="Recent backups">
             <table data-test="recent-backups">
                 <caption>"Recent backups"</caption>
                 <thead><tr>
@@ -446,7 +449,7 @@ pub fn BackupsPage() -> impl IntoView {
                 </tr></thead>
                 <tbody>{recent}</tbody>
             </table>
-        </div>
+        </TableRegion>
         <crate::pages::drills::DrillsSection now drills backups=drill_backups velero=drill_velero/>
         </LiveRegion>
     }

@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos_meta::Meta;
 use leptos_router::hooks::use_params_map;
 
+use crate::components::page_title::PageTitle;
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::table_region::TableRegion;
 use crate::components::when::When;
 use crate::model::drills::{Coverage, Drill, DrillsView, Verdict};
 use crate::model::BackupSummary;
@@ -117,7 +119,7 @@ fn CoverageTable(
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableRegion label=caption.clone()>
             <table class="stack" data-test=format!("drill-coverage-{what}")>
                 <caption>{caption}</caption>
                 <thead><tr>
@@ -127,7 +129,7 @@ fn CoverageTable(
                 </tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
     }
 }
 
@@ -193,7 +195,7 @@ pub fn DrillsSection(
                 <input id="drill-namespaces" name="namespaces" required autocomplete="off" placeholder="media"/>
                 <button type="submit" data-test="drill-button">"Drill a restore…"</button>
             </form>
-            <div class="table-wrap">
+            <TableRegion label="Recent drills">
                 <table data-test="recent-drills" class="stack">
                     <caption>"Recent drills"</caption>
                     <thead><tr>
@@ -202,7 +204,7 @@ pub fn DrillsSection(
                     </tr></thead>
                     <tbody>{recent}</tbody>
                 </table>
-            </div>
+            </TableRegion>
         </section>
     }
 }
@@ -225,7 +227,7 @@ pub fn DrillPage() -> impl IntoView {
         // Velero's Restore is seen by the follower within seconds of the action.
         return view! {
             <Meta http_equiv="refresh" content=RELOAD_SECS.to_string()/>
-            <h1>"Restore drill "{id.clone()}</h1>
+            <PageTitle parts=vec![format!("Restore drill {id}"), "Backups".to_string()]/><h1>"Restore drill "{id.clone()}</h1>
             <p data-test="drill-waiting">"This drill is not recorded yet: the page looks again every "{RELOAD_SECS}" seconds. "<a href="/backups#drills">"Back to Backups"</a></p>
         }
         .into_any();
@@ -270,13 +272,13 @@ pub fn DrillPage() -> impl IntoView {
             view! {
                 <section class="card" data-test="drill-namespace" data-namespace=n.source.clone()>
                     <h2>{n.source.clone()}" → "{n.scratch.clone()}</h2>
-                    <div class="table-wrap">
+                    <TableRegion label="Objects by kind (pods, ReplicaSets and events are left out of a drill)">
                         <table class="stack">
                             <caption>"Objects by kind (pods, ReplicaSets and events are left out of a drill)"</caption>
                             <thead><tr><th scope="col">"Kind"</th><th scope="col">"In the backup"</th><th scope="col">"Came back"</th><th scope="col">""</th></tr></thead>
                             <tbody>{kinds}</tbody>
                         </table>
-                    </div>
+                    </TableRegion>
                     <h3>"Claims"</h3>
                     <ul>{claims}</ul>
                 </section>
@@ -293,7 +295,7 @@ pub fn DrillPage() -> impl IntoView {
     };
     view! {
         {reload}
-        <h1>"Restore drill "{d.restore.clone()}</h1>
+        <PageTitle parts=vec![format!("Restore drill {}", d.restore), "Backups".to_string()]/><h1>"Restore drill "{d.restore.clone()}</h1>
         <p data-test="drill-state">
             <DrillState drill=d.clone()/>" of backup "<strong>{d.backup.clone()}</strong>
             {d.schedule.clone().map(|s| format!(" (schedule {s})"))}", started "<When now at=Some(d.started_at)/>

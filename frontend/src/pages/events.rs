@@ -7,6 +7,7 @@ use leptos_router::hooks::use_query_map;
 
 use crate::components::banner::PanelProblems;
 use crate::components::events::EventTable;
+use crate::components::page_title::PageTitle;
 use crate::model::events::{EventFilter, EventsView};
 use crate::source::Cluster;
 
@@ -46,7 +47,7 @@ pub fn EventsPage() -> impl IntoView {
     });
     let cluster = use_context::<Cluster>();
     let Some(cluster) = cluster else {
-        return view! { <h1>"Events"</h1> }.into_any();
+        return view! { <PageTitle parts=vec!["Events".to_string()]/><h1>"Events"</h1> }.into_any();
     };
     let now = cluster.now();
     let problems = cluster.problems();
@@ -72,7 +73,7 @@ pub fn EventsPage() -> impl IntoView {
         (m, _) => format!("{m} of {total} events match."),
     };
     view! {
-        <h1>"Events"</h1>
+        <PageTitle parts=vec!["Events".to_string()]/><h1>"Events"</h1>
         <PanelProblems problems=problems kinds=&["Event"]/>
         <form method="get" action="/events" class="filters card" data-test="event-filters">
             {choice("Type", "type", types, &filter.type_)}

@@ -5,7 +5,9 @@ use leptos::prelude::*;
 
 use crate::components::banner::PanelProblems;
 use crate::components::live_region::{LivePanel, LiveRegion};
+use crate::components::page_title::PageTitle;
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::table_region::TableRegion;
 use crate::components::when::When;
 use crate::model::{FluxObject, GitOpsView, Readiness};
 use crate::source::Cluster;
@@ -80,7 +82,7 @@ fn FluxTable(
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableRegion label=caption>
             <table data-test=test class="stack">
                 <caption>{caption}</caption>
                 <thead><tr>
@@ -89,7 +91,7 @@ fn FluxTable(
                 </tr></thead>
                 <tbody>{rows}{empty}</tbody>
             </table>
-        </div>
+        </TableRegion>
     }
 }
 
@@ -97,7 +99,7 @@ fn FluxTable(
 pub fn GitOpsPage() -> impl IntoView {
     let cluster = use_context::<Cluster>();
     let Some(data) = cluster.as_ref().map(|c| c.gitops()) else {
-        return view! { <h1>"GitOps"</h1> }.into_any();
+        return view! { <PageTitle parts=vec!["GitOps".to_string()]/><h1>"GitOps"</h1> }.into_any();
     };
     let problems = cluster.as_ref().map(|c| c.problems()).unwrap_or_default();
     let attention = data
@@ -112,7 +114,7 @@ pub fn GitOpsPage() -> impl IntoView {
         n => format!("{n} objects need attention: they are not Ready or are suspended."),
     };
     view! {
-        <h1>"GitOps"</h1>
+        <PageTitle parts=vec!["GitOps".to_string()]/><h1>"GitOps"</h1>
         <PanelProblems problems=problems kinds=KINDS/>
         <LiveRegion key=GitOpsView::KEY version=data.version()>
         <p data-test="gitops-headline">{headline}</p>

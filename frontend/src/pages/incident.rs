@@ -7,8 +7,10 @@ use leptos::prelude::*;
 
 use crate::components::alerts::AlertTable;
 use crate::components::events::EventTable;
+use crate::components::page_title::PageTitle;
 use crate::components::pods::PodTable;
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::table_region::TableRegion;
 use crate::components::uptime::UptimeBar;
 use crate::components::when::{utc, When};
 use crate::context::request_context;
@@ -18,7 +20,7 @@ use crate::model::incident::{Incident, Subject};
 pub fn IncidentPage() -> impl IntoView {
     let Some(i) = use_context::<Incident>() else {
         crate::pages::not_found::answer_404();
-        return view! { <h1>"No such service or node"</h1> }.into_any();
+        return view! { <PageTitle parts=vec!["No such service or node".to_string(), "Incident".to_string()]/><h1>"No such service or node"</h1> }.into_any();
     };
     let now = i.now;
     let back = match &i.subject {
@@ -51,7 +53,7 @@ pub fn IncidentPage() -> impl IntoView {
         .collect_view();
     view! {
         <p><a href=back.0>{back.1}</a></p>
-        <h1>"Incident: "{i.subject.title().to_string()}</h1>
+        <PageTitle parts=vec![i.subject.title().to_string(), "Incident".to_string()]/><h1>"Incident: "{i.subject.title().to_string()}</h1>
         <section class="card">
             <StatusBadge tone=if i.healthy { Tone::Good } else { Tone::Bad } text=i.status/>
             {began}
@@ -67,12 +69,12 @@ pub fn IncidentPage() -> impl IntoView {
         <AlertTable alerts=i.alerts now problem=i.alerts_problem/>
         <EventTable events=i.warnings now with_object=true caption="Warning events"/>
         <PodTable pods=i.pods with_node=true/>
-        <div class="table-wrap" tabindex="0"><table class="stack"><caption>"Volumes"</caption>
+        <TableRegion label="Volumes"><table class="stack"><caption>"Volumes"</caption>
             <thead><tr><th scope="col">"Claim"</th><th scope="col">"Phase"</th><th scope="col">"Volume"</th></tr></thead>
-            <tbody>{claims}</tbody></table></div>
-        <div class="table-wrap" tabindex="0"><table class="stack"><caption>"Last backups of its namespace"</caption>
+            <tbody>{claims}</tbody></table></TableRegion>
+        <TableRegion label="Last backups of its namespace"><table class="stack"><caption>"Last backups of its namespace"</caption>
             <thead><tr><th scope="col">"Backup"</th><th scope="col">"Phase"</th><th scope="col">"Started"</th></tr></thead>
-            <tbody>{backups}</tbody></table></div>
+            <tbody>{backups}</tbody></table></TableRegion>
     }
     .into_any()
 }

@@ -5,6 +5,7 @@
 use leptos::prelude::*;
 
 use crate::components::events::EventTable;
+use crate::components::page_title::PageTitle;
 use crate::islands::log_follow::LogFollow;
 use crate::model::events::EventFilter;
 use crate::model::logs::PodLogs;
@@ -14,7 +15,7 @@ use crate::source::Cluster;
 pub fn LogsPage() -> impl IntoView {
     let Some(logs) = use_context::<PodLogs>() else {
         crate::pages::not_found::answer_404();
-        return view! { <h1>"No such pod"</h1> }.into_any();
+        return view! { <PageTitle parts=vec!["No such pod".to_string(), "Logs".to_string()]/><h1>"No such pod"</h1> }.into_any();
     };
     let PodLogs {
         namespace,
@@ -79,7 +80,7 @@ pub fn LogsPage() -> impl IntoView {
     }
     view! {
         <p><a href="/services">"← Services"</a></p>
-        <h1>"Logs of "{namespace.clone()}"/"{pod.clone()}</h1>
+        <PageTitle parts=vec![format!("{namespace}/{pod}"), "Logs".to_string()]/><h1>"Logs of "{namespace.clone()}"/"{pod.clone()}</h1>
         <form method="get" action=base.clone() class="filters card" data-test="log-query">
             <label>"Container"<select name="container">{options}</select></label>
             <label>"Last lines"<input type="number" name="tail" min="1" max="10000" value=query.tail.to_string() class="narrow"/></label>

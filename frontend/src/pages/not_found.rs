@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::page_title::PageTitle;
+
 /// Makes the response of the page being rendered a 404 (pages for a missing node or service).
 pub fn answer_404() {
     #[cfg(feature = "ssr")]
@@ -22,7 +24,7 @@ pub fn answer_400() {
 pub fn NotFound() -> impl IntoView {
     answer_404();
     view! {
-        <h1>"Not found"</h1>
+        <PageTitle parts=vec!["Not found".to_string()]/><h1>"Not found"</h1>
         <p>"There is no page at this address. "<a href="/">"Back to Status"</a></p>
     }
 }

@@ -5,6 +5,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::page_title::PageTitle;
+use crate::components::table_region::TableRegion;
 use crate::components::when::{utc, When};
 use crate::context::request_context;
 use crate::html::textarea_content;
@@ -25,7 +27,8 @@ fn problem_of(problems: &[(String, String)], field: &str) -> Option<impl IntoVie
 #[component]
 pub fn NoticesPage() -> impl IntoView {
     let Some(v) = use_context::<NoticesView>() else {
-        return view! { <h1>"Notices"</h1> }.into_any();
+        return view! { <PageTitle parts=vec!["Notices".to_string()]/><h1>"Notices"</h1> }
+            .into_any();
     };
     let now = v.now;
     let csrf = request_context().csrf;
@@ -98,15 +101,15 @@ pub fn NoticesPage() -> impl IntoView {
         view! { <p class="error" role="alert" data-test="form-errors">"The notice was not posted: see the fields marked below."</p> }
     });
     view! {
-        <h1>"Notices"</h1>
+        <PageTitle parts=vec!["Notices".to_string()]/><h1>"Notices"</h1>
         <p class="muted">"Notices show on the family's Status page and in /api/v1/status. A maintenance window shows its services as \"Maintenance\" instead of down and sends no notification about them while it holds. Times are UTC."</p>
-        <div class="table-wrap" tabindex="0">
+        <TableRegion label="Current, coming and last week's notices">
             <table data-test="notices" class="stack">
                 <caption>"Current, coming and last week's notices"</caption>
                 <thead><tr><th scope="col">"Notice"</th><th scope="col">"About"</th><th scope="col">"Kind"</th><th scope="col">"From"</th><th scope="col">"Until"</th><th scope="col">"AAR"</th><th scope="col">"By"</th><th scope="col">"State"</th></tr></thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
         <h2>"Post a notice"</h2>
         {errors}
         <form method="post" action="/notices" data-test="notice-form">

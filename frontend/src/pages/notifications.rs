@@ -4,6 +4,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::page_title::PageTitle;
+use crate::components::table_region::TableRegion;
 use crate::components::when::When;
 use crate::context::request_context;
 use crate::model::notify::NotificationsView;
@@ -12,7 +14,7 @@ use crate::model::Audience;
 #[component]
 pub fn NotificationsPage() -> impl IntoView {
     let Some(v) = use_context::<NotificationsView>() else {
-        return view! { <h1>"Notifications"</h1> }.into_any();
+        return view! { <PageTitle parts=vec!["Notifications".to_string()]/><h1>"Notifications"</h1> }.into_any();
     };
     let now = v.now;
     let csrf = request_context().csrf;
@@ -54,13 +56,13 @@ pub fn NotificationsPage() -> impl IntoView {
             })
             .collect_view();
         view! {
-            <div class="table-wrap" tabindex="0">
+            <TableRegion label="Targets">
                 <table data-test="targets" class="stack">
                     <caption>"Targets"</caption>
                     <thead><tr><th scope="col">"Name"</th><th scope="col">"Kind"</th><th scope="col">"Audience"</th><th scope="col">"Sends to"</th><th scope="col">"Test"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
-            </div>
+            </TableRegion>
         }
         .into_any()
     };
@@ -95,7 +97,7 @@ pub fn NotificationsPage() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <h1>"Notifications"</h1>
+        <PageTitle parts=vec!["Notifications".to_string()]/><h1>"Notifications"</h1>
         <p class="muted">
             "A change is sent once it has held for "{v.debounce_secs}" s; changes within "
             {v.group_secs}" s of each other go out as one message. Family targets hear of the "
@@ -105,13 +107,13 @@ pub fn NotificationsPage() -> impl IntoView {
         {targets}
         <h2>"Announced as wrong now"</h2>
         {announced}
-        <div class="table-wrap" tabindex="0">
+        <TableRegion label="Last deliveries">
             <table data-test="deliveries" class="stack">
                 <caption>"Last deliveries"</caption>
                 <thead><tr><th scope="col">"Queued"</th><th scope="col">"Target"</th><th scope="col">"Message"</th><th scope="col">"State"</th><th scope="col">"Attempts"</th><th scope="col">"Last error"</th></tr></thead>
                 <tbody>{deliveries}</tbody>
             </table>
-        </div>
+        </TableRegion>
     }
     .into_any()
 }

@@ -8,9 +8,11 @@ use crate::components::alerts::AlertTable;
 use crate::components::banner::PanelProblems;
 use crate::components::events::EventTable;
 use crate::components::live_region::{LiveRegion, PODS};
+use crate::components::page_title::PageTitle;
 use crate::components::pods::PodTable;
 use crate::components::route_checks::RouteCheckTable;
 use crate::components::status_badge::LiveServiceBadge;
+use crate::components::table_region::TableRegion;
 use crate::model::{Audience, Role, ServiceEntry};
 use crate::source::Cluster;
 
@@ -50,7 +52,7 @@ pub fn ServicesPage() -> impl IntoView {
                     view! {
                         <tr data-test="service-row" data-service=s.id.clone() data-status=s.status.as_str()>
                             <th scope="row"><a href=href>{s.name.clone()}</a></th>
-                            <td><LiveServiceBadge id=s.id.clone() status=s.status/></td>
+                            <td><LiveServiceBadge id=s.id.clone() name=s.name.clone() status=s.status/></td>
                             <td class="num">{format!("{ready}/{desired}")}</td>
                             <td>{s.url.clone().map(|u| view! { <a href=u.clone()>{u.trim_start_matches("https://").to_string()}</a> })}</td>
                             <td class="wrap">{s.description.clone()}</td>
@@ -59,7 +61,7 @@ pub fn ServicesPage() -> impl IntoView {
                 })
                 .collect_view();
             view! {
-                <div class="table-wrap">
+                <TableRegion label=category.clone()>
                     <table data-test="service-table">
                         <caption>{category.clone()}</caption>
                         <thead><tr>
@@ -68,12 +70,12 @@ pub fn ServicesPage() -> impl IntoView {
                         </tr></thead>
                         <tbody>{rows}</tbody>
                     </table>
-                </div>
+                </TableRegion>
             }
         })
         .collect_view();
     view! {
-        <h1>"Services"</h1>
+        <PageTitle parts=vec!["Services".to_string()]/><h1>"Services"</h1>
         <PanelProblems problems=problems kinds=KINDS/>
         <div class="stack">{sections}</div>
     }
@@ -99,7 +101,7 @@ pub fn ServiceDetailPage() -> impl IntoView {
         .filter(|d| admin || d.entry.audience == Audience::Family);
     let Some(d) = detail else {
         crate::pages::not_found::answer_404();
-        return view! { <h1>"No such service"</h1><p><a href="/services">"Back to Services"</a></p> }.into_any();
+        return view! { <PageTitle parts=vec!["No such service".to_string(), "Services".to_string()]/><h1>"No such service"</h1><p><a href="/services">"Back to Services"</a></p> }.into_any();
     };
     let e = d.entry;
     let workloads = e
@@ -133,19 +135,19 @@ pub fn ServiceDetailPage() -> impl IntoView {
         .collect_view();
     view! {
         <p><a href="/services">"← Services"</a></p>
-        <h1>{e.name.clone()}</h1>
+        <PageTitle parts=vec![e.name.clone(), "Services".to_string()]/><h1>{e.name.clone()}</h1>
         <section class="card">
-            <LiveServiceBadge id=e.id.clone() status=e.status/>
+            <LiveServiceBadge id=e.id.clone() name=e.name.clone() status=e.status/>
             {e.url.clone().map(|u| view! { " "<a href=u.clone()>{u.clone()}</a> })}
             <p>{e.description.clone()}</p>
         </section>
         {admin.then(|| view! {
             <p><a class="button" href=format!("/incidents/services/{}", e.id) data-test="incident-link">"Incident page"</a></p>
-            <div class="table-wrap"><table><caption>"Workloads"</caption><tbody>{workloads}</tbody></table></div>
+            <TableRegion label="Workloads"><table><caption>"Workloads"</caption><tbody>{workloads}</tbody></table></TableRegion>
             <LiveRegion key=PODS version=pods_version><PodTable pods=d.pods with_node=true/></LiveRegion>
-            <div class="table-wrap"><table><caption>"Volume claims"</caption>
+            <TableRegion label="Volume claims"><table><caption>"Volume claims"</caption>
                 <thead><tr><th scope="col">"Claim"</th><th scope="col">"Phase"</th><th scope="col">"Class"</th><th scope="col">"Size"</th></tr></thead>
-                <tbody>{claims}</tbody></table></div>
+                <tbody>{claims}</tbody></table></TableRegion>
             <RouteCheckTable checks=d.checks now cert_warn_days=d.cert_warn_days/>
             <AlertTable alerts=d.alerts now problem=alerts_problem/>
             <EventTable events=d.events now with_object=true/>

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 
 use crate::components::health::HealthCard;
 use crate::components::notices::NoticeList;
+use crate::components::page_title::PageTitle;
 use crate::components::status_badge::{LiveServiceBadge, StatusBadge, Tone};
 use crate::components::uptime::UptimeBar;
 use crate::context::request_context;
@@ -69,7 +70,7 @@ pub fn StatusPage() -> impl IntoView {
             let badge = if maintenance {
                 view! { <StatusBadge tone=Tone::Neutral text="Maintenance"/> }.into_any()
             } else {
-                view! { <LiveServiceBadge id=s.id.clone() status=s.status family=true/> }.into_any()
+                view! { <LiveServiceBadge id=s.id.clone() name=s.name.clone() status=s.status family=true/> }.into_any()
             };
             let shown = if maintenance { "maintenance" } else { s.status.as_str() };
             view! {
@@ -84,7 +85,7 @@ pub fn StatusPage() -> impl IntoView {
         })
         .collect_view();
     view! {
-        <h1>"Status"</h1>
+        <PageTitle parts=vec!["Status".to_string()]/><h1>"Status"</h1>
         {admin.then(|| cluster.as_ref().map(|c| view! { <HealthCard health=c.health()/> }))}
         <p class="headline" data-test="status-headline">{headline}</p>
         <NoticeList notices=current.clone() now names admin/>

@@ -6,7 +6,9 @@ use leptos::prelude::*;
 
 use crate::components::banner::PanelProblems;
 use crate::components::live_region::{LivePanel, LiveRegion};
+use crate::components::page_title::PageTitle;
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::table_region::TableRegion;
 use crate::model::{Robustness, StorageView, VolumeRow};
 use crate::pages::topology::format_bytes;
 use crate::source::Cluster;
@@ -95,7 +97,8 @@ fn ReleasedVolumes(volumes: Vec<VolumeRow>) -> impl IntoView {
 pub fn StoragePage() -> impl IntoView {
     let cluster = use_context::<Cluster>();
     let Some(data) = cluster.as_ref().map(|c| c.storage()) else {
-        return view! { <h1>"Storage"</h1> }.into_any();
+        return view! { <PageTitle parts=vec!["Storage".to_string()]/><h1>"Storage"</h1> }
+            .into_any();
     };
     let problems = cluster.as_ref().map(|c| c.problems()).unwrap_or_default();
     let longhorn_missing = problems
@@ -216,51 +219,51 @@ pub fn StoragePage() -> impl IntoView {
     let longhorn_empty = (longhorn_volumes.is_empty() && longhorn_nodes.is_empty() && !longhorn_missing)
         .then(|| view! { <p class="muted" data-test="longhorn-empty">"Longhorn reports no volumes and no nodes."</p> });
     view! {
-        <h1>"Storage"</h1>
+        <PageTitle parts=vec!["Storage".to_string()]/><h1>"Storage"</h1>
         <PanelProblems problems=problems.clone() kinds=KINDS/>
         <LiveRegion key=StorageView::KEY version>
         <ReleasedVolumes volumes=volumes.clone()/>
-        <div class="table-wrap">
+        <TableRegion label="Storage tiers">
             <table data-test="tiers">
                 <caption>"Storage tiers"</caption>
                 <thead><tr><th scope="col">"Tier"</th><th scope="col">"Classes"</th><th scope="col">"Volumes"</th><th scope="col">"Used by"</th></tr></thead>
                 <tbody>{tier_rows}</tbody>
             </table>
-        </div>
-        <div class="table-wrap">
+        </TableRegion>
+        <TableRegion label="Persistent volumes">
             <table data-test="volumes">
                 <caption>"Persistent volumes"</caption>
                 <thead><tr><th scope="col">"Volume"</th><th scope="col">"Phase"</th><th scope="col">"Capacity"</th><th scope="col">"Class"</th><th scope="col">"Claim"</th><th scope="col">"Reclaim"</th></tr></thead>
                 <tbody>{volume_rows}</tbody>
             </table>
-        </div>
-        <div class="table-wrap">
+        </TableRegion>
+        <TableRegion label="Persistent volume claims">
             <table data-test="claims">
                 <caption>"Persistent volume claims"</caption>
                 <thead><tr><th scope="col">"Claim"</th><th scope="col">"Phase"</th><th scope="col">"Size"</th><th scope="col">"Class"</th><th scope="col">"Volume"</th></tr></thead>
                 <tbody>{claim_rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
         <h2>"Longhorn"</h2>
         <PanelProblems problems=problems kinds=LONGHORN_KINDS/>
         {longhorn_empty}
         {(!longhorn_volumes.is_empty()).then(|| view! {
-            <div class="table-wrap">
+            <TableRegion label="Longhorn volumes">
                 <table data-test="longhorn-volumes" class="stack">
                     <caption>"Longhorn volumes"</caption>
                     <thead><tr><th scope="col">"Volume"</th><th scope="col">"Robustness"</th><th scope="col">"State"</th><th scope="col">"Attached to"</th><th scope="col">"Size"</th><th scope="col">"Replicas"</th><th scope="col">"Disks"</th></tr></thead>
                     <tbody>{longhorn_volume_rows}</tbody>
                 </table>
-            </div>
+            </TableRegion>
         })}
         {(!longhorn_nodes.is_empty()).then(|| view! {
-            <div class="table-wrap">
+            <TableRegion label="Longhorn nodes">
                 <table data-test="longhorn-nodes" class="stack">
                     <caption>"Longhorn nodes"</caption>
                     <thead><tr><th scope="col">"Node"</th><th scope="col">"Ready"</th><th scope="col">"Replicas"</th><th scope="col">"Disk tags"</th><th scope="col">"Schedulable space"</th><th scope="col">"Disks"</th></tr></thead>
                     <tbody>{longhorn_node_rows}</tbody>
                 </table>
-            </div>
+            </TableRegion>
         })}
         </LiveRegion>
     }

@@ -9,8 +9,10 @@ use crate::components::banner::PanelProblems;
 use crate::components::events::EventTable;
 use crate::components::health::HealthCard;
 use crate::components::live_region::{LivePanel, LiveRegion, PODS};
+use crate::components::page_title::PageTitle;
 use crate::components::pods::PodTable;
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::table_region::TableRegion;
 use crate::model::{NodeSummary, Readiness, Topology, Usage};
 use crate::source::Cluster;
 
@@ -210,13 +212,13 @@ pub fn TopologyPage() -> impl IntoView {
         .map(|t| view! { <tr data-test="tier-row"><th scope="row">{t.name.clone()}</th><td>{t.classes.join(", ")}</td><td>{t.provisioner.clone()}</td><td class="num">{t.volumes}</td></tr> })
         .collect_view();
     view! {
-        <h1>"Topology"</h1>
+        <PageTitle parts=vec!["Topology".to_string()]/><h1>"Topology"</h1>
         {health.map(|h| view! { <HealthCard health=h/> })}
         <PanelProblems problems=problems kinds=&["Node", "Pod", "CSINode", "StorageClass", "Node.longhorn.io"]/>
         <LiveRegion key=Topology::KEY version>
         <TopologyDiagram topology=topology.clone()/>
         <ul class="hosts">{hosts_text}</ul>
-        <div class="table-wrap">
+        <TableRegion label="Nodes">
             <table data-test="nodes">
                 <caption>"Nodes"</caption>
                 <thead>
@@ -235,14 +237,14 @@ pub fn TopologyPage() -> impl IntoView {
                 </thead>
                 <tbody>{rows}</tbody>
             </table>
-        </div>
-        <div class="table-wrap">
+        </TableRegion>
+        <TableRegion label="Storage tiers">
             <table data-test="tiers">
                 <caption>"Storage tiers"</caption>
                 <thead><tr><th scope="col">"Tier"</th><th scope="col">"Classes"</th><th scope="col">"Provisioner"</th><th scope="col">"Volumes"</th></tr></thead>
                 <tbody>{tiers}</tbody>
             </table>
-        </div>
+        </TableRegion>
         </LiveRegion>
     }
 }
@@ -257,7 +259,7 @@ pub fn NodePage() -> impl IntoView {
     let alerts_problem = cluster.as_ref().and_then(|c| c.alerts().problem());
     let Some(d) = cluster.and_then(|c| c.node(&name)) else {
         crate::pages::not_found::answer_404();
-        return view! { <h1>"No such node"</h1><p><a href="/topology">"Back to Topology"</a></p> }
+        return view! { <PageTitle parts=vec!["No such node".to_string(), "Topology".to_string()]/><h1>"No such node"</h1><p><a href="/topology">"Back to Topology"</a></p> }
             .into_any();
     };
     let (tone, state) = node_state(&d.node.summary);
@@ -274,7 +276,7 @@ pub fn NodePage() -> impl IntoView {
         .collect_view();
     view! {
         <p><a href="/topology">"← Topology"</a></p>
-        <h1>{d.node.summary.name.clone()}</h1>
+        <PageTitle parts=vec![d.node.summary.name.clone(), "Topology".to_string()]/><h1>{d.node.summary.name.clone()}</h1>
         <section class="card">
             <StatusBadge tone=tone text=state/>
             <p>{d.node.summary.roles.join(", ")}" · kubelet "{d.node.summary.kubelet_version.clone()}" · "{d.node.summary.internal_ip.clone().unwrap_or_default()}</p>
@@ -286,7 +288,7 @@ pub fn NodePage() -> impl IntoView {
             }
         </section>
         <p><a class="button" href=format!("/incidents/nodes/{}", d.node.summary.name) data-test="incident-link">"Incident page"</a></p>
-        <div class="table-wrap"><table><caption>"Conditions"</caption><tbody>{conditions}</tbody></table></div>
+        <TableRegion label="Conditions"><table><caption>"Conditions"</caption><tbody>{conditions}</tbody></table></TableRegion>
         <LiveRegion key=PODS version=pods_version><PodTable pods=d.pods/></LiveRegion>
         <AlertTable alerts=d.alerts now problem=alerts_problem/>
             <EventTable events=d.events now with_object=true/>

@@ -3,7 +3,9 @@
 
 use leptos::prelude::*;
 
+use crate::components::page_title::PageTitle;
 use crate::components::status_badge::{StatusBadge, Tone};
+use crate::components::table_region::TableRegion;
 use crate::islands::action_item::{InlineActionItems, VERSION_ELEMENT_ID};
 use crate::model::aar::{Aar, AarDetailView, AarStatus, ItemStatus, Priority};
 
@@ -136,7 +138,7 @@ pub(super) fn DetailPage(view: AarDetailView) -> impl IntoView {
         .collect_view();
     let actions = (!c.action_items.is_empty()).then(|| {
         view! {
-            <div class="table-wrap">
+            <TableRegion label="Action items">
                 <table>
                     <caption>"Action items"</caption>
                     <thead>{if current {
@@ -150,7 +152,7 @@ pub(super) fn DetailPage(view: AarDetailView) -> impl IntoView {
                     <span id=VERSION_ELEMENT_ID data-aar=id data-version=version data-test="aar-version" hidden></span>
                     <InlineActionItems/>
                 })}
-            </div>
+            </TableRegion>
         }
     });
     let lessons = (!c.lessons.is_empty()).then(|| {
@@ -192,7 +194,7 @@ pub(super) fn DetailPage(view: AarDetailView) -> impl IntoView {
         }
     });
     view! {
-        <h1 data-test="aar-title">{c.title.clone()}</h1>
+        <PageTitle parts=vec![c.title.clone(), "AARs".to_string()]/><h1 data-test="aar-title">{c.title.clone()}</h1>
         {notice}
         {old}
         <p class="muted">

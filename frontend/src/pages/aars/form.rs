@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::page_title::PageTitle;
+use crate::components::table_region::TableRegion;
 use crate::context::request_context;
 use crate::html::textarea_content;
 use crate::model::aar::AarForm;
@@ -146,8 +148,9 @@ pub(super) fn FormPage(form: AarForm) -> impl IntoView {
         &form.value("status"),
         &[("draft", "draft"), ("published", "published")],
     );
+    let items_error = field_error(&form, "items");
     view! {
-        <h1>{title}</h1>
+        <PageTitle parts=vec![title.to_string(), "AARs".to_string()]/><h1>{title}</h1>
         {conflict}
         {summary}
         <form class="aar-form stack" method="post" action=action data-test="aar-form">
@@ -176,14 +179,14 @@ pub(super) fn FormPage(form: AarForm) -> impl IntoView {
             {text_area(&form, "went_well", "What went well", 3, "one per line")}
             {text_area(&form, "could_improve", "What could be improved", 3, "one per line")}
             {text_area(&form, "lessons", "Lessons learned", 3, "one per line")}
-            <div class="table-wrap">
+            <TableRegion label="Action items (empty rows are ignored)">
                 <table>
                     <caption>"Action items (empty rows are ignored)"</caption>
                     <thead><tr><th>"Action"</th><th>"Owner"</th><th>"Priority"</th><th>"Status"</th><th>"Due"</th><th>"Done on"</th></tr></thead>
                     <tbody>{rows}</tbody>
                 </table>
-                {field_error(&form, "items")}
-            </div>
+                {items_error}
+            </TableRegion>
             {text_area(&form, "extra_sections", "Other sections", 4, "each starts with a line #### Heading; Markdown")}
             <button class="primary" type="submit" data-test="save-aar">"Save"</button>
         </form>

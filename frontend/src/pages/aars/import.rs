@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 
+use crate::components::page_title::PageTitle;
 use crate::context::request_context;
 use crate::html::textarea_content;
 use crate::model::aar::ImportView;
@@ -13,7 +14,7 @@ pub(super) fn ImportPage(view: ImportView) -> impl IntoView {
         .error
         .map(|e| view! { <p class="error" role="alert" data-test="import-error">{e}</p> });
     view! {
-        <h1>"Import AARs from Markdown"</h1>
+        <PageTitle parts=vec!["Import".to_string(), "AARs".to_string()]/><h1>"Import AARs from Markdown"</h1>
         <p>
             "Upload or paste the AAR log (the format of CLUSTER-SETUP.md: "<code>"### AAR: Title (June 14, 2025)"</code>
             " and its numbered sections, or an export from here). The whole text is imported or none of it; "

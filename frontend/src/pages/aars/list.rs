@@ -3,6 +3,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::page_title::PageTitle;
+use crate::components::table_region::TableRegion;
 use crate::model::aar::{AarListView, AarRow, AarStatus, Severity};
 
 use super::common::severity_badge;
@@ -76,7 +78,7 @@ pub(super) fn ListPage(view: AarListView) -> impl IntoView {
         None => view! { <AarTable rows=view.rows/> }.into_any(),
     };
     view! {
-        <h1>"After-action reviews"</h1>
+        <PageTitle parts=vec!["AARs".to_string()]/><h1>"After-action reviews"</h1>
         {notice}
         <Actions/>
         <form class="filters card" method="get" action="/aars" role="search">
@@ -115,11 +117,12 @@ fn AarTable(rows: Vec<AarRow>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="table-wrap">
+        <TableRegion label="AARs">
             <table>
+                <caption class="visually-hidden">"AARs"</caption>
                 <thead><tr><th>"AAR"</th><th>"Incident"</th><th>"Severity"</th><th>"Tags, services"</th><th>"Open items"</th></tr></thead>
                 <tbody>{empty}{rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
     }
 }

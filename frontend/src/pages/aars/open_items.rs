@@ -2,6 +2,8 @@
 
 use leptos::prelude::*;
 
+use crate::components::page_title::PageTitle;
+use crate::components::table_region::TableRegion;
 use crate::model::aar::{ItemStatus, OpenItem, Priority};
 
 use super::common::md_inline;
@@ -29,14 +31,15 @@ pub(super) fn OpenItemsPage(items: Vec<OpenItem>) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <h1>"Open action items"</h1>
+        <PageTitle parts=vec!["Open action items".to_string(), "AARs".to_string()]/><h1>"Open action items"</h1>
         <p class="muted">"Across all AARs: highest priority first, then the oldest incident."</p>
-        <div class="table-wrap">
+        <TableRegion label="Open action items">
             <table>
+                <caption class="visually-hidden">"Open action items"</caption>
                 <thead><tr><th>"Priority"</th><th>"Action"</th><th>"Owner"</th><th>"Due"</th><th>"AAR"</th><th></th></tr></thead>
                 <tbody>{empty}{rows}</tbody>
             </table>
-        </div>
+        </TableRegion>
         <p><a href="/aars">"All AARs"</a></p>
     }
 }
