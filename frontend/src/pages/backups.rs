@@ -306,7 +306,8 @@ fn Timeline(timeline: BackupTimeline) -> impl IntoView {
     view! {
         <section class="card" aria-labelledby="timeline-title">
             <h2 id="timeline-title">"Last 14 days"</h2>
-            <div class="diagram timeline" data-test="backup-timeline">
+            // Wider than a phone: it scrolls in a region the keyboard reaches, as tables do.
+            <div class="diagram timeline" data-test="backup-timeline" role="region" tabindex="0" aria-label="Backups of the last 14 days">
                 <svg viewBox=format!("0 0 {CHART_W} {height}") width=CHART_W height=height role="img" aria-labelledby="timeline-svg-title">
                     <title id="timeline-svg-title">"Backups of the last 14 days per schedule; shape and colour give the phase"</title>
                     {ticks}

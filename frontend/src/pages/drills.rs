@@ -185,8 +185,8 @@ pub fn DrillsSection(
                 "A drill restores a backup's namespaces into new scratch namespaces, never the live ones, and compares what came back with what the backup holds. {overdue} namespace{} with volumes not proven restorable within {max_age} days.",
                 if overdue == 1 { "" } else { "s" }
             )}</p>
-            <CoverageTable now caption="Namespaces with volumes".into() what="namespace" rows=drills.namespaces velero=velero.clone()/>
-            <CoverageTable now caption="Schedules".into() what="schedule" rows=drills.schedules velero/>
+            <CoverageTable now caption="Drills by namespace with volumes".into() what="namespace" rows=drills.namespaces velero=velero.clone()/>
+            <CoverageTable now caption="Drills by schedule".into() what="schedule" rows=drills.schedules velero/>
             <form method="get" action="/actions/preview" class="drill-form" data-test="drill-form">
                 <input type="hidden" name="action" value="restore-drill"/>
                 <label for="drill-backup">"Backup"</label>
@@ -252,7 +252,7 @@ pub fn DrillPage() -> impl IntoView {
                             <th scope="row">{k.kind.clone()}</th>
                             <td class="num" data-label="In the backup">{k.backed_up}</td>
                             <td class="num" data-label="Came back">{k.restored}</td>
-                            <td data-label="">{if ok { view! { <StatusBadge tone=Tone::Good text="All back"/> }.into_any() } else { view! { <StatusBadge tone=Tone::Bad text="Missing"/> }.into_any() }}</td>
+                            <td data-label="Verdict">{if ok { view! { <StatusBadge tone=Tone::Good text="All back"/> }.into_any() } else { view! { <StatusBadge tone=Tone::Bad text="Missing"/> }.into_any() }}</td>
                         </tr>
                     }
                 })
@@ -275,7 +275,7 @@ pub fn DrillPage() -> impl IntoView {
                     <TableRegion label="Objects by kind (pods, ReplicaSets and events are left out of a drill)">
                         <table class="stack">
                             <caption>"Objects by kind (pods, ReplicaSets and events are left out of a drill)"</caption>
-                            <thead><tr><th scope="col">"Kind"</th><th scope="col">"In the backup"</th><th scope="col">"Came back"</th><th scope="col">""</th></tr></thead>
+                            <thead><tr><th scope="col">"Kind"</th><th scope="col">"In the backup"</th><th scope="col">"Came back"</th><th scope="col">"Verdict"</th></tr></thead>
                             <tbody>{kinds}</tbody>
                         </table>
                     </TableRegion>

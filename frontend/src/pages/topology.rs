@@ -145,7 +145,7 @@ fn TopologyDiagram(topology: Topology) -> impl IntoView {
         })
         .collect_view();
     view! {
-        <div class="diagram">
+        <div class="diagram" role="region" tabindex="0" aria-label="Topology diagram">
             <svg viewBox=format!("0 0 {width} {height}") width=width height=height aria-labelledby="topo-title" data-test="topology-diagram">
                 <title id="topo-title">"Hosts, the nodes on them, and what their pods request"</title>
                 {hosts}

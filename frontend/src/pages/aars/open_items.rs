@@ -36,7 +36,7 @@ pub(super) fn OpenItemsPage(items: Vec<OpenItem>) -> impl IntoView {
         <TableRegion label="Open action items">
             <table>
                 <caption class="visually-hidden">"Open action items"</caption>
-                <thead><tr><th>"Priority"</th><th>"Action"</th><th>"Owner"</th><th>"Due"</th><th>"AAR"</th><th></th></tr></thead>
+                <thead><tr><th>"Priority"</th><th>"Action"</th><th>"Owner"</th><th>"Due"</th><th>"AAR"</th><th>"Mark as"</th></tr></thead>
                 <tbody>{empty}{rows}</tbody>
             </table>
         </TableRegion>
