@@ -57,9 +57,9 @@ pub fn LiveServiceBadge(
         <span
             class=service_tone_class(status)
             data-live-service=id
-            data-live-name=name
             data-live-words=if family { "family" } else { "admin" }
             data-status=status.as_str()
+            data-live-name=name
         >
             {words}
         </span>
